@@ -1,0 +1,1 @@
+"""helpline-ivr: staff-edited YAML call flows played to callers over Twilio."""

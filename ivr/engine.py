@@ -1,0 +1,154 @@
+"""The pure call engine: given the flows, where a call is and what the caller did, what happens next.
+
+No Flask, no Twilio, no database: the webhook, the `ivr call` simulator and the tests all drive
+this same code. A call's whole state is a CallState value, so any worker can take the next turn.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from .flow import model
+from .flow.model import Ref
+from .hours import is_open
+from .speech import contains_phrase, normalize, spoken_key
+
+MAX_HOPS = 64     # the validator forbids silent loops; this only guards a flow that slipped past
+
+
+@dataclass(frozen=True)
+class CallState:
+    step: Ref
+    language: str
+    tries: int = 0
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One prompt spoken in one language (a recording when there is one)."""
+    prompt: model.Prompt
+    language: str
+    pause: int = 0
+
+    @property
+    def text(self) -> str:
+        return self.prompt.text(self.language)
+
+    @property
+    def audio(self) -> str | None:
+        return self.prompt.audio_for(self.language)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the caller hears now, and the step that then waits for them (a menu, a person, …)."""
+    said: tuple            # Utterances before the waiting step
+    asked: tuple           # the waiting step's own prompt (inside the menu, for a menu)
+    step: model.Step
+    state: CallState
+
+
+# -- what a caller can do ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Pressed:
+    digits: str
+
+
+@dataclass(frozen=True)
+class Spoke:
+    text: str
+
+
+@dataclass(frozen=True)
+class Silence:
+    pass
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The waiting step is done: nobody answered, the voicemail was left, the callback saved."""
+
+
+def begin(flows: model.FlowSet, now: datetime.datetime) -> Turn:
+    return enter(flows, flows.start, flows.default_language, now)
+
+
+def advance(flows: model.FlowSet, state: CallState, event, now: datetime.datetime) -> Turn:
+    language = state.language if any(l.code == state.language for l in flows.languages) \
+        else flows.default_language
+    step = flows.step(state.step)
+    if isinstance(step, model.Menu) and not isinstance(event, Finished):
+        return answer_menu(flows, step, CallState(step.ref, language, state.tries), event, now)
+    if isinstance(event, Finished) and step is not None:
+        after = next((ref for ref in step.exits() if ref is not None), None)
+        if after is not None:
+            return enter(flows, after, language, now)
+    # A step that no longer exists (the flow was edited mid-call) or an answer that fits nothing.
+    return enter(flows, flows.fallback, language, now)
+
+
+def answer_menu(flows, menu: model.Menu, state: CallState, event, now) -> Turn:
+    if isinstance(event, Silence):
+        return retry(flows, menu, state, menu.when_silent, now)
+    key, words = None, []
+    if isinstance(event, Pressed):
+        key = event.digits if len(event.digits) == 1 else None
+    elif isinstance(event, Spoke):
+        words = normalize(event.text).split()
+        key = spoken_key(words)
+    for choice in flows.everywhere:
+        if (key is not None and key == choice.key) or _heard(words, choice.words):
+            return enter(flows, choice.goto, state.language, now)
+    for option in menu.options:
+        if (key is not None and key == option.key) or _heard(words, option.words):
+            language = option.language or state.language
+            return enter(flows, menu.target(option), language, now)
+    if key is not None and key == menu.repeat_key:
+        return enter(flows, menu.ref, state.language, now, tries=state.tries)
+    if key is not None and key == menu.back_key and menu.back is not None:
+        return enter(flows, menu.back, state.language, now)
+    if not key and not words:
+        return retry(flows, menu, state, menu.when_silent, now)
+    return retry(flows, menu, state, menu.when_invalid, now)
+
+
+def retry(flows, menu: model.Menu, state: CallState, sorry: model.Prompt | None, now) -> Turn:
+    tries = state.tries + 1
+    if tries >= menu.tries:
+        return enter(flows, menu.after_tries or flows.fallback, state.language, now)
+    said = _speak(sorry, state.language, menu.every_language, flows) if sorry else ()
+    return enter(flows, menu.ref, state.language, now, said=said, tries=tries)
+
+
+def enter(flows, ref: Ref, language: str, now, said: tuple = (), tries: int = 0) -> Turn:
+    """Play steps that need no answer until one waits for the caller."""
+    for _ in range(MAX_HOPS):
+        step = flows.step(ref)
+        if step is None:
+            step = flows.step(flows.fallback)
+        if isinstance(step, model.Say):
+            said += _speak(step.prompt, language, step.every_language, flows, step.pause)
+            ref = step.goto
+            continue
+        if isinstance(step, model.Hours):
+            ref = step.if_open if is_open(step.open, step.holidays, step.timezone, now) else step.if_closed
+            continue
+        asked = _speak(step.prompt, language, getattr(step, "every_language", False), flows)
+        return Turn(said, asked, step, CallState(step.ref, language, tries))
+    step = flows.step(flows.fallback)
+    return Turn(said, _speak(step.prompt, language, False, flows), step, CallState(step.ref, language))
+
+
+def _speak(prompt, language, every_language, flows, pause=0) -> tuple:
+    if prompt is None:
+        return ()
+    if not every_language:
+        return (Utterance(prompt, language, pause),)
+    codes = [l.code for l in flows.languages]
+    # The caller's own language first, when they have one, then the others.
+    codes.sort(key=lambda code: code != language)
+    return tuple(Utterance(prompt, code, pause if i == len(codes) - 1 else 0) for i, code in enumerate(codes))
+
+
+def _heard(words: list, wanted: model.Words) -> bool:
+    return bool(words) and any(contains_phrase(words, phrase) for phrase in wanted.all())

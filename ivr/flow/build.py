@@ -1,0 +1,359 @@
+"""Builds the typed FlowSet from the located YAML trees of a flows directory.
+
+Each step type reads its own fields; every reference to another step is remembered with the
+place it was written, so `references.py` can say which ones lead nowhere.
+"""
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import model
+from .fields import Fields
+from .model import Ref
+from .problems import did_you_mean
+from .prompts import PromptReader
+from .yaml_source import Mapping, Node, Scalar, describe
+
+ENTRY = "main"
+MAIN_FIELDS = ("languages", "start", "fallback", "everywhere", "defaults", "prompts", "steps", "note")
+FLOW_FIELDS = ("defaults", "prompts", "steps", "note")
+MENU_DEFAULT_FIELDS = ("timeout", "tries", "after_tries", "repeat_key", "back_key", "when_invalid",
+                       "when_silent")
+COMMON = ("type", "note")
+MENU_FIELDS = COMMON + ("prompt", "options", "back", "every_language") + MENU_DEFAULT_FIELDS
+STEP_FIELDS = {
+    "say": COMMON + ("prompt", "goto", "pause", "every_language"),
+    "menu": MENU_FIELDS,
+    "language": MENU_FIELDS + ("goto",),
+    "hours": COMMON + ("timezone", "open", "holidays", "if_open", "if_closed"),
+    "connect": COMMON + ("prompt", "team", "if_nobody_answers", "ring_seconds"),
+    "backup-line": COMMON + ("prompt",),
+    "voicemail": COMMON + ("prompt", "goto", "max_seconds"),
+    "callback": COMMON + ("prompt", "goto"),
+    "goodbye": COMMON + ("prompt",),
+}
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TIME_RANGE = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+DEFAULT_LANGUAGES = {
+    "en": ("English", "Polly.Joanna-Neural", "en-US"),
+    "es": ("Español", "Polly.Lupe-Neural", "es-US"),
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A `goto` (or similar) as written, to be checked once every step is known."""
+    ref: Ref
+    file: str
+    line: int
+    column: int
+    where: str
+    what: str          # "key '3' goes to", "goto", "after_tries"
+
+
+class FlowSetBuilder:
+    def __init__(self, audio_dir: Path | None, problems: list):
+        self.audio_dir = audio_dir
+        self.problems = problems
+        self.references: list[Reference] = []
+        self.steps: dict = {}
+        self.menu_defaults: dict = {}          # flow -> {field: value}
+
+    # -- the whole set ---------------------------------------------------------------------
+    def build(self, trees: dict) -> model.FlowSet | None:
+        """trees: flow name -> (file label, located tree). None when main.yaml is unusable."""
+        if ENTRY not in trees:
+            return None
+        main_file, main_tree = trees[ENTRY]
+        main = Fields(main_tree, "", main_file, self.problems, MAIN_FIELDS)
+        main.check_unknown()
+        languages = self.read_languages(main)
+        self.prompts = PromptReader(tuple(lang.code for lang in languages), self.audio_dir, self.problems)
+        for flow, (file, tree) in trees.items():
+            fields = main if flow == ENTRY else Fields(tree, "", file, self.problems, FLOW_FIELDS)
+            if flow != ENTRY:
+                fields.check_unknown()
+            if fields.has("prompts"):
+                self.prompts.read_named(flow, file, fields.raw("prompts"))
+        for flow, (file, tree) in sorted(trees.items(), key=lambda item: item[0] != ENTRY):
+            fields = main if flow == ENTRY else Fields(tree, "", file, self.problems, ())
+            self.menu_defaults[flow] = self.read_menu_defaults(fields, flow)
+        for flow, (file, tree) in trees.items():
+            fields = main if flow == ENTRY else Fields(tree, "", file, self.problems, ())
+            self.read_steps(fields, flow)
+        start = self.reference(main, "start", ENTRY, "start", required="say which step every call begins with")
+        fallback = self.reference(main, "fallback", ENTRY, "fallback",
+                                  required="name the step (usually a person) for a caller when anything is unclear")
+        everywhere = self.read_everywhere(main, languages)
+        return model.FlowSet(languages=languages, start=start, fallback=fallback,
+                             everywhere=everywhere, steps=self.steps, prompts=self.prompts.named)
+
+    def read_languages(self, main: Fields) -> tuple:
+        node = main.raw("languages")
+        if node is None:
+            main.missing("languages", "list the languages, e.g. en: {voice: ..., speech: en-US}")
+            return (model.Language("en", *DEFAULT_LANGUAGES["en"]),)
+        group = Fields(node, "languages", main.file, self.problems, ())
+        languages = []
+        for code, (key_node, value) in group.node.entries.items():
+            if not re.match(r"^[a-z]{2,3}$", code):
+                group.report(key_node, f"{code!r} is not a language code", "use two letters, like en or es")
+                continue
+            name, voice, speech = DEFAULT_LANGUAGES.get(code, (code, "", ""))
+            fields = Fields(value, f"language '{code}'", main.file, self.problems, ("name", "voice", "speech"))
+            fields.check_unknown()
+            languages.append(model.Language(
+                code, fields.text("name", default=name),
+                fields.text("voice", required="" if voice else "name a text-to-speech voice", default=voice),
+                fields.text("speech", required="" if speech else "name a speech locale, e.g. fr-FR",
+                            default=speech)))
+        if not languages:
+            group.report(node, "lists no language")
+            languages.append(model.Language("en", *DEFAULT_LANGUAGES["en"]))
+        return tuple(languages)
+
+    def read_menu_defaults(self, fields: Fields, flow: str) -> dict:
+        inherited = dict(self.menu_defaults.get(ENTRY, {})) if flow != ENTRY else {}
+        defaults = fields.sub("defaults", "defaults", ("menu",))
+        if defaults is None:
+            return inherited
+        defaults.check_unknown()
+        menu = defaults.sub("menu", "defaults.menu", MENU_DEFAULT_FIELDS)
+        if menu is None:
+            return inherited
+        menu.check_unknown()
+        return {**inherited, **self.read_menu_settings(menu, flow)}
+
+    def read_menu_settings(self, fields: Fields, flow: str) -> dict:
+        """The menu fields that may also be set once under defaults.menu."""
+        settings = {}
+        if fields.has("timeout"):
+            settings["timeout"] = fields.integer("timeout", 6, 1, 60)
+        if fields.has("tries"):
+            settings["tries"] = fields.integer("tries", 3, 1, 10)
+        for key in ("repeat_key", "back_key"):
+            if fields.has(key):
+                settings[key] = fields.key(key)
+        if fields.has("after_tries"):
+            settings["after_tries"] = self.reference(fields, "after_tries", flow, "after_tries")
+        for key in ("when_invalid", "when_silent"):
+            if fields.has(key):
+                settings[key] = self.prompts.resolve(fields, key, flow, key)
+        return settings
+
+    # -- steps -----------------------------------------------------------------------------
+    def read_steps(self, flow_fields: Fields, flow: str) -> None:
+        node = flow_fields.raw("steps")
+        if node is None:
+            flow_fields.missing("steps", "a flow needs at least one step")
+            return
+        container = Fields(node, "steps", flow_fields.file, self.problems, ())
+        for name, (key_node, value) in container.node.entries.items():
+            if not re.match(r"^[a-z0-9][a-z0-9_-]*$", name):
+                container.report(key_node, f"the step name {name!r} is not usable",
+                                 "use lower-case letters, digits and '-'")
+            step = self.read_step(flow, name, flow_fields.file, value)
+            if step is not None:
+                self.steps[step.ref] = step
+
+    def read_step(self, flow: str, name: str, file: str, node: Node) -> model.Step | None:
+        probe = Fields(node, f"step '{name}'", file, self.problems, ())
+        type_node = probe.raw("type")
+        if not isinstance(node, Mapping):
+            return None
+        if type_node is None:
+            probe.missing("type", "one of: " + ", ".join(STEP_FIELDS))
+            return None
+        kind = type_node.value if isinstance(type_node, Scalar) else None
+        if kind not in STEP_FIELDS:
+            probe.report(type_node, f"{describe(type_node)} is not a step type",
+                         did_you_mean(str(kind), STEP_FIELDS) or "one of: " + ", ".join(STEP_FIELDS))
+            return None
+        fields = Fields(node, f"{kind} '{name}'", file, self.problems, STEP_FIELDS[kind])
+        fields.check_unknown()
+        place = dict(flow=flow, name=name, file=file, line=node.line, column=node.column)
+        reader = getattr(self, "read_" + kind.replace("-", "_"))
+        return reader(fields, place)
+
+    def step_prompt(self, fields: Fields, place: dict, why: str = "say what the caller hears"):
+        return self.prompts.resolve(fields, "prompt", place["flow"], place["name"], required=why)
+
+    def read_say(self, fields, place):
+        return model.Say(**place, prompt=self.step_prompt(fields, place),
+                         goto=self.goto(fields, place, "goto"),
+                         pause=fields.integer("pause", 0, 0, 30),
+                         every_language=fields.flag("every_language"))
+
+    def read_menu(self, fields, place, cls=model.Menu):
+        flow = place["flow"]
+        settings = {**self.menu_defaults.get(flow, {}), **self.read_menu_settings(fields, flow)}
+        for key, why in (("after_tries", "a caller who keeps pressing wrong keys or says nothing would be stuck"),
+                         ("when_invalid", "a caller who presses a wrong key would hear nothing"),
+                         ("when_silent", "a caller who says nothing would hear nothing")):
+            if key not in settings:
+                fields.missing(key, why + f"; set it here or under defaults.menu")
+        settings = {k: v for k, v in settings.items() if v is not None}
+        options = self.read_options(fields, place, language_step=cls is model.LanguageMenu)
+        back = self.reference(fields, "back", flow, "back") if fields.has("back") else None
+        goto = self.reference(fields, "goto", flow, "goto") if fields.has("goto") else None
+        return cls(**place, prompt=self.step_prompt(fields, place), options=options, back=back, goto=goto,
+                   every_language=fields.flag("every_language"), **settings)
+
+    def read_language(self, fields, place):
+        return self.read_menu(fields, place, cls=model.LanguageMenu)
+
+    def read_options(self, fields: Fields, place: dict, language_step: bool) -> tuple:
+        node = fields.raw("options")
+        if node is None:
+            fields.missing("options", "a menu needs at least one choice")
+            return ()
+        options = []
+        allowed = ("key", "words", "goto", "note") + (("language",) if language_step else ())
+        for item in fields.listing("options"):
+            option = Fields(item, fields.where, fields.file, self.problems, allowed)
+            option.check_unknown()
+            key = option.key("key")
+            words = self.read_words(option, "words")
+            if key is None and not words.all() and isinstance(item, Mapping):
+                option.report(item, "a choice needs a 'key' or 'words'")
+            what = f"key '{key}' goes to" if key else "a choice goes to"
+            language = None
+            if language_step:
+                language = option.text("language", required="say which language this choice picks")
+                if language and language not in self.prompts.languages:
+                    option.report(option.raw("language"), f"{language!r} is not one of the flow's languages",
+                                  did_you_mean(language, self.prompts.languages))
+                goto = self.reference(option, "goto", place["flow"], what) if option.has("goto") else None
+                if goto is None and not fields.has("goto"):
+                    option.missing("goto", "say where the call goes after choosing, here or on the step")
+            else:
+                goto = self.reference(option, "goto", place["flow"], what,
+                                      required="say which step this choice leads to")
+            options.append(model.Option(key, words, goto, language, item.line, item.column))
+        return tuple(options)
+
+    def read_words(self, fields: Fields, key: str) -> model.Words:
+        group = fields.sub(key, fields.where, self.prompts.languages)
+        if group is None:
+            return model.Words()
+        group.check_unknown()
+        phrases = []
+        for code in self.prompts.languages:
+            if group.has(code):
+                words = tuple(w.lower() for w in (group.text_of(n, f"a word") for n in group.listing(code)) if w)
+                phrases.append((code, words))
+        return model.Words(tuple(phrases))
+
+    def read_hours(self, fields, place):
+        timezone = fields.text("timezone", required="name the time zone, e.g. America/New_York")
+        if timezone:
+            try:
+                zoneinfo.ZoneInfo(timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                fields.report(fields.raw("timezone"), f"{timezone!r} is not a time zone",
+                              "use a name like America/New_York or America/Los_Angeles")
+                timezone = "UTC"
+        opening = self.read_opening(fields)
+        holidays = frozenset(d for d in (fields.date(n, "a holiday") for n in fields.listing("holidays")) if d)
+        return model.Hours(**place, timezone=timezone or "UTC", open=opening, holidays=holidays,
+                           if_open=self.goto(fields, place, "if_open"),
+                           if_closed=self.goto(fields, place, "if_closed"))
+
+    def read_opening(self, fields: Fields) -> tuple:
+        group = fields.sub("open", fields.where, ())
+        if group is None:
+            fields.missing("open", "say when the line is open, e.g. mon-fri: \"08:00-20:00\"")
+            return ()
+        spans = []
+        for day_text, (key_node, value) in group.node.entries.items():
+            days = parse_days(day_text)
+            if days is None:
+                group.report(key_node, f"{day_text!r} is not a day or range of days",
+                             "use mon, tue, … sun, a range like mon-fri, or every-day")
+                continue
+            for item in group.listing(day_text):
+                span = parse_time_range(item.value if isinstance(item, Scalar) else None)
+                if span is None:
+                    group.report(item, f"{describe(item)} is not a time range", 'write it as "08:00-20:00"')
+                    continue
+                spans.extend((day, *span) for day in days)
+        return tuple(spans)
+
+    def read_connect(self, fields, place):
+        return model.Connect(**place, prompt=self.step_prompt(fields, place),
+                             team=fields.name("team", required="name the team, e.g. recovery"),
+                             if_nobody_answers=self.goto(fields, place, "if_nobody_answers"),
+                             ring_seconds=fields.integer("ring_seconds", 20, 5, 120))
+
+    def read_backup_line(self, fields, place):
+        return model.BackupLine(**place, prompt=self.step_prompt(fields, place))
+
+    def read_voicemail(self, fields, place):
+        return model.Voicemail(**place, prompt=self.step_prompt(fields, place, "tell the caller the message is recorded"),
+                               goto=self.goto(fields, place, "goto"),
+                               max_seconds=fields.integer("max_seconds", 120, 10, 600))
+
+    def read_callback(self, fields, place):
+        return model.Callback(**place, prompt=self.step_prompt(fields, place),
+                              goto=self.goto(fields, place, "goto"))
+
+    def read_goodbye(self, fields, place):
+        return model.Goodbye(**place, prompt=self.step_prompt(fields, place, "say goodbye politely"))
+
+    # -- choices every menu hears ------------------------------------------------------------
+    def read_everywhere(self, main: Fields, languages: tuple) -> tuple:
+        choices = []
+        for item in main.listing("everywhere"):
+            fields = Fields(item, "everywhere", main.file, self.problems, ("name", "key", "words", "goto", "note"))
+            fields.check_unknown()
+            name = fields.text("name", required="give the choice a name, e.g. a person")
+            fields.where = f"everywhere '{name}'" if name else "everywhere"
+            key = fields.key("key")
+            words = self.read_words(fields, "words")
+            if key is None and not words.all() and isinstance(item, Mapping):
+                fields.report(item, "a choice needs a 'key' or 'words'")
+            goto = self.reference(fields, "goto", ENTRY, "goto", required="say which step this choice leads to")
+            choices.append(model.Everywhere(name, key, words, goto, item.line, item.column))
+        return tuple(choices)
+
+    # -- references --------------------------------------------------------------------------
+    def goto(self, fields: Fields, place: dict, key: str) -> Ref | None:
+        return self.reference(fields, key, place["flow"], key,
+                              required="say where the call goes next, or the caller is left in silence")
+
+    def reference(self, fields: Fields, key: str, flow: str, what: str, required: str = "") -> Ref | None:
+        text = fields.text(key, required=required)
+        if not text:
+            return None
+        if " " in text:
+            fields.report(fields.raw(key), f"{text!r} is not a step name", "step names have no spaces")
+            return None
+        ref = Ref.parse(text, flow)
+        node = fields.raw(key)
+        self.references.append(Reference(ref, fields.file, node.line, node.column, fields.where, what))
+        return ref
+
+
+def parse_days(text: str):
+    text = text.strip().lower()
+    if text in ("every-day", "everyday", "daily"):
+        return tuple(range(7))
+    first, sep, last = text.partition("-")
+    if first not in DAYS or (sep and last not in DAYS):
+        return None
+    start, end = DAYS.index(first), DAYS.index(last) if sep else DAYS.index(first)
+    return tuple((start + i) % 7 for i in range((end - start) % 7 + 1))
+
+
+def parse_time_range(text):
+    """("08:00-20:00") -> (480, 1200) minutes of the day; an end at or before the start passes midnight."""
+    match = TIME_RANGE.match(text.strip()) if isinstance(text, str) else None
+    if not match:
+        return None
+    h1, m1, h2, m2 = map(int, match.groups())
+    if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59 or (h1 == 24 and m1) or (h2 == 24 and m2):
+        return None
+    return h1 * 60 + m1, h2 * 60 + m2

@@ -1,0 +1,237 @@
+"""The typed, immutable call-flow model that the validator builds and the engine plays."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A step anywhere in the flow set: 'health-info:oin-signs' or, within a flow, 'oin-signs'."""
+    flow: str
+    step: str
+
+    def __str__(self) -> str:
+        return f"{self.flow}:{self.step}"
+
+    @classmethod
+    def parse(cls, text: str, current_flow: str) -> "Ref":
+        flow, sep, step = text.partition(":")
+        return cls(flow, step) if sep else cls(current_flow, text)
+
+    def written_from(self, flow: str) -> str:
+        """How a staff member in `flow` would write this reference."""
+        return self.step if self.flow == flow else str(self)
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str
+    voice: str
+    speech: str          # the speech-recognition locale Twilio expects, e.g. 'es-US'
+
+
+@dataclass(frozen=True)
+class Prompt:
+    name: str
+    texts: tuple          # ((language, text), ...)
+    audio: tuple = ()     # ((language, file name under audio/<language>/), ...)
+    health: bool = False
+    source: str = ""
+    reviewed_by: str = ""
+    reviewed_on: datetime.date | None = None
+    file: str = ""
+    line: int = 0
+    column: int = 0
+
+    def text(self, language: str) -> str:
+        return dict(self.texts).get(language, "")
+
+    def audio_for(self, language: str) -> str | None:
+        return dict(self.audio).get(language)
+
+
+@dataclass(frozen=True)
+class Words:
+    """Phrases a caller may say, per language."""
+    phrases: tuple = ()   # ((language, (phrase, ...)), ...)
+
+    def for_language(self, language: str) -> tuple:
+        return dict(self.phrases).get(language, ())
+
+    def all(self) -> tuple:
+        return tuple(p for _, group in self.phrases for p in group)
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str | None
+    words: Words
+    goto: Ref | None
+    language: str | None = None      # set on the options of a language step
+    line: int = 0
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class Everywhere:
+    """A choice every menu hears: 0 for a person, crisis words for the emergency step."""
+    name: str
+    key: str | None
+    words: Words
+    goto: Ref
+    line: int = 0
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class Step:
+    flow: str
+    name: str
+    file: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
+    column: int = field(default=0, compare=False)
+
+    kind = "step"
+
+    @property
+    def ref(self) -> Ref:
+        return Ref(self.flow, self.name)
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} '{self.name}'"
+
+    def exits(self) -> tuple:
+        """Every step this one can lead to, whatever the caller does."""
+        return ()
+
+
+@dataclass(frozen=True)
+class Say(Step):
+    prompt: Prompt | None = None
+    goto: Ref | None = None
+    pause: int = 0
+    every_language: bool = False
+    kind = "say"
+
+    def exits(self):
+        return (self.goto,)
+
+
+@dataclass(frozen=True)
+class Menu(Step):
+    prompt: Prompt | None = None
+    options: tuple = ()
+    goto: Ref | None = None            # language steps: where a choice leads by default
+    back: Ref | None = None
+    back_key: str = "9"
+    repeat_key: str = "*"
+    timeout: int = 6
+    tries: int = 3
+    after_tries: Ref | None = None
+    when_invalid: Prompt | None = None
+    when_silent: Prompt | None = None
+    every_language: bool = False
+    kind = "menu"
+
+    def target(self, option: Option) -> Ref | None:
+        return option.goto or self.goto
+
+    def exits(self):
+        return tuple(self.target(o) for o in self.options) + (self.back, self.after_tries)
+
+
+@dataclass(frozen=True)
+class LanguageMenu(Menu):
+    kind = "language"
+
+
+@dataclass(frozen=True)
+class Hours(Step):
+    timezone: str = "UTC"
+    open: tuple = ()                    # ((weekday 0=Mon, start minute, end minute), ...)
+    holidays: frozenset = frozenset()
+    if_open: Ref | None = None
+    if_closed: Ref | None = None
+    kind = "hours"
+
+    def exits(self):
+        return (self.if_open, self.if_closed)
+
+
+@dataclass(frozen=True)
+class Connect(Step):
+    prompt: Prompt | None = None
+    team: str = "recovery"
+    if_nobody_answers: Ref | None = None
+    ring_seconds: int = 20
+    kind = "connect"
+
+    def exits(self):
+        return (self.if_nobody_answers,)
+
+
+@dataclass(frozen=True)
+class BackupLine(Step):
+    prompt: Prompt | None = None
+    kind = "backup-line"
+
+
+@dataclass(frozen=True)
+class Voicemail(Step):
+    prompt: Prompt | None = None
+    goto: Ref | None = None
+    max_seconds: int = 120
+    kind = "voicemail"
+
+    def exits(self):
+        return (self.goto,)
+
+
+@dataclass(frozen=True)
+class Callback(Step):
+    prompt: Prompt | None = None
+    goto: Ref | None = None
+    kind = "callback"
+
+    def exits(self):
+        return (self.goto,)
+
+
+@dataclass(frozen=True)
+class Goodbye(Step):
+    prompt: Prompt | None = None
+    kind = "goodbye"
+
+
+#: Steps where a person comes on the line.
+HUMAN_STEPS = (Connect, BackupLine)
+#: Steps that wait for the caller (or for a person) before going on.
+WAITING_STEPS = (Menu, Connect, BackupLine, Voicemail, Callback, Goodbye)
+
+
+@dataclass(eq=False)
+class FlowSet:
+    """Every flow of a directory, checked and ready to play."""
+    languages: tuple
+    start: Ref
+    fallback: Ref
+    everywhere: tuple
+    steps: dict                   # Ref -> Step
+    prompts: dict                 # (flow, name) -> Prompt
+    version: str = ""
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0].code
+
+    def language(self, code: str) -> Language:
+        for language in self.languages:
+            if language.code == code:
+                return language
+        return self.languages[0]
+
+    def step(self, ref: Ref) -> Step | None:
+        return self.steps.get(ref)

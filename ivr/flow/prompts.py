@@ -1,0 +1,113 @@
+"""Reads prompts (text per language, recordings, where health facts come from) from YAML."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .fields import Fields
+from .model import Prompt
+from .problems import did_you_mean
+from .yaml_source import Mapping, Node, Scalar
+
+PROMPT_FIELDS_EXTRA = ("audio", "health", "source", "reviewed", "note")
+AUDIO_SUFFIXES = (".mp3", ".wav")
+WORDS_PER_SECOND = 2.5          # an unhurried voice; 75 words is about 30 seconds
+LONGEST_SECONDS = 32
+
+
+class PromptReader:
+    """Turns an inline prompt or a prompt's name into a Prompt, checking its languages."""
+
+    def __init__(self, languages: tuple, audio_dir: Path | None, problems: list):
+        self.languages = languages          # ("en", "es")
+        self.audio_dir = audio_dir
+        self.problems = problems
+        self.named: dict = {}               # (flow, name) -> Prompt
+
+    def read_named(self, flow: str, file: str, node: Node) -> None:
+        container = Fields(node, "prompts", file, self.problems, ())
+        for name, (key_node, value) in container.node.entries.items():
+            self.named[(flow, name)] = self.read_inline(name, file, value, f"prompt '{name}'")
+
+    def read_inline(self, name: str, file: str, node: Node, where: str) -> Prompt:
+        fields = Fields(node, where, file, self.problems, self.languages + PROMPT_FIELDS_EXTRA)
+        fields.check_unknown()
+        texts = []
+        for code in self.languages:
+            if fields.has(code):
+                text = fields.text(code)
+                texts.append((code, text))
+                self._check_length(fields, code, text)
+            elif isinstance(node, Mapping):
+                fields.report(node, f"has no {code!r} text", f"every prompt needs each language: "
+                              + ", ".join(self.languages))
+        reviewed = fields.sub("reviewed", where, ("by", "on"))
+        reviewed_by, reviewed_on = "", None
+        if reviewed is not None:
+            reviewed.check_unknown()
+            reviewed_by = reviewed.text("by", required="say who reviewed it")
+            on = reviewed.raw("on")
+            if on is None:
+                reviewed.missing("on", "say when, as 2026-11-01")
+            else:
+                reviewed_on = reviewed.date(on, "'on'")
+        return Prompt(
+            name=name, texts=tuple(texts), audio=self._audio(fields, name),
+            health=fields.flag("health"), source=fields.text("source"),
+            reviewed_by=reviewed_by, reviewed_on=reviewed_on,
+            file=file, line=node.line, column=node.column,
+        )
+
+    def resolve(self, fields: Fields, key: str, flow: str, name_for_inline: str,
+                required: str = "") -> Prompt | None:
+        """The prompt a step's field names or writes out."""
+        node = fields.raw(key)
+        if node is None:
+            if required:
+                fields.missing(key, required)
+            return None
+        if isinstance(node, Scalar) and isinstance(node.value, str):
+            return self.lookup(fields, node, flow)
+        return self.read_inline(name_for_inline, fields.file, node, fields.where)
+
+    def lookup(self, fields: Fields, node: Scalar, flow: str) -> Prompt | None:
+        name = node.value
+        found = self.named.get((flow, name)) or self.named.get(("main", name))
+        if found is None:
+            known = {n for (f, n) in self.named if f in (flow, "main")}
+            fields.report(node, f"uses the prompt {name!r}, which does not exist",
+                          did_you_mean(name, known) or "define it under 'prompts:'")
+        return found
+
+    def _check_length(self, fields: Fields, code: str, text: str) -> None:
+        seconds = len(text.split()) / WORDS_PER_SECOND
+        if seconds > LONGEST_SECONDS:
+            fields.report(fields.raw(code), f"the {code!r} text takes about {seconds:.0f} seconds to say",
+                          "keep a prompt under 30 seconds; split it into steps with a menu between")
+
+    def _audio(self, fields: Fields, name: str) -> tuple:
+        named = {}
+        audio = fields.sub("audio", fields.where, self.languages)
+        if audio is not None:
+            audio.check_unknown()
+            for code in self.languages:
+                if audio.has(code):
+                    file_name = audio.text(code)
+                    if file_name and not self._exists(code, file_name):
+                        audio.report(audio.raw(code), f"the recording {code}/{file_name} does not exist",
+                                     f"put the file in audio/{code}/ or remove the line")
+                    named[code] = file_name
+        found = []
+        for code in self.languages:
+            if code in named:
+                found.append((code, named[code]))
+                continue
+            for suffix in AUDIO_SUFFIXES:
+                if self._exists(code, name + suffix):
+                    found.append((code, name + suffix))
+                    break
+        return tuple(found)
+
+    def _exists(self, code: str, file_name: str) -> bool:
+        if self.audio_dir is None or "/" in file_name or "\\" in file_name or file_name.startswith("."):
+            return False
+        return (self.audio_dir / code / file_name).is_file()

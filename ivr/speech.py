@@ -1,0 +1,40 @@
+"""Matches what a caller said against the words a menu listens for, in any language."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+NUMBER_WORDS = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    "cero": "0", "uno": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5",
+    "seis": "6", "siete": "7", "ocho": "8", "nueve": "9",
+}
+_NOT_WORD = re.compile(r"[^a-z0-9' ]+")
+
+
+def normalize(text: str) -> str:
+    """Lower case, accents dropped, punctuation gone: 'Mioclonía!' -> 'mioclonia'."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = plain.replace("’", "'")
+    return " ".join(_NOT_WORD.sub(" ", plain).split())
+
+
+def contains_phrase(spoken_words: list, phrase: str) -> bool:
+    part = normalize(phrase).split()
+    if not part:
+        return False
+    n = len(part)
+    return any(spoken_words[i:i + n] == part for i in range(len(spoken_words) - n + 1))
+
+
+def spoken_key(spoken_words: list) -> str | None:
+    """'two' or 'dos' or '2' alone is a key press said out loud."""
+    if len(spoken_words) == 1:
+        word = spoken_words[0]
+        if word in NUMBER_WORDS:
+            return NUMBER_WORDS[word]
+        if len(word) == 1 and word.isdigit():
+            return word
+    return None
