@@ -45,3 +45,49 @@ def check(flows_dir, audio_dir, review_months, output):
             click.echo(f"{flows_dir}: OK, {steps} steps in {flows} flows"
                        + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""), err=True)
     sys.exit(1 if errors else 0)
+
+
+@main.command()
+@click.option("--press", "script", help="Answers to play, comma-separated: keys (2), words (say:operator), "
+              "silence (wait). The caller hangs up when they run out. Without it, answer at the keyboard.")
+@click.option("--url", help="A running helpline to call over HTTP, e.g. http://127.0.0.1:5000 "
+              "[default: the app in this process].")
+@click.option("--flows", "flows_dir", type=click.Path(file_okay=False), help="Flows to try [default: flows/].")
+@click.option("--nobody-answers", is_flag=True, help="Professionals do not pick up (to try the no-answer path).")
+@click.option("--from", "from_number", default="+15550100123", show_default=True, help="The caller's number.")
+def call(script, url, flows_dir, nobody_answers, from_number):
+    """Call the helpline from the terminal: hear each prompt, answer with keys or words."""
+    import logging
+
+    from .config import finish, from_environment
+    from .phone import HttpTransport, Phone, TestClientTransport, scripted
+
+    logging.getLogger().setLevel(logging.WARNING)
+    overrides = {"flows_dir": flows_dir} if flows_dir else {}
+    settings = finish(from_environment().with_overrides(overrides))
+    if url:
+        transport, base = HttpTransport(), url
+    else:
+        from .web import create_app
+
+        logging.disable(logging.INFO)
+        transport, base = TestClientTransport(create_app(settings=settings)), "http://localhost"
+    phone = Phone(transport, settings.twilio_auth_token, base_url=base, from_number=from_number,
+                  dial_outcome="no-answer" if nobody_answers else "completed")
+    answer = scripted(script.split(",")) if script is not None else _keyboard
+    heard = phone.call(answer, on_heard=lambda h: click.echo(str(h)))
+    if any(h.kind in ("error", "cut-off") for h in heard):
+        sys.exit(1)
+
+
+def _keyboard(_heard):
+    try:
+        reply = input("your answer (key, words, Enter for silence, q to hang up)> ")
+    except EOFError:
+        return None
+    reply = reply.strip()
+    if reply.lower() in ("q", "quit", "hangup"):
+        return None
+    if reply and not all(c in "0123456789*#" for c in reply):
+        return "say:" + reply
+    return reply

@@ -1,0 +1,109 @@
+"""Settings, read once from the environment into a frozen value; nothing else reads os.environ."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The national helpline of SAMHSA: free, confidential, 24/7, English and Spanish. The default
+#: backup line, so a caller always reaches a person even before the center sets its own partner.
+NATIONAL_HELPLINE = "+18006624357"
+
+
+class ConfigError(Exception):
+    """The helpline refuses to start rather than run unsafely (e.g. production with no token)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "development"
+    twilio_auth_token: str = ""
+    shared_keys: dict = field(default_factory=dict)   # SharedKey id -> secret
+    database_url: str = ""
+    flows_dir: Path = ROOT / "flows"
+    audio_dir: Path = ROOT / "audio"
+    instance_dir: Path = ROOT / "instance"
+    backup_line: str = NATIONAL_HELPLINE
+    trust_proxy: bool = False
+    caller_hash_key: str = ""
+    flows_check_seconds: float = 2.0
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    def with_overrides(self, overrides: dict | None) -> "Settings":
+        return replace(self, **(overrides or {}))
+
+
+def _local_secret(instance_dir: Path, name: str) -> str:
+    """A secret made once for this machine, for development only: kept in instance/."""
+    path = instance_dir / name
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_hex(16)
+        try:
+            with open(path, "x") as out:       # 'x': two workers starting at once agree on one
+                out.write(value + "\n")
+            os.chmod(path, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        return value
+
+
+def parse_shared_keys(text: str) -> dict:
+    """'id1=secret1,id2=secret2' -> {'id1': 'secret1', 'id2': 'secret2'}."""
+    keys = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key_id, sep, secret = part.partition("=")
+        if not sep or not key_id.strip() or not secret.strip():
+            raise ConfigError("TWILIO_WEBHOOK_SHARED_KEYS must look like 'keyid=secret,keyid2=secret2'")
+        keys[key_id.strip()] = secret.strip()
+    return keys
+
+
+def finish(settings: Settings) -> Settings:
+    """Fill in what development may make up, and refuse what production may not lack."""
+    if settings.environment not in ("development", "production"):
+        raise ConfigError(f"IVR_ENV is {settings.environment!r}: use development or production")
+    instance = Path(settings.instance_dir)
+    changes = {}
+    if not settings.database_url:
+        instance.mkdir(parents=True, exist_ok=True)
+        changes["database_url"] = f"sqlite:///{instance / 'helpline.db'}"
+    if settings.is_production:
+        if not settings.twilio_auth_token:
+            raise ConfigError("IVR_ENV=production needs TWILIO_AUTH_TOKEN: every webhook is checked "
+                              "against it, and there is no way to switch that off")
+        if not settings.caller_hash_key:
+            raise ConfigError("IVR_ENV=production needs IVR_CALLER_HASH_KEY (a long random secret): "
+                              "it protects caller numbers in the records")
+    else:
+        if not settings.twilio_auth_token:
+            changes["twilio_auth_token"] = _local_secret(instance, "dev-twilio-token")
+        if not settings.caller_hash_key:
+            changes["caller_hash_key"] = _local_secret(instance, "dev-caller-hash-key")
+    return replace(settings, **changes)
+
+
+def from_environment(environ=None) -> Settings:
+    env = os.environ if environ is None else environ
+    defaults = Settings()
+    settings = Settings(
+        environment=env.get("IVR_ENV", "development").strip().lower(),
+        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", "").strip(),
+        shared_keys=parse_shared_keys(env.get("TWILIO_WEBHOOK_SHARED_KEYS", "")),
+        database_url=env.get("DATABASE_URL", "").strip(),
+        flows_dir=Path(env.get("IVR_FLOWS_DIR", defaults.flows_dir)),
+        audio_dir=Path(env.get("IVR_AUDIO_DIR", defaults.audio_dir)),
+        instance_dir=Path(env.get("IVR_INSTANCE_DIR", defaults.instance_dir)),
+        backup_line=env.get("IVR_BACKUP_LINE", NATIONAL_HELPLINE).strip(),
+        trust_proxy=env.get("IVR_TRUST_PROXY", "").strip().lower() in ("1", "true", "yes"),
+        caller_hash_key=env.get("IVR_CALLER_HASH_KEY", "").strip(),
+        flows_check_seconds=float(env.get("IVR_FLOWS_CHECK_SECONDS", "2")),
+    )
+    return settings

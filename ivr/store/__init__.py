@@ -1,0 +1,1 @@
+"""Storage: calls and (later) presence, queue and callbacks, through SQLAlchemy Core."""
