@@ -42,7 +42,7 @@ def check(flows_dir, audio_dir, review_months, output):
         else:
             steps = len(result.flows.steps)
             flows = len({ref.flow for ref in result.flows.steps})
-            click.echo(f"{flows_dir}: OK, {steps} steps in {flows} flows"
+            click.echo(f"{flows_dir}: OK, {steps} steps in {flows} flow{'s' * (flows != 1)}"
                        + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""), err=True)
     sys.exit(1 if errors else 0)
 

@@ -80,11 +80,20 @@ def advance(flows: model.FlowSet, state: CallState, event, now: datetime.datetim
     if isinstance(step, model.Menu) and not isinstance(event, Finished):
         return answer_menu(flows, step, CallState(step.ref, language, state.tries), event, now)
     if isinstance(event, Finished) and step is not None:
-        after = next((ref for ref in step.exits() if ref is not None), None)
-        if after is not None:
-            return enter(flows, after, language, now)
+        return enter(flows, after_finished(flows, step), language, now, tries=state.tries)
     # A step that no longer exists (the flow was edited mid-call) or an answer that fits nothing.
     return enter(flows, flows.fallback, language, now)
+
+
+def after_finished(flows, step: model.Step) -> Ref:
+    """Where a call goes when a waiting step reports it is over."""
+    if isinstance(step, model.Connect):
+        return step.if_nobody_answers            # nobody picked up
+    if isinstance(step, (model.Voicemail, model.Callback)):
+        return step.goto
+    if isinstance(step, model.BackupLine):
+        return flows.fallback                    # the backup line did not answer: try our own people
+    return step.ref                              # a stale report: play this step again
 
 
 def answer_menu(flows, menu: model.Menu, state: CallState, event, now) -> Turn:
@@ -92,7 +101,9 @@ def answer_menu(flows, menu: model.Menu, state: CallState, event, now) -> Turn:
         return retry(flows, menu, state, menu.when_silent, now)
     key, words = None, []
     if isinstance(event, Pressed):
-        key = event.digits if len(event.digits) == 1 else None
+        if len(event.digits) != 1:
+            return retry(flows, menu, state, menu.when_invalid, now)
+        key = event.digits
     elif isinstance(event, Spoke):
         words = normalize(event.text).split()
         key = spoken_key(words)

@@ -60,6 +60,7 @@ class FlowSetBuilder:
         self.problems = problems
         self.references: list[Reference] = []
         self.steps: dict = {}
+        self.unbuilt: set = set()            # steps written but unusable (already reported)
         self.menu_defaults: dict = {}          # flow -> {field: value}
 
     # -- the whole set ---------------------------------------------------------------------
@@ -158,6 +159,8 @@ class FlowSetBuilder:
             step = self.read_step(flow, name, flow_fields.file, value)
             if step is not None:
                 self.steps[step.ref] = step
+            else:
+                self.unbuilt.add(model.Ref(flow, name))
 
     def read_step(self, flow: str, name: str, file: str, node: Node) -> model.Step | None:
         probe = Fields(node, f"step '{name}'", file, self.problems, ())
@@ -307,7 +310,7 @@ class FlowSetBuilder:
     def read_everywhere(self, main: Fields, languages: tuple) -> tuple:
         choices = []
         for item in main.listing("everywhere"):
-            fields = Fields(item, "everywhere", main.file, self.problems, ("name", "key", "words", "goto", "note"))
+            fields = Fields(item, "everywhere", main.file, self.problems, ("name", "key", "words", "goto", "urgent", "note"))
             fields.check_unknown()
             name = fields.text("name", required="give the choice a name, e.g. a person")
             fields.where = f"everywhere '{name}'" if name else "everywhere"
@@ -316,8 +319,10 @@ class FlowSetBuilder:
             if key is None and not words.all() and isinstance(item, Mapping):
                 fields.report(item, "a choice needs a 'key' or 'words'")
             goto = self.reference(fields, "goto", ENTRY, "goto", required="say which step this choice leads to")
-            choices.append(model.Everywhere(name, key, words, goto, item.line, item.column))
-        return tuple(choices)
+            urgent = fields.flag("urgent")
+            choices.append(model.Everywhere(name, key, words, goto, urgent, item.line, item.column))
+        # Urgent choices first: "someone is not breathing" is a crisis before it is a request for someone.
+        return tuple(sorted(choices, key=lambda choice: not choice.urgent))
 
     # -- references --------------------------------------------------------------------------
     def goto(self, fields: Fields, place: dict, key: str) -> Ref | None:

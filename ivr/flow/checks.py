@@ -13,12 +13,13 @@ from . import model
 from .problems import Problem, did_you_mean
 
 
-def check_references(flows: model.FlowSet, references: list) -> list:
+def check_references(flows: model.FlowSet, references: list, unbuilt: set = frozenset()) -> list:
+    """A problem for every reference to a step that is not written anywhere."""
     problems = []
-    flow_names = {ref.flow for ref in flows.steps}
+    flow_names = {ref.flow for ref in flows.steps} | {ref.flow for ref in unbuilt}
     for reference in references:
         ref = reference.ref
-        if ref in flows.steps:
+        if ref in flows.steps or ref in unbuilt:
             continue
         written = ref.written_from(_flow_of(reference, flows))
         what = reference.what if reference.what.endswith(" to") else f"{reference.what!r} leads to"
@@ -188,7 +189,7 @@ def _hidden(step: model.Menu, choice: model.Everywhere) -> list:
         if key is not None and key == choice.key:
             problems.append(Problem(step.file, line, column, step.label,
                                     f"key '{key}' hides the everywhere choice '{choice.name}'",
-                                    f"every menu sends {key} to '{choice.goto.step}'; use another key"))
+                                    f"every menu sends {key} to '{choice.goto.step if choice.goto else '?'}'; use another key"))
     global_phrases = {p: code for code, group in choice.words.phrases for p in group}
     for option in step.options:
         for phrase in option.words.all():

@@ -81,6 +81,7 @@ class Everywhere:
     key: str | None
     words: Words
     goto: Ref
+    urgent: bool = False      # heard before anything else, even amid other choices' words
     line: int = 0
     column: int = 0
 

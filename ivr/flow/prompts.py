@@ -11,7 +11,7 @@ from .yaml_source import Mapping, Node, Scalar
 PROMPT_FIELDS_EXTRA = ("audio", "health", "source", "reviewed", "note")
 AUDIO_SUFFIXES = (".mp3", ".wav")
 WORDS_PER_SECOND = 2.5          # an unhurried voice; 75 words is about 30 seconds
-LONGEST_SECONDS = 32
+LONGEST_SECONDS = 30
 
 
 class PromptReader:

@@ -64,7 +64,7 @@ def describe(node: Node) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, bool):
-        return f"yes/no ({node.text!r} is read as {value})"
+        return f"yes/no ({node.raw!r} is read as {value})"
     if isinstance(value, (int, float)):
         return f"a number ({value})"
     return f"text ({node.text!r})"

@@ -16,6 +16,7 @@ from ..engine import CallState, Finished, Pressed, Silence, Spoke
 from ..flow.model import Ref
 from ..privacy import caller_key, mask_number
 from .signature import twilio_only
+from .twilio_request import args, form
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("voice", __name__, url_prefix="/voice")
@@ -43,10 +44,10 @@ def play(turn) -> Response:
 
 
 def state_from_url(flows) -> CallState:
-    flow, _, step = request.args.get("at", "").partition(":")
-    language = request.args.get("lang", "")
+    flow, _, step = args().first("at", "").partition(":")
+    language = args().first("lang", "")
     try:
-        tries = max(0, min(int(request.args.get("tries", "0")), 99))
+        tries = max(0, min(int(args().first("tries", "0")), 99))
     except ValueError:
         tries = 0
     return CallState(Ref(flow[:100], step[:100]), language[:10], tries)
@@ -60,14 +61,14 @@ def flows_or_none():
 
 
 def _sid() -> str:
-    return request.form.get("CallSid", "-")[:64]
+    return form().first("CallSid", "-")[:64]
 
 
 @blueprint.post("/incoming")
 @twilio_only
 def incoming():
     settings = current_app.config["IVR_SETTINGS"]
-    number = request.form.get("From", "")
+    number = form().first("From", "")
     current_app.config["IVR_CALLS"].call_started(_sid(), caller_key(number, settings.caller_hash_key), now())
     log.info("call %s from %s", _sid(), mask_number(number))
     flows = flows_or_none()
@@ -84,9 +85,9 @@ def step():
     if flows is None:
         return backup_line()
     state = state_from_url(flows)
-    digits = request.form.get("Digits", "")[:MAX_FIELD].strip()
-    speech = request.form.get("SpeechResult", "")[:MAX_FIELD].strip()
-    if request.args.get("heard") == "nothing":
+    digits = form().first("Digits", "")[:MAX_FIELD].strip()
+    speech = form().first("SpeechResult", "")[:MAX_FIELD].strip()
+    if args().first("heard") == "nothing":
         event = Silence()
     elif digits:
         event = Pressed(digits)
@@ -111,7 +112,7 @@ def done():
 @twilio_only
 def dialed():
     """A <Dial> ended. After a real conversation the call is over; otherwise nobody answered."""
-    if request.form.get("DialCallStatus") == "completed":
+    if form().first("DialCallStatus") == "completed":
         return twiml(safety_net.hang_up_twiml())
     flows = flows_or_none()
     if flows is None:
@@ -124,7 +125,7 @@ def dialed():
 def fallback():
     """Twilio's fallback URL: touches neither flows nor database, so it works when all else fails."""
     log.error("Twilio used the fallback URL for call %s (error %s)", _sid(),
-              request.form.get("ErrorCode", "-")[:20])
+              form().first("ErrorCode", "-")[:20])
     return backup_line()
 
 
@@ -133,16 +134,16 @@ def fallback():
 def status():
     settings = current_app.config["IVR_SETTINGS"]
     sid = _sid()
-    call_status = request.form.get("CallStatus", "")[:20]
+    call_status = form().first("CallStatus", "")[:20]
     try:
-        duration = int(request.form.get("CallDuration", ""))
+        duration = int(form().first("CallDuration", ""))
     except ValueError:
         duration = None
     if not sid or sid == "-" or not call_status:
         return Response("CallSid and CallStatus are required", status=400, mimetype="text/plain")
     try:
         current_app.config["IVR_CALLS"].call_status(
-            sid, call_status, duration, caller_key(request.form.get("From", ""), settings.caller_hash_key), now())
+            sid, call_status, duration, caller_key(form().first("From", ""), settings.caller_hash_key), now())
     except SQLAlchemyError as error:
         log.error("could not record status %r of call %s: %s", call_status, sid, error.__class__.__name__)
         return Response("the database is unavailable; please retry", status=503, mimetype="text/plain")

@@ -1,0 +1,72 @@
+"""Shared fixtures: the shipped call flows, loaded once and checked, and a fixed clock."""
+import datetime
+import functools
+from pathlib import Path
+
+import pytest
+
+from ivr import engine
+from ivr.flow import model
+from ivr.flow.loader import load_flows
+
+SHIPPED_FLOWS = Path(__file__).resolve().parents[1] / "flows"
+#: A Wednesday afternoon in New York; the shipped flows have no hours step, so any instant would do.
+NOW = datetime.datetime(2026, 11, 25, 20, 0, tzinfo=datetime.timezone.utc)
+
+
+@functools.cache
+def _shipped():
+    return load_flows(SHIPPED_FLOWS, today=NOW.date())
+
+
+def shipped_menus() -> list:
+    """Every menu (language menus too) in the shipped flows, read from the FlowSet itself."""
+    flows = _shipped().flows
+    if flows is None:
+        return []
+    return sorted((ref for ref, step in flows.steps.items() if isinstance(step, model.Menu)), key=str)
+
+
+def pytest_generate_tests(metafunc):
+    # A test that asks for `menu` runs once per menu of the shipped flows, so a menu staff add
+    # later is covered without anyone editing the tests.
+    if "menu" in metafunc.fixturenames:
+        menus = shipped_menus()
+        metafunc.parametrize("menu", menus, ids=[str(ref) for ref in menus])
+
+
+@pytest.fixture(scope="session")
+def shipped_flows() -> model.FlowSet:
+    result = _shipped()
+    assert result.errors == [], "\n".join(str(p) for p in result.errors)
+    return result.flows
+
+
+@pytest.fixture(scope="session")
+def shipped_flows_dir() -> Path:
+    return SHIPPED_FLOWS
+
+
+@pytest.fixture
+def now() -> datetime.datetime:
+    return NOW
+
+
+@pytest.fixture
+def call(shipped_flows, now):
+    """Dial the shipped helpline and do these things in turn; the last Turn comes back."""
+    def dial(*events):
+        turn = engine.begin(shipped_flows, now)
+        for event in events:
+            turn = engine.advance(shipped_flows, turn.state, event, now)
+        return turn
+    return dial
+
+
+@pytest.fixture
+def at(shipped_flows, now):
+    """A caller waiting at `step` in `language` does `event`: the Turn that follows."""
+    def answer(step, event, language="en", tries=0):
+        ref = step if isinstance(step, model.Ref) else model.Ref.parse(step, "main")
+        return engine.advance(shipped_flows, engine.CallState(ref, language, tries), event, now)
+    return answer
