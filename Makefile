@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install run test check bench
+.PHONY: install run serve test check bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,14 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+run: install
+	$(VENV)/bin/ivr check flows
+	@echo "Helpline on http://127.0.0.1:5000 - try a call in another terminal: .venv/bin/ivr call --url http://127.0.0.1:5000"
+	$(PY) app.py
+
+serve: install
+	$(VENV)/bin/gunicorn -w 2 -b 127.0.0.1:5000 app:app
+
 test: install
 	$(PY) -m pytest
 
@@ -21,3 +29,4 @@ check: install
 
 bench: install
 	$(PY) scripts/bench_flows.py
+	$(PY) scripts/bench_webhook.py

@@ -46,6 +46,7 @@ class Turn:
     asked: tuple           # the waiting step's own prompt (inside the menu, for a menu)
     step: model.Step
     state: CallState
+    timed: bool = False    # an hours step chose the way: the same answer may differ at another time
 
 
 # -- what a caller can do ------------------------------------------------------------------------
@@ -133,6 +134,7 @@ def retry(flows, menu: model.Menu, state: CallState, sorry: model.Prompt | None,
 
 def enter(flows, ref: Ref, language: str, now, said: tuple = (), tries: int = 0) -> Turn:
     """Play steps that need no answer until one waits for the caller."""
+    timed = False
     for _ in range(MAX_HOPS):
         step = flows.step(ref)
         if step is None:
@@ -142,12 +144,13 @@ def enter(flows, ref: Ref, language: str, now, said: tuple = (), tries: int = 0)
             ref = step.goto
             continue
         if isinstance(step, model.Hours):
+            timed = True
             ref = step.if_open if is_open(step.open, step.holidays, step.timezone, now) else step.if_closed
             continue
         asked = _speak(step.prompt, language, getattr(step, "every_language", False), flows)
-        return Turn(said, asked, step, CallState(step.ref, language, tries))
+        return Turn(said, asked, step, CallState(step.ref, language, tries), timed)
     step = flows.step(flows.fallback)
-    return Turn(said, _speak(step.prompt, language, False, flows), step, CallState(step.ref, language))
+    return Turn(said, _speak(step.prompt, language, False, flows), step, CallState(step.ref, language), timed)
 
 
 def _speak(prompt, language, every_language, flows, pause=0) -> tuple:

@@ -38,7 +38,9 @@ class Renderer:
     def render(self, turn: Turn, flows: model.FlowSet, people: tuple = (), backup_line: str = "") -> str:
         cacheable = not isinstance(turn.step, model.HUMAN_STEPS)
         if cacheable:
-            key = (flows.version, turn)
+            # Prompts are objects of this flows version, so their ids name them cheaply.
+            key = (flows.version, turn.state,
+                   tuple((id(u.prompt), u.language, u.pause) for u in turn.said))
             found = self._cache.get(key)
             if found is not None:
                 return found

@@ -255,7 +255,7 @@ class FlowSetBuilder:
         if timezone:
             try:
                 zoneinfo.ZoneInfo(timezone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
                 fields.report(fields.raw("timezone"), f"{timezone!r} is not a time zone",
                               "use a name like America/New_York or America/Los_Angeles")
                 timezone = "UTC"

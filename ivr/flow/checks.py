@@ -64,6 +64,16 @@ def check_graph(flows: model.FlowSet) -> list:
         problems.append(_problem(step, "is the fallback, but never leads to a person",
                                  "the fallback should be a connect or backup-line step"))
     problems += _goodbyes_without_a_person(flows, graph, roots, leads_to_person)
+    for ref in reached:
+        step = flows.steps[ref]
+        # Steps that never wait are covered by the silent-loop rule; report the menus that trap.
+        if ref not in leads_to_person and isinstance(step, model.WAITING_STEPS) \
+                and not isinstance(step, model.Goodbye):
+            ends = _reachable([ref], graph)
+            if not any(isinstance(flows.steps[r], model.Goodbye) for r in ends):
+                problems.append(_problem(step, "a caller who gets here can never reach a person or a goodbye",
+                                         "give its menus a way to a connect step (or add an everywhere "
+                                         "choice for a person)"))
     return problems
 
 

@@ -116,8 +116,9 @@ class _Reader:
             return Sequence(line, column, [item for item in items if item is not None])
         try:
             value = self.constructor.construct_object(node)
-        except yaml.YAMLError as error:
-            self.problem(node.start_mark, f"cannot read {node.value!r}: {getattr(error, 'problem', error)}")
+        except Exception as error:     # PyYAML raises KeyError, ValueError… for '!!bool maybe'
+            reason = getattr(error, "problem", None) or f"it is not a valid {node.tag.rsplit(':', 1)[-1]}"
+            self.problem(node.start_mark, f"cannot read {node.value!r}: {reason}")
             return None
         return Scalar(line, column, value, quoted=node.style in ("'", '"'), raw=node.value)
 
@@ -129,6 +130,14 @@ class _TooBig(Exception):
 def read_yaml(text: str, filename: str) -> tuple[Node | None, list[Problem]]:
     """The located tree of one YAML document, and every problem met reading it."""
     reader = _Reader(filename)
+    try:
+        return _read(text, filename, reader)
+    except RecursionError:
+        return None, [Problem(filename, 1, 1, "", "the YAML is nested too deeply to read",
+                              "flows need only a few levels of indentation")]
+
+
+def _read(text: str, filename: str, reader: "_Reader"):
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:

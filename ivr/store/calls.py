@@ -1,23 +1,28 @@
 """Records calls without slowing a caller down: writes wait in a queue for a background thread.
 
 A menu press never waits on the database. Call starts are queued; a call's end (Twilio's status
-callback, which may be retried) is written at once and idempotently.
+callback, which may be retried) is written at once and idempotently. A database that is down at
+start-up is retried later: calls go on meanwhile.
 """
 from __future__ import annotations
 
+import atexit
 import datetime
 import logging
 import queue
 import threading
+import time
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .schema import calls
+from .database import ensure_schema
+from .schema import calls, callbacks, voicemails
 
 log = logging.getLogger(__name__)
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+LONGEST_CALL = 7 * 24 * 3600
 
 
 class CallRecords:
@@ -26,7 +31,21 @@ class CallRecords:
         self.flush_every = flush_every
         self._queue: queue.Queue = queue.Queue(maxsize=100_000)
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._thread_lock = threading.Lock()
+        self._write_lock = threading.Lock()     # flush() returns only once a batch is written
+        self.schema_ready = False
+        self._next_schema_try = 0.0
+
+    def ensure_schema(self) -> bool:
+        """Create the tables if needed; False (and a log line) while the database is unreachable."""
+        if not self.schema_ready and time.monotonic() >= self._next_schema_try:
+            try:
+                ensure_schema(self.engine)
+                self.schema_ready = True
+            except SQLAlchemyError as error:
+                self._next_schema_try = time.monotonic() + 10     # no storm of retries
+                log.error("database unavailable (%s): calls go on, records wait", error.__class__.__name__)
+        return self.schema_ready
 
     # -- queued ------------------------------------------------------------------------------
     def call_started(self, call_sid: str, caller_key: str, at: datetime.datetime) -> None:
@@ -39,49 +58,62 @@ class CallRecords:
             log.error("call record queue is full; call %s not recorded", call_sid)
 
     def flush(self) -> None:
-        """Write everything queued so far (tests, shutdown)."""
-        batch = []
-        while True:
-            try:
-                batch.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        if batch:
-            self._write_starts(batch)
+        """Write everything queued so far (the writer thread, tests, shutdown)."""
+        with self._write_lock:
+            batch = []
+            while True:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if batch and not self._write_starts(batch):
+                for row in batch:          # keep them for the next try rather than lose them
+                    try:
+                        self._queue.put_nowait(row)
+                    except queue.Full:
+                        break
 
     def _start_writer(self) -> None:
         # Started lazily, so each gunicorn worker gets its own thread after the fork.
         if self._thread is not None and self._thread.is_alive():
             return
-        with self._lock:
+        with self._thread_lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="call-records", daemon=True)
                 self._thread.start()
+                atexit.register(self.flush)      # a worker that stops writes what still waits
 
     def _run(self) -> None:
+        # Wake a few times a second and write whatever waits, in one transaction: a busy line
+        # costs the request threads nothing but a queue put.
         while True:
-            first = self._queue.get()
-            batch = [first]
-            try:
-                while len(batch) < 500:
-                    batch.append(self._queue.get(timeout=self.flush_every))
-            except queue.Empty:
-                pass
-            self._write_starts(batch)
+            time.sleep(self.flush_every)
+            self.flush()
 
-    def _write_starts(self, batch: list) -> None:
+    def _write_starts(self, batch: list) -> bool:
+        if not self.ensure_schema():
+            return False
+        rows = {row["call_sid"]: row for row in batch}
         try:
             with self.engine.begin() as connection:
-                known = set(connection.scalars(select(calls.c.call_sid).where(
-                    calls.c.call_sid.in_([row["call_sid"] for row in batch]))))
-                fresh = {row["call_sid"]: row for row in batch if row["call_sid"] not in known}
+                known = dict(connection.execute(select(calls.c.call_sid, calls.c.started_at).where(
+                    calls.c.call_sid.in_(list(rows)))).all())
+                fresh = [row for sid, row in rows.items() if sid not in known]
                 if fresh:
-                    connection.execute(calls.insert(), list(fresh.values()))
+                    connection.execute(calls.insert(), fresh)
+                for sid, started in known.items():
+                    if started is None:     # the end of the call was recorded first
+                        row = rows[sid]
+                        connection.execute(update(calls).where(calls.c.call_sid == sid).values(
+                            started_at=row["started_at"], caller_key=row["caller_key"]))
+            return True
         except IntegrityError:
-            for row in batch:       # another instance wrote one of them: go one by one
+            for row in rows.values():       # another instance wrote one of them: go one by one
                 self._write_one_start(row)
+            return True
         except SQLAlchemyError as error:
             log.error("could not record %d call start(s): %s", len(batch), error.__class__.__name__)
+            return False
 
     def _write_one_start(self, row: dict) -> None:
         try:
@@ -96,6 +128,16 @@ class CallRecords:
     def call_status(self, call_sid: str, status: str, duration: int | None,
                     caller_key: str, at: datetime.datetime) -> None:
         """Apply a status callback; the same callback twice changes nothing the second time."""
+        if duration is not None and not 0 <= duration <= LONGEST_CALL:
+            duration = None
+        self.ensure_schema()
+        try:
+            self._apply_status(call_sid, status, duration, caller_key, at)
+        except IntegrityError:
+            # The queued start (or another instance) inserted the row meanwhile: now it exists.
+            self._apply_status(call_sid, status, duration, caller_key, at)
+
+    def _apply_status(self, call_sid, status, duration, caller_key, at) -> None:
         values = {"status": status[:20]}
         if status in FINAL_STATUSES:
             values["duration_seconds"] = duration
@@ -112,6 +154,29 @@ class CallRecords:
             if status in FINAL_STATUSES and row.ended_at is None:
                 values["ended_at"] = at
             connection.execute(update(calls).where(calls.c.call_sid == call_sid).values(**values))
+
+    def callback_requested(self, call_sid: str, caller_key: str, number: str, language: str,
+                           at: datetime.datetime) -> None:
+        """Keep a caller's request to be called back (once per call: Twilio may retry)."""
+        self.ensure_schema()
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(callbacks.insert(), [{
+                    "call_sid": call_sid, "caller_key": caller_key, "number": number,
+                    "language": language, "requested_at": at, "status": "pending"}])
+        except IntegrityError:
+            pass
+
+    def voicemail_left(self, call_sid: str, caller_key: str, recording_url: str, duration: int | None,
+                       language: str, at: datetime.datetime) -> None:
+        self.ensure_schema()
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(voicemails.insert(), [{
+                    "call_sid": call_sid, "caller_key": caller_key, "recording_url": recording_url,
+                    "duration_seconds": duration, "language": language, "left_at": at}])
+        except IntegrityError:
+            pass
 
     def get(self, call_sid: str):
         with self.engine.connect() as connection:

@@ -11,8 +11,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .. import config as config_module
 from ..flow.live import LiveFlows
 from ..store.calls import CallRecords
-from ..store.database import ensure_schema, open_database
+from ..store.database import open_database
 from ..twiml import Renderer
+from .voice import Answers
 
 
 def utc_now() -> datetime.datetime:
@@ -30,11 +31,13 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
         IVR_VALIDATOR=RequestValidator(settings.twilio_auth_token),
         IVR_FLOWS=LiveFlows(settings.flows_dir, settings.audio_dir, check_every=settings.flows_check_seconds),
         IVR_RENDERER=Renderer(),
+        IVR_ANSWERS=Answers(),
         IVR_CLOCK=utc_now,
     )
     database = open_database(settings.database_url)
-    ensure_schema(database)
-    app.config.update(IVR_DATABASE=database, IVR_CALLS=CallRecords(database))
+    records = CallRecords(database)
+    records.ensure_schema()      # a database that is down now is retried later; calls play on
+    app.config.update(IVR_DATABASE=database, IVR_CALLS=records)
     app.config["IVR_FLOWS"].current()     # load now, so problems show in the log at start-up
     if settings.trust_proxy:
         # Behind an HTTPS terminator, Twilio signed https://public-host/...: rebuild that URL.

@@ -12,12 +12,14 @@ from urllib.parse import quote
 
 from flask import abort, current_app, request
 from twilio.request_validator import (SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator,
-                                      compare, get_signature_algorithm)
+                                      HMAC_SHA1, HMAC_SHA256, compare, get_signature_algorithm)
 
 from .twilio_request import form
 
 log = logging.getLogger(__name__)
 URL_SAFE = "/:@!$&'()*+,;=-._~%"
+SIGNATURE_ENVIRON = "HTTP_" + SIGNATURE_HEADER.upper().replace("-", "_")
+SETTINGS_ENVIRON = "HTTP_" + SIGNATURE_SETTINGS_HEADER.upper().replace("-", "_")
 
 
 def _key_id(settings_header: str) -> str:
@@ -29,21 +31,24 @@ def _key_id(settings_header: str) -> str:
 
 
 def signature_is_valid() -> bool:
-    settings = current_app.config["IVR_SETTINGS"]
-    signature = request.headers.get(SIGNATURE_HEADER, "")
+    environ = request.environ
+    signature = environ.get(SIGNATURE_ENVIRON, "")
     if not signature:
         return False
-    settings_header = request.headers.get(SIGNATURE_SETTINGS_HEADER, "")
+    config = current_app.config
+    settings_header = environ.get(SETTINGS_ENVIRON, "")
     if settings_header:
-        secret = settings.shared_keys.get(_key_id(settings_header))
+        secret = config["IVR_SETTINGS"].shared_keys.get(_key_id(settings_header))
         if not secret:
             return False
         validator = RequestValidator(secret)
-        algorithm = get_signature_algorithm(settings_header)
+        algorithm = get_signature_algorithm(settings_header).upper()
+        if algorithm not in (HMAC_SHA1, HMAC_SHA256):
+            return False
     else:
-        validator = current_app.config["IVR_VALIDATOR"]
+        validator = config["IVR_VALIDATOR"]
         algorithm = None
-    url, params = requested_url(), form()
+    url, params = requested_url(environ), form()
     # The usual case costs one HMAC; the library's full check (the URL with and without its port,
     # as Twilio's own back ends differ) runs only when that one does not match.
     if compare(validator.compute_signature(url, params, algorithm), signature):
@@ -51,9 +56,8 @@ def signature_is_valid() -> bool:
     return validator.validate(url, params, signature, algorithm=algorithm)
 
 
-def requested_url() -> str:
+def requested_url(environ) -> str:
     """The URL exactly as Twilio asked for it (scheme and host as ProxyFix restored them)."""
-    environ = request.environ
     path = quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""), safe=URL_SAFE)
     query = environ.get("QUERY_STRING", "")
     host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")

@@ -6,17 +6,20 @@ urlencoded body Twilio sends. This reads that body directly, with a hard size li
 """
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from flask import request
 
 MAX_BODY = 64 * 1024      # Twilio's voice parameters are a few hundred bytes
 
 
-class Params(dict):
-    """name -> list of values; the twilio RequestValidator reads it through getlist()."""
+MAX_FIELDS = 200
 
-    def getlist(self, name):
+
+class Params(dict):
+    """name -> list of values; the twilio RequestValidator reads it through getall()."""
+
+    def getall(self, name):
         return self[name]
 
     def first(self, name: str, default: str = "") -> str:
@@ -25,8 +28,19 @@ class Params(dict):
 
 
 def _parse(text: str) -> Params:
+    """application/x-www-form-urlencoded -> Params; decodes only the pairs that need it."""
     params = Params()
-    for name, value in parse_qsl(text, keep_blank_values=True, max_num_fields=200):
+    if not text:
+        return params
+    pairs = text.split("&")
+    if len(pairs) > MAX_FIELDS:
+        raise ValueError("too many fields")
+    for pair in pairs:
+        if not pair:
+            continue
+        name, _, value = pair.partition("=")
+        if "%" in pair or "+" in pair:
+            name, value = unquote_plus(name), unquote_plus(value)
         params.setdefault(name, []).append(value)
     return params
 

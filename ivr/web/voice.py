@@ -2,18 +2,20 @@
 
 Every route here is signed by Twilio, and none may ever answer a caller with an error: anything
 unexpected is answered with the safety net (the backup line) and logged with the CallSid.
+A key press whose answer depends only on the flows is answered from memory: the engine and the
+renderer run once per (flows version, step, key).
 """
 from __future__ import annotations
 
-import datetime
 import logging
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
 
 from .. import engine, safety_net
 from ..engine import CallState, Finished, Pressed, Silence, Spoke
-from ..flow.model import Ref
+from ..flow.model import HUMAN_STEPS, Callback, Ref, Voicemail
 from ..privacy import caller_key, mask_number
 from .signature import twilio_only
 from .twilio_request import args, form
@@ -22,39 +24,51 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("voice", __name__, url_prefix="/voice")
 TWIML = "text/xml"
 MAX_FIELD = 2000       # a SpeechResult longer than this is noise, not a choice
+MAX_REMEMBERED = 8192
 
 
-def now() -> datetime.datetime:
-    return current_app.config["IVR_CLOCK"]()
+class Answers:
+    """Finished TwiML for requests whose answer depends only on the flows version and the request."""
+
+    def __init__(self):
+        self.version = None
+        self.documents: dict = {}
+
+    def get(self, version, key):
+        return self.documents.get(key) if version == self.version else None
+
+    def keep(self, version, key, turn, xml: str) -> None:
+        if turn.timed or isinstance(turn.step, HUMAN_STEPS):
+            return           # hours decide by the clock; who to ring changes by the minute
+        if version != self.version or len(self.documents) >= MAX_REMEMBERED:
+            self.version, self.documents = version, {}
+        self.documents[key] = xml
 
 
 def twiml(xml: str) -> Response:
     return Response(xml, status=200, mimetype=TWIML)
 
 
-def backup_line() -> Response:
-    return twiml(safety_net.backup_line_twiml(current_app.config["IVR_SETTINGS"].backup_line))
+def backup_line(config) -> Response:
+    return twiml(safety_net.backup_line_twiml(config["IVR_SETTINGS"].backup_line))
 
 
-def play(turn) -> Response:
-    settings = current_app.config["IVR_SETTINGS"]
-    flows = current_app.config["IVR_FLOWS"].current()
-    xml = current_app.config["IVR_RENDERER"].render(turn, flows, backup_line=settings.backup_line)
-    return twiml(xml)
+def render(config, flows, turn) -> str:
+    return config["IVR_RENDERER"].render(turn, flows, backup_line=config["IVR_SETTINGS"].backup_line)
 
 
-def state_from_url(flows) -> CallState:
-    flow, _, step = args().first("at", "").partition(":")
-    language = args().first("lang", "")
+def state_from_url() -> CallState:
+    query = args()
+    flow, _, step = query.first("at").partition(":")
     try:
-        tries = max(0, min(int(args().first("tries", "0")), 99))
+        tries = max(0, min(int(query.first("tries", "0")), 99))
     except ValueError:
         tries = 0
-    return CallState(Ref(flow[:100], step[:100]), language[:10], tries)
+    return CallState(Ref(flow[:100], step[:100]), query.first("lang")[:10], tries)
 
 
-def flows_or_none():
-    flows = current_app.config["IVR_FLOWS"].current()
+def current_flows(config):
+    flows = config["IVR_FLOWS"].current()
     if flows is None:
         log.error("no good flows loaded; call %s goes to the backup line", _sid())
     return flows
@@ -67,26 +81,42 @@ def _sid() -> str:
 @blueprint.post("/incoming")
 @twilio_only
 def incoming():
-    settings = current_app.config["IVR_SETTINGS"]
-    number = form().first("From", "")
-    current_app.config["IVR_CALLS"].call_started(_sid(), caller_key(number, settings.caller_hash_key), now())
-    log.info("call %s from %s", _sid(), mask_number(number))
-    flows = flows_or_none()
+    config = current_app.config
+    settings = config["IVR_SETTINGS"]
+    params = form()
+    number, sid = params.first("From"), params.first("CallSid", "-")[:64]
+    config["IVR_CALLS"].call_started(sid, caller_key(number, settings.caller_hash_key), config["IVR_CLOCK"]())
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("call %s from %s", sid, mask_number(number))
+    flows = current_flows(config)
     if flows is None:
-        return backup_line()
-    return play(engine.begin(flows, now()))
+        return backup_line(config)
+    answers = config["IVR_ANSWERS"]
+    xml = answers.get(flows.version, "begin")
+    if xml is None:
+        turn = engine.begin(flows, config["IVR_CLOCK"]())
+        xml = render(config, flows, turn)
+        answers.keep(flows.version, "begin", turn, xml)
+    return twiml(xml)
 
 
 @blueprint.post("/step")
 @twilio_only
 def step():
     """A menu answer: Digits or SpeechResult, or (from the Redirect after a Gather) silence."""
-    flows = flows_or_none()
+    config = current_app.config
+    flows = current_flows(config)
     if flows is None:
-        return backup_line()
-    state = state_from_url(flows)
-    digits = form().first("Digits", "")[:MAX_FIELD].strip()
-    speech = form().first("SpeechResult", "")[:MAX_FIELD].strip()
+        return backup_line(config)
+    params = form()
+    digits = params.first("Digits")[:MAX_FIELD].strip()
+    speech = params.first("SpeechResult")[:MAX_FIELD].strip()
+    query = request.environ.get("QUERY_STRING", "")
+    key = None if speech else (query, digits)      # what callers say varies without end: not kept
+    answers = config["IVR_ANSWERS"]
+    xml = answers.get(flows.version, key) if key else None
+    if xml is not None:
+        return twiml(xml)
     if args().first("heard") == "nothing":
         event = Silence()
     elif digits:
@@ -95,55 +125,81 @@ def step():
         event = Spoke(speech)
     else:
         event = Silence()
-    return play(engine.advance(flows, state, event, now()))
+    turn = engine.advance(flows, state_from_url(), event, config["IVR_CLOCK"]())
+    xml = render(config, flows, turn)
+    if key:
+        answers.keep(flows.version, key, turn, xml)
+    return twiml(xml)
 
 
 @blueprint.post("/done")
 @twilio_only
 def done():
-    """A voicemail was left or a callback number typed: the step is finished, go on."""
-    flows = flows_or_none()
+    """A voicemail was left or a callback number typed: keep it, then go on with the flow."""
+    config = current_app.config
+    flows = current_flows(config)
     if flows is None:
-        return backup_line()
-    return play(engine.advance(flows, state_from_url(flows), Finished(), now()))
+        return backup_line(config)
+    state = state_from_url()
+    try:
+        keep_what_the_caller_left(config, flows.step(state.step), state.language)
+    except SQLAlchemyError as error:
+        # Their message or number would be lost: put them through to a person instead.
+        log.error("could not keep the voicemail/callback of call %s: %s", _sid(), error.__class__.__name__)
+        return backup_line(config)
+    return twiml(render(config, flows, engine.advance(flows, state, Finished(), config["IVR_CLOCK"]())))
+
+
+def keep_what_the_caller_left(config, step, language: str) -> None:
+    params, records, now = form(), config["IVR_CALLS"], config["IVR_CLOCK"]()
+    key = caller_key(params.first("From"), config["IVR_SETTINGS"].caller_hash_key)
+    if isinstance(step, Voicemail) and params.first("RecordingUrl"):
+        duration = params.first("RecordingDuration")
+        records.voicemail_left(_sid(), key, params.first("RecordingUrl")[:500],
+                               int(duration) if duration.isdigit() and len(duration) < 7 else None,
+                               language, now)
+    elif isinstance(step, Callback):
+        digits = "".join(c for c in params.first("Digits") if c.isdigit())
+        if 7 <= len(digits) <= 15:
+            records.callback_requested(_sid(), key, digits, language, now)
 
 
 @blueprint.post("/dialed")
 @twilio_only
 def dialed():
     """A <Dial> ended. After a real conversation the call is over; otherwise nobody answered."""
+    config = current_app.config
     if form().first("DialCallStatus") == "completed":
         return twiml(safety_net.hang_up_twiml())
-    flows = flows_or_none()
+    flows = current_flows(config)
     if flows is None:
-        return backup_line()
-    return play(engine.advance(flows, state_from_url(flows), Finished(), now()))
+        return backup_line(config)
+    return twiml(render(config, flows, engine.advance(flows, state_from_url(), Finished(), config["IVR_CLOCK"]())))
 
 
 @blueprint.post("/fallback")
 @twilio_only
 def fallback():
     """Twilio's fallback URL: touches neither flows nor database, so it works when all else fails."""
-    log.error("Twilio used the fallback URL for call %s (error %s)", _sid(),
-              form().first("ErrorCode", "-")[:20])
-    return backup_line()
+    log.error("Twilio used the fallback URL for call %s (error %s)", _sid(), form().first("ErrorCode", "-")[:20])
+    return backup_line(current_app.config)
 
 
 @blueprint.post("/status")
 @twilio_only
 def status():
-    settings = current_app.config["IVR_SETTINGS"]
+    config = current_app.config
+    params = form()
     sid = _sid()
-    call_status = form().first("CallStatus", "")[:20]
-    try:
-        duration = int(form().first("CallDuration", ""))
-    except ValueError:
-        duration = None
-    if not sid or sid == "-" or not call_status:
+    call_status = params.first("CallStatus")[:20]
+    text = params.first("CallDuration")
+    duration = int(text) if text.isdigit() and len(text) < 9 else None
+    if sid == "-" or not sid or not call_status:
         return Response("CallSid and CallStatus are required", status=400, mimetype="text/plain")
     try:
-        current_app.config["IVR_CALLS"].call_status(
-            sid, call_status, duration, caller_key(form().first("From", ""), settings.caller_hash_key), now())
+        config["IVR_CALLS"].call_status(
+            sid, call_status, duration,
+            caller_key(params.first("From"), config["IVR_SETTINGS"].caller_hash_key), config["IVR_CLOCK"]())
     except SQLAlchemyError as error:
         log.error("could not record status %r of call %s: %s", call_status, sid, error.__class__.__name__)
         return Response("the database is unavailable; please retry", status=503, mimetype="text/plain")
@@ -153,11 +209,9 @@ def status():
 @blueprint.errorhandler(Exception)
 def never_fail_a_caller(error):
     """The edge: an unexpected error must not become Twilio's 'application error' and a hang-up."""
-    from werkzeug.exceptions import HTTPException
-
-    if isinstance(error, HTTPException) and error.code in (403, 404, 405):
+    if isinstance(error, HTTPException) and error.code in (400, 403, 404, 405):
         return error
     log.exception("error in %s for call %s; sending the caller to the backup line", request.path, _sid())
     if request.path.endswith("/status"):
         return Response("internal error", status=503, mimetype="text/plain")
-    return backup_line()
+    return backup_line(current_app.config)

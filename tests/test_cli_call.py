@@ -1,0 +1,62 @@
+"""`ivr call`: staff ring the helpline from a terminal and read what a caller would hear."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SHIPPED_FLOWS = Path(__file__).resolve().parents[1] / "flows"
+BACKUP_LINE = "+15005550006"
+
+
+@pytest.fixture
+def ivr_call(tmp_path):
+    """Run `ivr call ...` as its own process, with its own instance folder and a copy of the flows."""
+    flows = shutil.copytree(SHIPPED_FLOWS, tmp_path / "flows")
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("IVR_", "TWILIO_", "DATABASE_URL"))}
+    env.update(IVR_INSTANCE_DIR=str(tmp_path), IVR_BACKUP_LINE=BACKUP_LINE,
+               IVR_AUDIO_DIR=str(tmp_path / "audio"))
+
+    def run(*arguments) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", "from ivr.cli import main; main()", "call", "--flows", str(flows), *arguments],
+            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    return run
+
+
+def test_a_call_in_spanish_hears_the_emergency_notice_then_neurotoxicity_then_is_connected(ivr_call, tmp_path):
+    result = ivr_call("--press", "2,3,0")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("[en-US]") and "911" in lines[0] and "988" in lines[0]
+    assert lines[1].startswith("[es-US]") and "911" in lines[1] and "988" in lines[1]
+    assert any(line.startswith("[es-US]") and "neurotoxicidad causada por opioides" in line for line in lines)
+    assert f"(dial: {BACKUP_LINE})" in lines
+    assert lines[-1] == "(hangup)"                       # the conversation ended: Twilio hangs up
+    assert (tmp_path / "helpline.db").exists()            # its own instance folder, not the project's
+
+
+def test_when_nobody_answers_the_caller_is_offered_voicemail_and_a_call_back(ivr_call):
+    result = ivr_call("--press", "1,0", "--nobody-answers")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    after_dial = lines[lines.index(f"(dial: {BACKUP_LINE})") + 1:]
+    assert "To leave a confidential voicemail, press 1" in after_dial[0]
+    assert "To ask for a call back, press 2" in after_dial[0]
+    assert after_dial[1].startswith("(menu")
+    assert after_dial[-1] == "(hangup: the caller hung up)"
+
+
+def test_when_nobody_answers_the_caller_can_leave_a_voicemail_and_hears_goodbye(ivr_call):
+    result = ivr_call("--press", "1,0,1", "--nobody-answers")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "(record: up to 180s)" in lines
+    assert "Goodbye." in lines[-2]
+    assert lines[-1] == "(hangup)"

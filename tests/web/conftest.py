@@ -1,0 +1,87 @@
+"""Each web test gets its own helpline: its own instance folder, SQLite database and Auth Token.
+
+`live_server` serves the real app over real HTTP on 127.0.0.1 (port 0, threaded) and shuts it
+down after the test.
+"""
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from ivr.web import create_app
+from like_twilio import AUTH_TOKEN, BACKUP_LINE, SHARED_KEY_ID, SHARED_KEY_SECRET
+
+SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
+
+
+@pytest.fixture
+def flows_dir(tmp_path) -> Path:
+    """A copy of the shipped flows: an edit saved to flows/ during the run cannot reach this test."""
+    return Path(shutil.copytree(SHIPPED_FLOWS, tmp_path / "flows"))
+
+
+@pytest.fixture
+def settings_for(tmp_path, flows_dir):
+    """Settings overrides for a test's own helpline: its instance folder, database and token."""
+    def overrides(**changes) -> dict:
+        instance = tmp_path / "instance"
+        return {"instance_dir": instance, "database_url": f"sqlite:///{tmp_path / 'helpline.db'}",
+                "flows_dir": flows_dir, "audio_dir": tmp_path / "audio",
+                "twilio_auth_token": AUTH_TOKEN, "caller_hash_key": "test-caller-hash-key",
+                "shared_keys": {SHARED_KEY_ID: SHARED_KEY_SECRET}, "backup_line": BACKUP_LINE,
+                **changes}
+    return overrides
+
+
+@pytest.fixture
+def make_app(settings_for):
+    def build(**changes) -> Flask:
+        return create_app(settings_for(**changes))
+    return build
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str          # http://127.0.0.1:<port>, no trailing slash
+
+
+@pytest.fixture
+def serve():
+    """Serve an app over real HTTP in a background thread; every server is shut down after the test."""
+    running = []
+
+    def start(app: Flask) -> LiveServer:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                  name="live-helpline", daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+
+    yield start
+    for server, thread in running:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture
+def live_server(serve, app) -> LiveServer:
+    return serve(app)

@@ -1,0 +1,285 @@
+"""What a caller hears, over real HTTP: the live helpline driven the way Twilio drives it."""
+from collections import deque
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import pytest
+
+from ivr.flow import model
+from ivr.phone import HttpTransport, Phone, scripted
+from like_twilio import (AUTH_TOKEN, BACKUP_LINE, CALLER, call_params, dialed_numbers, parse_twiml,
+                         problems_for_a_caller, signed_post, spoken)
+
+ENGLISH, SPANISH = "1", "2"          # the keys of the language menu
+VOICE_LANGUAGE = {"en": "en-US", "es": "es-US"}
+
+
+@pytest.fixture
+def phone(live_server):
+    """Ring the live helpline and answer each menu in turn (keys, 'say:words', 'wait'), then hang up."""
+    def ring(*answers, nobody_answers=False) -> Phone:
+        caller = Phone(HttpTransport(), AUTH_TOKEN, base_url=live_server.url, from_number=CALLER,
+                       dial_outcome="no-answer" if nobody_answers else "completed")
+        caller.call(scripted(list(answers)))
+        assert not [h for h in caller.heard if h.kind in ("error", "cut-off")], caller.heard
+        return caller
+    return ring
+
+
+@pytest.fixture
+def flows(app) -> model.FlowSet:
+    """The flows the test's helpline has loaded (the app behind `live_server`)."""
+    return app.config["IVR_FLOWS"].current()
+
+
+def prompt(flows, name: str, language: str, flow: str = "main") -> str:
+    return flows.prompts[(flow, name)].text(language)
+
+
+def menus_heard(heard) -> list:
+    return [position for position, h in enumerate(heard) if h.kind == "menu"]
+
+
+def said_between(heard, start: int, end: int | None = None) -> list:
+    return [h for h in heard[start:end] if h.kind == "say"]
+
+
+def step_url(live_server, step: str, language: str = "en", tries: int = 0, route: str = "step") -> str:
+    return f"{live_server.url}/voice/{route}?at={step}&lang={language}&tries={tries}"
+
+
+def state_in(url: str) -> dict:
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+# -- the first words -------------------------------------------------------------------------------
+def test_the_emergency_notice_with_911_and_988_is_the_first_thing_a_caller_hears(phone):
+    heard = phone().heard                     # hangs up at the first menu
+
+    first, second = heard[0], heard[1]
+    assert (first.kind, first.language) == ("say", "en-US")
+    assert (second.kind, second.language) == ("say", "es-US")
+    for notice in (first, second):
+        assert "911" in notice.text and "988" in notice.text
+    assert "Thank you for calling" in heard[2].text       # the greeting only comes after it
+
+
+def test_the_first_verb_of_the_first_answer_speaks_the_emergency_numbers(live_server):
+    response = signed_post(live_server.url + "/voice/incoming", call_params())
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/xml")
+    document = parse_twiml(response.text)
+    first = document[0]
+    assert first.tag == "Say" and "911" in first.text and "988" in first.text
+    assert document.find("Gather") is not None                  # then the language menu
+    assert problems_for_a_caller(document) == []
+
+
+# -- the health information, in both languages -------------------------------------------------------
+@pytest.mark.parametrize("language_key, language, topic, expected", [
+    (ENGLISH, "en", "1", "Myoclonus is the medical name for quick muscle jerks"),
+    (ENGLISH, "en", "say:myoclonus", "Myoclonus is the medical name for quick muscle jerks"),
+    (ENGLISH, "en", "3", "opioid-induced neurotoxicity"),
+    (ENGLISH, "en", "say:neurotoxicity", "opioid-induced neurotoxicity"),
+    (SPANISH, "es", "1", "Mioclonía es el nombre médico de las sacudidas musculares"),
+    (SPANISH, "es", "say:mioclonía", "Mioclonía es el nombre médico de las sacudidas musculares"),
+    (SPANISH, "es", "3", "neurotoxicidad causada por opioides"),
+    (SPANISH, "es", "say:neurotoxicidad", "neurotoxicidad causada por opioides"),
+], ids=["en-myoclonus-key", "en-myoclonus-words", "en-neurotoxicity-key", "en-neurotoxicity-words",
+        "es-myoclonus-key", "es-myoclonus-words", "es-neurotoxicity-key", "es-neurotoxicity-words"])
+def test_myoclonus_and_neurotoxicity_information_is_heard_in_the_language_the_caller_chose(
+        phone, language_key, language, topic, expected):
+    heard = phone(language_key, topic).heard
+
+    language_menu, main_menu, topic_menu = menus_heard(heard)[:3]
+    topic_said = said_between(heard, main_menu + 1, topic_menu)
+    assert any(expected in h.text for h in topic_said), topic_said
+    after_choosing = said_between(heard, language_menu + 1)
+    assert {h.language for h in after_choosing} == {VOICE_LANGUAGE[language]}
+
+
+# -- wrong keys and silence --------------------------------------------------------------------------
+@pytest.mark.parametrize("language_key, language", [(ENGLISH, "en"), (SPANISH, "es")])
+@pytest.mark.parametrize("answer, sorry", [("7", "sorry-invalid"), ("wait", "sorry-silent")],
+                         ids=["wrong-key", "silence"])
+def test_a_wrong_key_or_silence_plays_the_sorry_prompt_then_the_same_menu_again(
+        phone, flows, language_key, language, answer, sorry):
+    heard = phone(language_key, answer).heard
+
+    main_menu, again = menus_heard(heard)[1:3]
+    assert [h.text for h in said_between(heard, main_menu + 1, again)] == [
+        prompt(flows, sorry, language), prompt(flows, "main-menu-choices", language)]
+    assert heard[main_menu - 1].text == heard[again - 1].text      # the very same menu prompt
+
+
+def test_the_sorry_prompts_say_what_went_wrong(flows):
+    assert prompt(flows, "sorry-invalid", "en") == "Sorry, that key is not one of the choices."
+    assert prompt(flows, "sorry-silent", "en") == "Sorry, I did not hear a choice."
+
+
+@pytest.mark.parametrize("answer, sorry", [({"Digits": "7"}, "sorry-invalid"), ({}, "sorry-silent")],
+                         ids=["wrong-key", "silence"])
+def test_a_retry_asks_the_same_menu_and_counts_the_try_in_the_next_url(live_server, flows, answer, sorry):
+    url = step_url(live_server, "main:main-menu") + ("" if answer else "&heard=nothing")
+
+    document = parse_twiml(signed_post(url, call_params(**answer)).text)
+
+    verbs = [verb.tag for verb in document]
+    assert verbs == ["Say", "Gather", "Redirect"]
+    assert document[0].text == prompt(flows, sorry, "en")
+    gather = document.find("Gather")
+    assert spoken(gather) == [prompt(flows, "main-menu-choices", "en")]
+    assert state_in(gather.get("action")) == {"at": "main:main-menu", "lang": "en", "tries": "1"}
+    assert problems_for_a_caller(document) == []
+
+
+@pytest.mark.parametrize("failures", [
+    ("7", "8", "6"),
+    ("wait", "wait", "wait"),
+    ("7", "wait", "say:banana bread"),
+], ids=["three-wrong-keys", "three-silences", "mixed"])
+def test_three_failed_answers_at_a_menu_connect_the_caller_to_a_person(phone, flows, failures):
+    caller = phone(ENGLISH, *failures)
+    heard = caller.heard
+
+    main_menu = menus_heard(heard)[1]
+    assert len(menus_heard(heard)) == 4                 # language, then the main menu three times
+    dial = next(position for position, h in enumerate(heard) if h.kind == "dial")
+    assert heard[dial - 1].text == prompt(flows, "connecting", "en")
+    assert heard[dial].text == BACKUP_LINE              # no roster yet: the backup line rings
+    assert dial > main_menu
+    last_url, _, _ = caller.requests[-2]
+    assert urlsplit(last_url).path == "/voice/step"
+    assert heard[-1].kind == "hangup"                    # after the conversation
+
+
+# -- 0, and the words that work everywhere -----------------------------------------------------------
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_pressing_0_at_every_menu_of_the_loaded_flows_reaches_a_dial(live_server, flows, menu, language):
+    assert isinstance(flows.step(menu), model.Menu)         # `menu`: each menu of the flows
+    person = next(choice.goto for choice in flows.everywhere if choice.key == "0")
+
+    response = signed_post(step_url(live_server, str(menu), language), call_params(Digits="0"))
+
+    assert response.status_code == 200
+    document = parse_twiml(response.text)
+    dial = document.find("Dial")
+    assert dial is not None, response.text
+    assert dialed_numbers(document) == [BACKUP_LINE]
+    assert state_in(dial.get("action"))["at"] == str(person)
+    assert spoken(document) == [prompt(flows, "connecting", language)]
+    assert problems_for_a_caller(document) == []
+
+
+def test_saying_operator_connects_the_caller_to_a_person(phone, flows):
+    heard = phone(ENGLISH, "say:operator").heard
+
+    main_menu = menus_heard(heard)[1]
+    assert [(h.kind, h.text) for h in heard[main_menu + 1:main_menu + 3]] == [
+        ("say", prompt(flows, "connecting", "en")), ("dial", BACKUP_LINE)]
+
+
+def test_saying_sobredosis_gives_the_emergency_numbers_in_spanish_then_a_person(phone, flows):
+    heard = phone(SPANISH, "say:sobredosis").heard
+
+    main_menu = menus_heard(heard)[1]
+    emergency, connecting, dial = heard[main_menu + 1:main_menu + 4]
+    assert emergency.language == "es-US" and "911" in emergency.text and "988" in emergency.text
+    assert connecting.text == prompt(flows, "connecting", "es")
+    assert (dial.kind, dial.text) == ("dial", BACKUP_LINE)
+
+
+# -- after the <Dial> --------------------------------------------------------------------------------
+def dial_action(live_server, language="en") -> str:
+    url = step_url(live_server, "main:main-menu", language)
+    document = parse_twiml(signed_post(url, call_params(Digits="0")).text)
+    return urljoin(url, document.find("Dial").get("action"))
+
+
+@pytest.mark.parametrize("outcome", ["no-answer", "busy", "failed"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_when_nobody_answers_the_dial_action_offers_voicemail_a_call_back_or_the_partner_line(
+        live_server, flows, outcome, language):
+    action = dial_action(live_server, language)
+
+    document = parse_twiml(signed_post(action, call_params(DialCallStatus=outcome, DialCallDuration="0")).text)
+
+    gather = document.find("Gather")
+    assert gather is not None
+    assert state_in(gather.get("action")) == {"at": "main:nobody-answered", "lang": language, "tries": "0"}
+    assert spoken(gather) == [prompt(flows, "nobody-free", language)]
+    assert problems_for_a_caller(document) == []
+
+
+def test_after_a_completed_conversation_the_dial_action_hangs_up(live_server):
+    action = dial_action(live_server)
+
+    response = signed_post(action, call_params(DialCallStatus="completed", DialCallDuration="312"))
+
+    assert response.status_code == 200
+    assert [verb.tag for verb in parse_twiml(response.text)] == ["Hangup"]
+
+
+def test_a_caller_nobody_answers_can_leave_a_voicemail_and_hears_goodbye(phone, flows):
+    heard = phone(ENGLISH, "0", "1", nobody_answers=True).heard
+
+    kinds = [h.kind for h in heard]
+    assert kinds[-3:] == ["record", "say", "hangup"]
+    assert heard[-2].text == prompt(flows, "farewell", "en")
+
+
+# -- every answer, everywhere a caller can go --------------------------------------------------------
+MENU_ANSWERS = [{"Digits": key} for key in "0123456789*#"] + [
+    {"SpeechResult": words, "Confidence": "0.9"} for words in ("operator", "sobredosis", "banana bread")]
+
+
+def next_requests(url: str, document) -> list:
+    """Every request Twilio could make next after this document, as (url, params)."""
+    found = []
+    for verb in document:
+        action = urljoin(url, verb.get("action", "")) if verb.get("action") else None
+        if verb.tag == "Gather":
+            answers = MENU_ANSWERS if "speech" in verb.get("input", "") else [{"Digits": "5551234567"}]
+            found += [(action, answer) for answer in answers]
+        elif verb.tag == "Redirect":
+            found.append((urljoin(url, verb.text.strip()), {}))
+        elif verb.tag == "Dial" and action:
+            found += [(action, {"DialCallStatus": outcome}) for outcome in ("completed", "no-answer", "busy")]
+        elif verb.tag == "Record":
+            found.append((action, {"RecordingUrl": "https://api.twilio.com/recording/RE1", "RecordingDuration": "9"}))
+    return found
+
+
+def test_every_answer_to_every_request_a_call_can_make_is_twiml_that_never_cuts_the_caller_off(live_server):
+    start = (live_server.url + "/voice/incoming", {})
+    waiting, seen, problems, verbs_seen = deque([start]), set(), [], set()
+    while waiting:
+        url, params = waiting.popleft()
+        key = (url, tuple(sorted(params.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        assert len(seen) < 5000, "the call graph should be finite"
+        response = signed_post(url, call_params(**params))
+        assert response.status_code == 200, (url, params, response.status_code)
+        document = parse_twiml(response.text)
+        problems += [(url, params, problem) for problem in problems_for_a_caller(document)]
+        verbs_seen |= {verb.tag for verb in document}
+        waiting.extend(next_requests(url, document))
+
+    assert problems == []
+    assert {"Say", "Gather", "Redirect", "Dial", "Record", "Hangup"} <= verbs_seen
+    assert len(seen) > 300
+
+
+@pytest.mark.parametrize("twiml, problem", [
+    ("<Response><Say>Hi</Say></Response>", "ends with <Say>"),
+    ("<Response><Gather action='step'><Say>Menu</Say></Gather></Response>", "not followed by a <Redirect>"),
+    ("<Response><Gather action='step'/><Hangup/></Response>", "not followed by a <Redirect>"),
+    ("<Response><Record action='done'/></Response>", "not followed by a <Redirect>"),
+    ("<Response><Dial>+15005550006</Dial></Response>", "ends with <Dial>"),
+    ("<Response><Enqueue>q</Enqueue><Hangup/></Response>", "unknown TwiML <Enqueue>"),
+    ("<Response/>", "empty document"),
+])
+def test_the_caller_check_itself_notices_a_document_that_would_cut_a_caller_off(twiml, problem):
+    assert any(problem in found for found in problems_for_a_caller(parse_twiml(twiml)))

@@ -1,0 +1,134 @@
+"""When something is broken (no flows, no database, a step that vanished) a caller still reaches a person."""
+import pytest
+import requests
+
+from ivr.store.calls import CallRecords
+from ivr.store.database import open_database
+from like_twilio import (BACKUP_LINE, call_params, dialed_numbers, parse_twiml, problems_for_a_caller,
+                         signed_post, spoken)
+
+UNREACHABLE_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+VOICE_ROUTES = [
+    ("/voice/incoming", {}),
+    ("/voice/step?at=main:main-menu&lang=en&tries=0", {"Digits": "1"}),
+    ("/voice/step?at=main:main-menu&lang=en&tries=0&heard=nothing", {}),
+    ("/voice/done?at=main:leave-voicemail&lang=en&tries=0", {}),
+    ("/voice/dialed?at=main:talk-to-someone&lang=en&tries=0", {"DialCallStatus": "no-answer"}),
+    ("/voice/fallback", {"ErrorCode": "11200"}),
+]
+
+
+def assert_backup_line(response):
+    assert response.status_code == 200, response.text
+    document = parse_twiml(response.text)
+    assert dialed_numbers(document) == [BACKUP_LINE]
+    assert any("911" in text for text in spoken(document))
+    assert problems_for_a_caller(document) == []
+
+
+def without_database(app):
+    """Point the app's records at a PostgreSQL nobody is listening for."""
+    broken = open_database(UNREACHABLE_DATABASE)
+    app.config.update(IVR_DATABASE=broken, IVR_CALLS=CallRecords(broken))
+    return app
+
+
+class FlowsThatFail:
+    """Flows whose every read raises, as a disk or loader failure would."""
+
+    def current(self):
+        raise RuntimeError("the flows cannot be read")
+
+
+def test_the_fallback_url_answers_the_backup_line_with_no_flows_and_no_database(make_app, serve, tmp_path):
+    app = without_database(make_app(flows_dir=tmp_path / "no-such-flows"))
+    server = serve(app)
+
+    assert_backup_line(signed_post(server.url + "/voice/fallback", call_params(ErrorCode="11200")))
+
+
+def test_the_fallback_url_answers_the_backup_line_when_reading_the_flows_raises(make_app, serve):
+    app = without_database(make_app())
+    app.config["IVR_FLOWS"] = FlowsThatFail()
+    server = serve(app)
+
+    assert_backup_line(signed_post(server.url + "/voice/fallback", call_params(ErrorCode="11200")))
+
+
+@pytest.mark.parametrize("route, extra", VOICE_ROUTES, ids=[r for r, _ in VOICE_ROUTES])
+def test_a_helpline_started_without_its_flows_answers_every_request_with_the_backup_line(
+        make_app, serve, tmp_path, route, extra):
+    server = serve(make_app(flows_dir=tmp_path / "no-such-flows"))
+
+    assert_backup_line(signed_post(server.url + route, call_params(**extra)))
+
+
+@pytest.mark.parametrize("route, extra", VOICE_ROUTES, ids=[r for r, _ in VOICE_ROUTES])
+def test_with_no_flows_and_no_database_every_request_gets_the_backup_line(make_app, serve, tmp_path, route, extra):
+    server = serve(without_database(make_app(flows_dir=tmp_path / "no-such-flows")))
+
+    assert_backup_line(signed_post(server.url + route, call_params(**extra)))
+
+
+@pytest.mark.parametrize("route, extra", VOICE_ROUTES[:-1], ids=[r for r, _ in VOICE_ROUTES[:-1]])
+def test_when_reading_the_flows_raises_every_request_gets_the_backup_line(make_app, serve, route, extra):
+    app = make_app()
+    app.config["IVR_FLOWS"] = FlowsThatFail()
+    server = serve(app)
+
+    assert_backup_line(signed_post(server.url + route, call_params(**extra)))
+
+
+def test_a_helpline_started_without_its_flows_reports_itself_unhealthy(make_app, serve, tmp_path):
+    server = serve(make_app(flows_dir=tmp_path / "no-such-flows"))
+
+    assert requests.get(server.url + "/healthz", timeout=15).status_code == 503
+
+
+def test_a_database_outage_does_not_keep_a_caller_from_the_emergency_notice_and_the_menu(make_app, serve):
+    server = serve(without_database(make_app()))
+
+    response = signed_post(server.url + "/voice/incoming", call_params())
+
+    assert response.status_code == 200
+    document = parse_twiml(response.text)
+    assert "911" in document[0].text
+    assert document.find("Gather") is not None
+    assert problems_for_a_caller(document) == []
+
+
+def test_a_status_callback_during_a_database_outage_asks_twilio_to_retry(make_app, serve):
+    server = serve(without_database(make_app()))
+
+    response = signed_post(server.url + "/voice/status", call_params(CallStatus="completed", CallDuration="30"))
+
+    assert response.status_code == 503
+
+
+def test_a_helpline_started_while_its_database_is_down_still_answers_the_fallback_url(make_app, serve):
+    """Twilio's fallback URL is served by this same app: if the app cannot start, nothing answers."""
+    server = serve(make_app(database_url=UNREACHABLE_DATABASE))
+
+    assert_backup_line(signed_post(server.url + "/voice/fallback", call_params(ErrorCode="11200")))
+
+
+# -- a step that no longer exists --------------------------------------------------------------------
+@pytest.mark.parametrize("route, extra", [
+    ("/voice/step?at=main:deleted-step&lang=en&tries=0", {"Digits": "1"}),
+    ("/voice/step?at=main:deleted-step&lang=es&tries=2", {"Digits": "5"}),
+    ("/voice/step?at=main:deleted-step&lang=en&tries=0", {"SpeechResult": "hello"}),
+    ("/voice/step?at=main:deleted-step&lang=en&tries=0&heard=nothing", {}),
+    ("/voice/step?at=deleted-flow:main-menu&lang=en&tries=0", {"Digits": "1"}),
+    ("/voice/step?at=main-menu&lang=en&tries=0", {"Digits": "1"}),
+    ("/voice/step", {"Digits": "1"}),
+    ("/voice/done?at=main:deleted-step&lang=en&tries=0", {}),
+    ("/voice/dialed?at=main:deleted-step&lang=en&tries=0", {"DialCallStatus": "no-answer"}),
+])
+def test_a_url_for_a_step_that_no_longer_exists_reaches_a_person(live_server, route, extra):
+    response = signed_post(live_server.url + route, call_params(**extra))
+
+    assert response.status_code == 200
+    document = parse_twiml(response.text)
+    assert document.find("Dial") is not None, response.text
+    assert dialed_numbers(document) == [BACKUP_LINE]
+    assert problems_for_a_caller(document) == []
