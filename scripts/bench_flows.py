@@ -20,16 +20,31 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from flowgen import big_flow, write_flows  # noqa: E402
 
 from ivr.flow.loader import load_flows  # noqa: E402
+from ivr.flow.yaml_fast import read_fast  # noqa: E402
 from ivr.flow.yaml_source import read_yaml  # noqa: E402
 
 
 def timed(action, runs: int) -> list:
+    import gc
+
     seconds = []
     for _ in range(runs):
+        gc.collect()                  # each run starts with no garbage of the one before
         started = time.perf_counter()
         action()
         seconds.append(time.perf_counter() - started)
     return seconds
+
+
+def paused_gc(action):
+    """As load_flows reads: with the cyclic garbage collector paused."""
+    import gc
+
+    gc.disable()
+    try:
+        return action()
+    finally:
+        gc.enable()
 
 
 def summary(label: str, seconds: list) -> str:
@@ -61,9 +76,11 @@ def main() -> int:
         print(f"flows: {len(files)} files ({', '.join(sorted(files))}), {steps} steps, "
               f"{lines} lines, {size / 1e6:.1f} MB; generated in {generated:.2f} s")
         texts = {name: (flows_dir / name).read_text(encoding="utf-8") for name in files}
-        read = timed(lambda: [read_yaml(text, name) for name, text in texts.items()], args.runs)
+        fast = timed(lambda: paused_gc(lambda: [read_fast(text.encode()) for text in texts.values()]), args.runs)
+        careful = timed(lambda: [read_yaml(text, name) for name, text in texts.items()], max(1, args.runs // 2))
         whole = timed(lambda: load_flows(flows_dir, audio_dir=audio_dir), args.runs)
-    print(summary("read YAML only", read))
+    print(summary("read, fast path (rapidyaml)", fast))
+    print(summary("read, careful path (PyYAML)", careful) + "  <- only for flows with problems")
     print(summary("load_flows (read+validate)", whole))
     print(f"per step: {statistics.median(whole) / steps * 1e6:.0f} µs (median)")
     return 0

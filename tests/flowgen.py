@@ -358,9 +358,16 @@ def flow_trees(rnd: random.Random, size: int, second_flow: str | None | bool = T
     return planner.trees()
 
 
+class _NoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):    # libyaml, when there, is 10x faster
+    """Staff write each value out; a shared date object must not become an &id001 anchor."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 def dump_flows(trees: dict) -> dict:
     """file name -> YAML text, with keys and step names as strings."""
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)      # libyaml, when there, is 10x faster
+    dumper = _NoAliases
     return {f"{flow}.yaml": yaml.dump(tree, Dumper=dumper, sort_keys=False, allow_unicode=True, width=10_000)
             for flow, tree in trees.items()}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from ..speech import contains_phrase, normalize
+from ..speech import normalize
 from . import model
 from .problems import Problem, did_you_mean
 
@@ -166,6 +166,7 @@ def _silent_loops(flows, graph) -> list:
 def check_menus(flows: model.FlowSet) -> list:
     """Keys and words a menu uses must not clash with each other or hide an everywhere choice."""
     problems = []
+    everywhere = [(choice, _PhraseSet(choice.words.all())) for choice in flows.everywhere]
     for step in flows.steps.values():
         if not isinstance(step, model.Menu):
             continue
@@ -184,12 +185,33 @@ def check_menus(flows: model.FlowSet) -> list:
             if option.key in special:
                 problems.append(Problem(*place, f"key '{option.key}' is also this menu's {special[option.key]}",
                                         "use another key"))
-        for choice in flows.everywhere:
-            problems += _hidden(step, choice)
+        own_words = [(option, phrase, normalize(phrase).split())
+                     for option in step.options for phrase in option.words.all()]
+        for choice, phrases in everywhere:
+            problems += _hidden(step, choice, phrases, own_words)
     return problems
 
 
-def _hidden(step: model.Menu, choice: model.Everywhere) -> list:
+class _PhraseSet:
+    """An everywhere choice's phrases, normalised once: one-word phrases in a dict for speed."""
+
+    def __init__(self, phrases):
+        self.single, self.longer = {}, []
+        for phrase in phrases:
+            words = normalize(phrase).split()
+            if len(words) == 1:
+                self.single.setdefault(words[0], phrase)
+            elif words:
+                self.longer.append((phrase, words))
+
+    def first_inside(self, words: list):
+        for word in words:
+            if word in self.single:
+                return self.single[word]
+        return next((phrase for phrase, part in self.longer if _contains(words, part)), None)
+
+
+def _hidden(step: model.Menu, choice: model.Everywhere, global_phrases: "_PhraseSet", own_words: list) -> list:
     problems = []
     own_keys = [(o.key, o.line, o.column) for o in step.options]
     own_keys += [(step.repeat_key, step.line, step.column)]
@@ -200,19 +222,20 @@ def _hidden(step: model.Menu, choice: model.Everywhere) -> list:
             problems.append(Problem(step.file, line, column, step.label,
                                     f"key '{key}' hides the everywhere choice '{choice.name}'",
                                     f"every menu sends {key} to '{choice.goto.step if choice.goto else '?'}'; use another key"))
-    global_phrases = {p: code for code, group in choice.words.phrases for p in group}
-    for option in step.options:
-        for phrase in option.words.all():
-            clash = next((g for g in global_phrases if _contains(phrase, g)), None)
-            if clash:
-                problems.append(Problem(step.file, option.line, option.column, step.label,
-                                        f"the words {phrase!r} hide the everywhere choice '{choice.name}' "
-                                        f"({clash!r})", "choose words that do not contain it"))
+    for option, phrase, words in own_words:
+        clash = global_phrases.first_inside(words)
+        if clash:
+            problems.append(Problem(step.file, option.line, option.column, step.label,
+                                    f"the words {phrase!r} hide the everywhere choice '{choice.name}' "
+                                    f"({clash!r})", "choose words that do not contain it"))
     return problems
 
 
-def _contains(phrase: str, inner: str) -> bool:
-    return contains_phrase(normalize(phrase).split(), inner)
+def _contains(words: list, part: list) -> bool:
+    n = len(part)
+    if n == 1:
+        return part[0] in words
+    return n > 0 and any(words[i:i + n] == part for i in range(len(words) - n + 1))
 
 
 def _path(came_from, ref) -> list:

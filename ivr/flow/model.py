@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Ref:
-    """A step anywhere in the flow set: 'health-info:oin-signs' or, within a flow, 'oin-signs'."""
+class Ref(NamedTuple):
+    """A step anywhere in the flow set: 'health-info:oin-signs' or, within a flow, 'oin-signs'.
+
+    A tuple, so hashing it (every step look-up does) happens in C.
+    """
     flow: str
     step: str
 

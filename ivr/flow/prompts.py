@@ -1,6 +1,7 @@
 """Reads prompts (text per language, recordings, where health facts come from) from YAML."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .fields import Fields
@@ -22,6 +23,7 @@ class PromptReader:
         self.audio_dir = audio_dir
         self.problems = problems
         self.named: dict = {}               # (flow, name) -> Prompt
+        self._listing: dict = {}            # language -> names of its recordings
 
     def read_named(self, flow: str, file: str, node: Node) -> None:
         container = Fields(node, "prompts", file, self.problems, ())
@@ -108,6 +110,18 @@ class PromptReader:
         return tuple(found)
 
     def _exists(self, code: str, file_name: str) -> bool:
-        if self.audio_dir is None or "/" in file_name or "\\" in file_name or file_name.startswith("."):
+        if "/" in file_name or "\\" in file_name or file_name.startswith("."):
             return False
-        return (self.audio_dir / code / file_name).is_file()
+        return file_name in self._recordings(code)
+
+    def _recordings(self, code: str) -> frozenset:
+        """The files in audio/<code>/, listed once per load rather than stat'ed per prompt."""
+        found = self._listing.get(code)
+        if found is None:
+            try:
+                directory = self.audio_dir / code
+                found = frozenset(e.name for e in os.scandir(directory) if e.is_file())
+            except (OSError, TypeError):
+                found = frozenset()
+            self._listing[code] = found
+        return found
