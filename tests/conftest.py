@@ -1,6 +1,7 @@
 """Shared fixtures: the shipped call flows, loaded once and checked, and a fixed clock."""
 import datetime
 import functools
+import os
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,35 @@ def at(shipped_flows, now):
         ref = step if isinstance(step, model.Ref) else model.Ref.parse(step, "main")
         return engine.advance(shipped_flows, engine.CallState(ref, language, tries), event, now)
     return answer
+
+
+# -- a real PostgreSQL -----------------------------------------------------------------------------
+POSTGRES_URL = os.environ.get("IVR_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def postgres_url():
+    """A new, empty PostgreSQL database for one test, dropped after it.
+
+    The server is IVR_TEST_DATABASE_URL's (default: postgres@127.0.0.1:5432/test). Without one the
+    test is skipped on a laptop, and fails under CI=true, where .ci/run makes sure there is one.
+    """
+    import uuid
+
+    import sqlalchemy
+
+    admin = sqlalchemy.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = "ivr_test_" + uuid.uuid4().hex[:12]
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sqlalchemy.exc.OperationalError as error:
+        admin.dispose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}")
+        pytest.skip(f"no PostgreSQL at {POSTGRES_URL}")
+    url = sqlalchemy.engine.make_url(POSTGRES_URL).set(database=name)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
