@@ -9,7 +9,7 @@ from __future__ import annotations
 import atexit
 import datetime
 import logging
-import queue
+import collections
 import threading
 import time
 
@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from ..privacy import caller_key
 from .database import ensure_schema
 from .schema import calls, callbacks, voicemails
 
@@ -26,10 +27,12 @@ LONGEST_CALL = 7 * 24 * 3600
 
 
 class CallRecords:
-    def __init__(self, engine: Engine, flush_every: float = 0.25):
+    def __init__(self, engine: Engine, flush_every: float = 0.25, hash_key: str = ""):
         self.engine = engine
         self.flush_every = flush_every
-        self._queue: queue.Queue = queue.Queue(maxsize=100_000)
+        self.hash_key = hash_key
+        # A deque: appending is atomic and costs a caller's request next to nothing.
+        self._waiting: collections.deque = collections.deque(maxlen=100_000)
         self._thread: threading.Thread | None = None
         self._thread_lock = threading.Lock()
         self._write_lock = threading.Lock()     # flush() returns only once a batch is written
@@ -48,30 +51,31 @@ class CallRecords:
         return self.schema_ready
 
     # -- queued ------------------------------------------------------------------------------
-    def call_started(self, call_sid: str, caller_key: str, at: datetime.datetime) -> None:
+    def call_started(self, call_sid: str, number: str, at: float) -> None:
+        """Note a call's start (`at`: time.time()). The number stays in this process's memory
+        until the writer replaces it with its keyed hash; it is never written or logged."""
         if not call_sid:
             return
-        self._start_writer()
-        try:
-            self._queue.put_nowait({"call_sid": call_sid[:64], "caller_key": caller_key, "started_at": at})
-        except queue.Full:
-            log.error("call record queue is full; call %s not recorded", call_sid)
+        if self._thread is None or not self._thread.is_alive():
+            self._start_writer()
+        self._waiting.append((call_sid[:64], number, at))
 
     def flush(self) -> None:
         """Write everything queued so far (the writer thread, tests, shutdown)."""
         with self._write_lock:
-            batch = []
-            while True:
+            taken = []
+            while self._waiting:
                 try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
+                    taken.append(self._waiting.popleft())
+                except IndexError:
                     break
-            if batch and not self._write_starts(batch):
-                for row in batch:          # keep them for the next try rather than lose them
-                    try:
-                        self._queue.put_nowait(row)
-                    except queue.Full:
-                        break
+            if not taken:
+                return
+            batch = [{"call_sid": sid, "caller_key": caller_key(number, self.hash_key),
+                      "started_at": datetime.datetime.fromtimestamp(at, datetime.timezone.utc)}
+                     for sid, number, at in taken]
+            if not self._write_starts(batch):
+                self._waiting.extendleft(reversed(taken))     # keep them for the next try
 
     def _start_writer(self) -> None:
         # Started lazily, so each gunicorn worker gets its own thread after the fork.

@@ -35,7 +35,7 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
         IVR_CLOCK=utc_now,
     )
     database = open_database(settings.database_url)
-    records = CallRecords(database)
+    records = CallRecords(database, hash_key=settings.caller_hash_key)
     records.ensure_schema()      # a database that is down now is retried later; calls play on
     app.config.update(IVR_DATABASE=database, IVR_CALLS=records)
     app.config["IVR_FLOWS"].current()     # load now, so problems show in the log at start-up

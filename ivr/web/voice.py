@@ -82,10 +82,9 @@ def _sid() -> str:
 @twilio_only
 def incoming():
     config = current_app.config
-    settings = config["IVR_SETTINGS"]
     params = form()
     number, sid = params.first("From"), params.first("CallSid", "-")[:64]
-    config["IVR_CALLS"].call_started(sid, caller_key(number, settings.caller_hash_key), config["IVR_CLOCK"]())
+    config["IVR_CALLS"].call_started(sid, number, config["IVR_CLOCK"]().timestamp())
     if log.isEnabledFor(logging.DEBUG):
         log.debug("call %s from %s", sid, mask_number(number))
     flows = current_flows(config)
