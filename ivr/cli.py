@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .flow.loader import load_flows
+from .routing.check import check_helpline
 from .flow.review import DEFAULT_REVIEW_MONTHS
 
 
@@ -27,22 +27,25 @@ def check(flows_dir, audio_dir, review_months, output):
 
     Exits 0 when the flows can be played (warnings allowed), 1 when anything must be fixed.
     """
-    result = load_flows(flows_dir, audio_dir, review_months=review_months)
-    errors, warnings = len(result.errors), len(result.warnings)
+    result, roster, problems = check_helpline(flows_dir, audio_dir, review_months=review_months)
+    errors = sum(1 for p in problems if p.is_error)
+    warnings = len(problems) - errors
     if output == "json":
         click.echo(json.dumps({"ok": not errors, "errors": errors, "warnings": warnings,
-                               "problems": [p.as_dict() for p in result.problems]}, indent=2))
+                               "problems": [p.as_dict() for p in problems]}, indent=2))
     else:
-        for problem in result.problems:
+        for problem in problems:
             click.echo(str(problem))
         if errors:
             click.echo(f"{errors} problem{'s' * (errors != 1)} to fix"
                        + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else "")
                        + " (callers keep hearing the last good flows until they are fixed)", err=True)
-        else:
+        elif result.flows is not None:
             steps = len(result.flows.steps)
             flows = len({ref.flow for ref in result.flows.steps})
-            click.echo(f"{flows_dir}: OK, {steps} steps in {flows} flow{'s' * (flows != 1)}"
+            people = (f", {len(roster.professionals)} professionals on the roster" if roster
+                      else "; no roster.yaml, so callers who ask for a person go to the backup line")
+            click.echo(f"{flows_dir}: OK, {steps} steps in {flows} flow{'s' * (flows != 1)}{people}"
                        + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""), err=True)
     sys.exit(1 if errors else 0)
 
@@ -91,3 +94,41 @@ def _keyboard(_heard):
     if reply and not all(c in "0123456789*#" for c in reply):
         return "say:" + reply
     return reply
+
+
+@main.group()
+def db():
+    """The database at DATABASE_URL [default: instance/helpline.db]."""
+
+
+@db.command()
+def upgrade():
+    """Run the database migrations up to the newest.
+
+    The helpline does the same when it starts, under the same lock: this is for those who prefer
+    to migrate as a step of their own, before starting it.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .config import ConfigError, finish, from_environment
+    from .store.database import ensure_schema, head_revision, open_database, schema_revision
+
+    try:
+        settings = finish(from_environment())
+    except ConfigError as error:
+        raise click.ClickException(str(error))
+    engine = open_database(settings.database_url)
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        before = schema_revision(engine)
+        ensure_schema(engine)
+        after = schema_revision(engine)
+    except SQLAlchemyError as error:
+        raise click.ClickException(f"{where}: {str(error.orig or error).splitlines()[0]}")
+    finally:
+        engine.dispose()
+    if after != head_revision():
+        raise click.ClickException(f"{where}: at revision {after}, which this version does not know "
+                                   f"(its newest is {head_revision()}): tables left as they are")
+    click.echo(f"{where}: at revision {after}"
+               + (" already" if before == after else f", upgraded from {before or 'no revision'}"))

@@ -249,3 +249,11 @@ def _path(came_from, ref) -> list:
 
 def _problem(step: model.Step, message: str, hint: str = "") -> Problem:
     return Problem(step.file, step.line, step.column, step.label, message, hint)
+
+
+def check_teams(flows: model.FlowSet, teams: frozenset) -> list:
+    """A connect step must name a team that someone on the roster belongs to."""
+    return [_problem(step, f"team {step.team!r} has nobody on the roster",
+                     did_you_mean(step.team, teams) or "teams on the roster: " + ", ".join(sorted(teams)))
+            for step in flows.steps.values()
+            if isinstance(step, model.Connect) and step.team and step.team not in teams]

@@ -1,4 +1,4 @@
-"""Keeps serving the last good flows while staff edit them, and picks up a good edit by itself."""
+"""Keeps serving the last good flows (and roster) while staff edit them, and picks up a good edit by itself."""
 from __future__ import annotations
 
 import logging
@@ -8,69 +8,91 @@ import time
 from pathlib import Path
 
 from .loader import flow_files, load_flows
-from .model import FlowSet
 
 log = logging.getLogger(__name__)
 
 
-class LiveFlows:
-    """The flows a running helpline plays.
+class Live:
+    """A staff-edited thing a running helpline uses: reloaded when its files change.
 
     A saved edit is noticed at most `check_every` seconds later. If it has an error, the problems
-    are logged and kept in `problems`, and callers go on hearing the last version that had none.
+    are logged and kept in `problems`, and callers go on with the last version that had none.
+    `load()` returns (value or None, problems); `fingerprint()` changes when the files do.
     """
 
-    def __init__(self, directory, audio_dir=None, check_every: float = 2.0, clock=time.monotonic):
-        self.directory = Path(directory)
-        self.audio_dir = Path(audio_dir) if audio_dir is not None else self.directory.parent / "audio"
+    def __init__(self, what: str, load, fingerprint, check_every: float = 2.0, clock=time.monotonic):
+        self.what = what
+        self.load = load
+        self.fingerprint = fingerprint
         self.check_every = check_every
         self.clock = clock
         self.problems: list = []
-        self._flows: FlowSet | None = None
+        self._value = None
         self._signature = None
         self._next_check = float("-inf")
         self._lock = threading.Lock()
 
-    def current(self) -> FlowSet | None:
-        """The flows to play now (None only if no version has ever loaded cleanly)."""
+    def current(self):
+        """The version to use now (None only if no version has ever loaded cleanly)."""
         if self.clock() >= self._next_check:
             self._refresh()
-        return self._flows
+        return self._value
 
     def _refresh(self) -> None:
         if not self._lock.acquire(blocking=False):
-            return                      # another thread is already looking; play what we have
+            return                      # another thread is already looking; use what we have
         try:
             self._next_check = self.clock() + self.check_every
-            signature = self._fingerprint()
+            signature = self.fingerprint()
             if signature == self._signature:
                 return
             self._signature = signature
-            result = load_flows(self.directory, self.audio_dir)
-            self.problems = result.problems
-            if result.flows is None:
-                state = "keeping the last good flows" if self._flows else "no good flows to play yet"
-                log.error("flows in %s have %d problem(s); %s", self.directory, len(result.errors), state)
-                for problem in result.errors:
+            value, problems = self.load()
+            self.problems = problems
+            errors = [p for p in problems if p.is_error]
+            if value is None:
+                state = f"keeping the last good {self.what}" if self._value is not None else f"no good {self.what} yet"
+                log.error("%s have %d problem(s); %s", self.what, len(errors), state)
+                for problem in errors:
                     log.error("%s", problem)
                 return
-            if self._flows is not None and result.flows.version != self._flows.version:
-                log.info("flows reloaded from %s (version %s)", self.directory, result.flows.version)
-            self._flows = result.flows
+            if self._value is not None:
+                log.info("%s reloaded", self.what)
+            self._value = value
         finally:
             self._lock.release()
 
-    def _fingerprint(self) -> tuple:
-        """What changes when a flow file or a recording is saved, added or removed: cheap stat calls."""
-        parts = []
+
+def stat_fingerprint(*paths) -> tuple:
+    """What changes when one of these files is saved, added or removed: cheap stat calls."""
+    parts = []
+    for path in paths:
         try:
-            for path in flow_files(self.directory):
-                stat = path.stat()
-                parts.append((path.name, stat.st_mtime_ns, stat.st_size))
+            stat = os.stat(path)
+            parts.append((str(path), stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            parts.append((str(path), None))
+    return tuple(parts)
+
+
+class LiveFlows(Live):
+    """The flows a running helpline plays."""
+
+    def __init__(self, directory, audio_dir=None, check_every: float = 2.0, clock=time.monotonic):
+        self.directory = Path(directory)
+        self.audio_dir = Path(audio_dir) if audio_dir is not None else self.directory.parent / "audio"
+        super().__init__(f"flows in {self.directory}", self._load, self._fingerprint, check_every, clock)
+
+    def _load(self):
+        result = load_flows(self.directory, self.audio_dir)
+        return result.flows, result.problems
+
+    def _fingerprint(self) -> tuple:
+        try:
+            files = flow_files(self.directory)
         except OSError as error:
-            parts.append(("unreadable", str(error)))
+            return (("unreadable", str(error)),)
+        audio = []
         if self.audio_dir.is_dir():
-            for entry in sorted(os.scandir(self.audio_dir), key=lambda e: e.name):
-                if entry.is_dir():
-                    parts.append((entry.name, entry.stat().st_mtime_ns))
-        return tuple(parts)
+            audio = [entry.path for entry in os.scandir(self.audio_dir) if entry.is_dir()]
+        return stat_fingerprint(*files, *sorted(audio))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import ENTRY, FlowSetBuilder
-from .checks import check_graph, check_menus, check_references
+from .checks import check_graph, check_menus, check_references, check_teams
 from .model import FlowSet
 from .problems import Problem
 from .review import DEFAULT_REVIEW_MONTHS, check_reviews
@@ -43,20 +43,21 @@ def flow_files(directory: Path) -> list:
 
 
 def load_flows(directory, audio_dir=None, today: datetime.date | None = None,
-               review_months: int = DEFAULT_REVIEW_MONTHS) -> LoadResult:
+               review_months: int = DEFAULT_REVIEW_MONTHS, teams: frozenset | None = None) -> LoadResult:
+    """Every flow of `directory`, checked. `teams`: the roster's teams, which connect steps must name."""
     # A flow set is hundreds of thousands of small objects made at once and kept: the cyclic
     # garbage collector would re-scan them all many times over (more than half the load time),
     # and there is no cycle to find. It is paused for the load and restored after.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(directory, audio_dir, today, review_months)
+        return _load(directory, audio_dir, today, review_months, teams)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _load(directory, audio_dir, today, review_months) -> LoadResult:
+def _load(directory, audio_dir, today, review_months, teams) -> LoadResult:
     directory = Path(directory)
     audio_dir = Path(audio_dir) if audio_dir is not None else directory.parent / "audio"
     today = today or datetime.date.today()
@@ -69,7 +70,7 @@ def _load(directory, audio_dir, today, review_months) -> LoadResult:
         except NotPlain:
             trees = None
         if trees is not None:
-            result = _check(trees, [], directory, audio_dir, today, review_months, digest)
+            result = _check(trees, [], directory, audio_dir, today, review_months, digest, teams)
             if not result.problems:
                 return result
     trees = {}
@@ -78,7 +79,7 @@ def _load(directory, audio_dir, today, review_months) -> LoadResult:
         problems += found
         if tree is not None:
             trees[stem] = (label, tree)
-    return _check(trees, problems, directory, audio_dir, today, review_months, digest)
+    return _check(trees, problems, directory, audio_dir, today, review_months, digest, teams)
 
 
 def _read_files(directory: Path):
@@ -99,7 +100,7 @@ def _read_files(directory: Path):
     return sources, problems, digest.hexdigest()[:12]
 
 
-def _check(trees, problems, directory, audio_dir, today, review_months, version) -> LoadResult:
+def _check(trees, problems, directory, audio_dir, today, review_months, version, teams=None) -> LoadResult:
     problems = list(problems)
     if ENTRY not in trees:
         if not (directory / f"{ENTRY}.yaml").exists():
@@ -115,6 +116,8 @@ def _check(trees, problems, directory, audio_dir, today, review_months, version)
         problems += check_graph(flows)
     problems += check_menus(flows)
     problems += check_reviews(flows.prompts, today, review_months)
+    if teams is not None:
+        problems += check_teams(flows, teams)
     problems = sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.message))
     if any(p.is_error for p in problems):
         return LoadResult(None, problems)

@@ -1,4 +1,5 @@
-"""Opens the database and makes sure its tables exist, once, even when several workers start together."""
+"""Opens the database and brings its tables up to date (Alembic, migrations/), once, even when
+several workers start together."""
 from __future__ import annotations
 
 import contextlib
@@ -6,13 +7,19 @@ import fcntl
 import logging
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
-
-from .schema import metadata
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Connection, Engine
 
 log = logging.getLogger(__name__)
-SCHEMA_LOCK_ID = 0x1E1F11E   # the PostgreSQL advisory lock this project takes while creating tables
+SCHEMA_LOCK_ID = 0x1E1F11E   # the PostgreSQL advisory lock this project takes while migrating
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: The revision that holds the tables metadata.create_all made before there were migrations.
+FIRST_REVISION = "0001"
+FIRST_TABLES = frozenset({"calls", "callbacks", "voicemails"})
 
 
 def open_database(url: str) -> Engine:
@@ -33,14 +40,47 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.close()
 
 
+def migrations_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration, built here rather than read from an .ini: migrations/ on `connection`."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(migrations_config()).get_current_head()
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database's tables are at; None before any migration."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def ensure_schema(engine: Engine) -> None:
-    """Create missing tables under a lock, so two workers starting at once do not race."""
-    with _schema_lock(engine) as connection:
-        metadata.create_all(connection)
+    """Run the migrations up to the newest under a lock, so two workers starting at once do not race."""
+    with schema_lock(engine) as connection:
+        config = migrations_config(connection)
+        script = ScriptDirectory.from_config(config)
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current == script.get_current_head():
+            return
+        if current is None and FIRST_TABLES <= set(inspect(connection).get_table_names()):
+            log.info("tables made before migrations: marked as revision %s", FIRST_REVISION)
+            command.stamp(config, FIRST_REVISION)
+        elif current is not None and current not in {known.revision for known in script.walk_revisions()}:
+            # Newer code has migrated it (a rollback, a rolling deploy): the line keeps answering
+            # with the tables as they are rather than refuse to start.
+            log.warning("the database is at revision %s, which this version does not know: "
+                        "tables left as they are", current)
+            return
+        command.upgrade(config, "head")
 
 
 @contextlib.contextmanager
-def _schema_lock(engine: Engine):
+def schema_lock(engine: Engine):
+    """A connection in a transaction that only one process at a time holds (per database)."""
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": SCHEMA_LOCK_ID})
