@@ -71,7 +71,7 @@ def finish(settings: Settings) -> Settings:
     if settings.environment not in ("development", "production"):
         raise ConfigError(f"IVR_ENV is {settings.environment!r}: use development or production")
     instance = Path(settings.instance_dir)
-    changes = {}
+    changes = {"flows_dir": Path(settings.flows_dir), "audio_dir": Path(settings.audio_dir), "instance_dir": instance}
     if not settings.database_url:
         instance.mkdir(parents=True, exist_ok=True)
         changes["database_url"] = f"sqlite:///{instance / 'helpline.db'}"

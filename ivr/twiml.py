@@ -35,7 +35,9 @@ class Renderer:
     def __init__(self):
         self._cache: dict = {}
 
-    def render(self, turn: Turn, flows: model.FlowSet, people: tuple = (), backup_line: str = "") -> str:
+    def render(self, turn: Turn, flows: model.FlowSet, people: tuple = (), backup_line: str = "",
+               tried: tuple = ()) -> str:
+        """people: ((id, number, whisper url, leg status url), ...) to ring for a connect step."""
         cacheable = not isinstance(turn.step, model.HUMAN_STEPS)
         if cacheable:
             # Prompts are objects of this flows version, so their ids name them cheaply.
@@ -48,7 +50,7 @@ class Renderer:
         for utterance in turn.said:
             speak(response, utterance, flows)
         handler = getattr(self, "_" + type(turn.step).__name__.lower(), None)
-        handler(response, turn, flows, people=people, backup_line=backup_line)
+        handler(response, turn, flows, people=people, backup_line=backup_line, tried=tried)
         xml = str(response)
         if cacheable:
             if len(self._cache) >= MAX_CACHED:
@@ -77,14 +79,19 @@ class Renderer:
             speak(response, utterance, flows)
         response.hangup()
 
-    def _connect(self, response, turn, flows, people=(), backup_line="", **_):
+    def _connect(self, response, turn, flows, people=(), backup_line="", tried=(), **_):
         connect: model.Connect = turn.step
         for utterance in turn.asked:
             speak(response, utterance, flows)
-        dial = response.dial(action="dialed?" + state_query(turn.state), method="POST",
+        ringing = tuple(tried) + tuple(person_id for person_id, _, _, _ in people)
+        extra = {"tried": ".".join(ringing)} if ringing else {}
+        dial = response.dial(action="dialed?" + state_query(turn.state, **extra), method="POST",
                              timeout=connect.ring_seconds, answer_on_bridge=True)
-        for number in people or (backup_line,):
-            dial.number(number)
+        if not people:
+            dial.number(backup_line)        # no roster to choose from: the backup line answers
+        for _, number, whisper, leg in people:
+            dial.number(number, url=whisper, method="POST", status_callback=leg, status_callback_method="POST",
+                        status_callback_event="initiated ringing answered completed")
 
     def _backupline(self, response, turn, flows, backup_line="", **_):
         for utterance in turn.asked:

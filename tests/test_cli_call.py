@@ -35,7 +35,7 @@ def test_a_call_in_spanish_hears_the_emergency_notice_then_neurotoxicity_then_is
     assert lines[0].startswith("[en-US]") and "911" in lines[0] and "988" in lines[0]
     assert lines[1].startswith("[es-US]") and "911" in lines[1] and "988" in lines[1]
     assert any(line.startswith("[es-US]") and "neurotoxicidad causada por opioides" in line for line in lines)
-    assert f"(dial: {BACKUP_LINE})" in lines
+    assert any(line.startswith("(dial: +1202555") for line in lines)    # people on the demo roster
     assert lines[-1] == "(hangup)"                       # the conversation ended: Twilio hangs up
     assert (tmp_path / "helpline.db").exists()            # its own instance folder, not the project's
 
@@ -45,7 +45,7 @@ def test_when_nobody_answers_the_caller_is_offered_voicemail_and_a_call_back(ivr
 
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    after_dial = lines[lines.index(f"(dial: {BACKUP_LINE})") + 1:]
+    after_dial = lines[next(i for i, line in enumerate(lines) if line.startswith("(dial: ")) + 1:]
     assert "To leave a confidential voicemail, press 1" in after_dial[0]
     assert "To ask for a call back, press 2" in after_dial[0]
     assert after_dial[1].startswith("(menu")

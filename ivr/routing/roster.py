@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,12 @@ class Roster:
     @property
     def teams(self) -> frozenset:
         return frozenset(team for p in self.professionals for team in p.teams)
+
+
+def slug(name: str) -> str:
+    """'Tomás Reyes' -> 'tomas-reyes': the id a professional gets unless the roster names one."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name.lower()) if not unicodedata.combining(c))
+    return SLUG.sub("-", plain).strip("-")
 
 
 def e164(text: str) -> str | None:
@@ -196,7 +203,7 @@ class RosterReader:
         name = probe.text("name", required="give their name")
         fields = Fields(node, f"professional '{name or '?'}'", self.file, self.problems, PERSON_FIELDS)
         fields.check_unknown()
-        person_id = fields.name("id") or SLUG.sub("-", name.lower()).strip("-")
+        person_id = fields.name("id") or slug(name)
         phone = self.phone(fields, "phone", "give the number to ring")
         languages = self.language_list(fields, "languages")
         if not languages and isinstance(node, Mapping):
@@ -246,3 +253,11 @@ class RosterReader:
                 if day:
                     days.add(day)
         return frozenset(days)
+
+
+def live_roster(path, languages=("en", "es"), check_every: float = 2.0):
+    """The roster a running helpline uses, reloaded when staff save it (last good one kept)."""
+    from ..flow.live import Live, stat_fingerprint
+
+    return Live(f"roster {path}", lambda: load_roster(path, languages), lambda: stat_fingerprint(path),
+                check_every)

@@ -1,5 +1,5 @@
 """The tables, in one place. SQLite by default; the same definitions serve PostgreSQL."""
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -34,4 +34,24 @@ voicemails = Table(
     Column("duration_seconds", Integer),
     Column("language", String(10), nullable=False, default="en"),
     Column("left_at", DateTime(timezone=True), nullable=False),
+)
+
+presence = Table(
+    "presence", metadata,
+    Column("professional_id", String(64), primary_key=True),     # the roster's id
+    Column("away", Boolean, nullable=False, default=False),
+    Column("busy_leg_sid", String(64)),        # the call leg they accepted; None when free
+    Column("busy_since", DateTime(timezone=True)),
+    Column("idle_since", DateTime(timezone=True)),   # end of their last helpline call
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+legs = Table(
+    # One row per professional's call leg, so a late or repeated callback cannot undo a later one.
+    "legs", metadata,
+    Column("leg_sid", String(64), primary_key=True),
+    Column("professional_id", String(64), nullable=False),
+    Column("call_sid", String(64), nullable=False),
+    Column("state", String(20), nullable=False),       # accepted | ended
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

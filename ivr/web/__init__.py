@@ -11,7 +11,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .. import config as config_module
 from ..flow.live import LiveFlows
 from ..store.calls import CallRecords
+from ..routing.roster import ROSTER_FILE, live_roster
 from ..store.database import open_database
+from ..store.presence import PresenceStore
 from ..twiml import Renderer
 from .voice import Answers
 
@@ -36,6 +38,10 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
     )
     database = open_database(settings.database_url)
     records = CallRecords(database, hash_key=settings.caller_hash_key)
+    languages = ("en", "es")
+    app.config.update(IVR_ROSTER=live_roster(settings.flows_dir / ROSTER_FILE, languages,
+                                             settings.flows_check_seconds),
+                      IVR_PRESENCE=PresenceStore(database))
     records.ensure_schema()      # a database that is down now is retried later; calls play on
     app.config.update(IVR_DATABASE=database, IVR_CALLS=records)
     app.config["IVR_FLOWS"].current()     # load now, so problems show in the log at start-up
@@ -43,8 +49,9 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
         # Behind an HTTPS terminator, Twilio signed https://public-host/...: rebuild that URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)
 
-    from . import audio, voice
+    from . import audio, ringing, voice
     app.register_blueprint(voice.blueprint)
+    app.register_blueprint(ringing.blueprint)
     app.register_blueprint(audio.blueprint)
 
     @app.get("/healthz")

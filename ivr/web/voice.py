@@ -7,6 +7,7 @@ renderer run once per (flows version, step, key).
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from flask import Blueprint, Response, current_app, request
@@ -15,7 +16,8 @@ from werkzeug.exceptions import HTTPException
 
 from .. import engine, safety_net
 from ..engine import CallState, Finished, Pressed, Silence, Spoke
-from ..flow.model import HUMAN_STEPS, Callback, Ref, Voicemail
+from ..flow.model import HUMAN_STEPS, Callback, Connect, Ref, Voicemail
+from .ringing import people_to_ring, ring_strategy, token
 from ..privacy import caller_key, mask_number
 from .signature import twilio_only
 from .twilio_request import args, form
@@ -53,8 +55,20 @@ def backup_line(config) -> Response:
     return twiml(safety_net.backup_line_twiml(config["IVR_SETTINGS"].backup_line))
 
 
-def render(config, flows, turn) -> str:
-    return config["IVR_RENDERER"].render(turn, flows, backup_line=config["IVR_SETTINGS"].backup_line)
+def render(config, flows, turn, tried: tuple = ()) -> str:
+    """The TwiML of a turn; for a connect step, after choosing who to ring."""
+    backup = config["IVR_SETTINGS"].backup_line
+    for _ in range(3):
+        if not isinstance(turn.step, Connect) or config["IVR_ROSTER"].current() is None:
+            break
+        people = people_to_ring(config, turn, _sid(), tried)
+        if people:
+            return config["IVR_RENDERER"].render(turn, flows, people=people, backup_line=backup, tried=tried)
+        # Nobody can take it now: on at once to what the flow does when nobody answers, keeping
+        # everything the caller was about to hear (the emergency numbers, say) before it.
+        following = engine.advance(flows, turn.state, Finished(), config["IVR_CLOCK"]())
+        turn, tried = dataclasses.replace(following, said=turn.said + following.said), ()
+    return config["IVR_RENDERER"].render(turn, flows, backup_line=backup)
 
 
 def state_from_url() -> CallState:
@@ -166,14 +180,21 @@ def keep_what_the_caller_left(config, step, language: str) -> None:
 @blueprint.post("/dialed")
 @twilio_only
 def dialed():
-    """A <Dial> ended. After a real conversation the call is over; otherwise nobody answered."""
+    """A <Dial> ended. After a real conversation the call is over; otherwise nobody answered:
+    ring the next person (longest-idle, while attempts last), then what the flow says."""
     config = current_app.config
     if form().first("DialCallStatus") == "completed":
         return twiml(safety_net.hang_up_twiml())
     flows = current_flows(config)
     if flows is None:
         return backup_line(config)
-    return twiml(render(config, flows, engine.advance(flows, state_from_url(), Finished(), config["IVR_CLOCK"]())))
+    state, now = state_from_url(), config["IVR_CLOCK"]()
+    tried = tuple(t for t in (token(part) for part in args().first("tried").split(".")) if t)[:20]
+    strategy, attempts = ring_strategy(config)
+    if strategy == "longest-idle" and tried and len(tried) < attempts and isinstance(flows.step(state.step), Connect):
+        again = engine.enter(flows, state.step, state.language, now)
+        return twiml(render(config, flows, again, tried=tried))
+    return twiml(render(config, flows, engine.advance(flows, state, Finished(), now)))
 
 
 @blueprint.post("/fallback")

@@ -18,6 +18,9 @@ SHARED_KEY_ID = "webhooks_sharedkey_test"
 SHARED_KEY_SECRET = "shared-key-secret-fedcba9876543210"
 BACKUP_LINE = "+15005550006"
 CALLER = "+15017122661"
+#: The numbers of the shipped (demo) roster: a connect step rings some of them.
+ROSTER_PHONES = {p.phone for p in __import__("ivr.routing.roster", fromlist=["load_roster"]).load_roster(
+    __import__("pathlib").Path(__file__).resolve().parents[2] / "flows" / "roster.yaml")[0].professionals}
 #: What Twilio sends with every voice webhook (CallSid is added per call).
 CALL_PARAMS = {"AccountSid": "AC" + "0" * 32, "From": CALLER, "To": "+18005550100",
                "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}

@@ -4,7 +4,7 @@ import requests
 
 from ivr.store.calls import CallRecords
 from ivr.store.database import open_database
-from like_twilio import (BACKUP_LINE, call_params, dialed_numbers, parse_twiml, problems_for_a_caller,
+from like_twilio import (BACKUP_LINE, ROSTER_PHONES, call_params, dialed_numbers, parse_twiml, problems_for_a_caller,
                          signed_post, spoken)
 
 UNREACHABLE_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
@@ -130,5 +130,5 @@ def test_a_url_for_a_step_that_no_longer_exists_reaches_a_person(live_server, ro
     assert response.status_code == 200
     document = parse_twiml(response.text)
     assert document.find("Dial") is not None, response.text
-    assert dialed_numbers(document) == [BACKUP_LINE]
+    assert dialed_numbers(document) and set(dialed_numbers(document)) <= ROSTER_PHONES   # a person
     assert problems_for_a_caller(document) == []
