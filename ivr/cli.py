@@ -132,3 +132,42 @@ def upgrade():
                                    f"(its newest is {head_revision()}): tables left as they are")
     click.echo(f"{where}: at revision {after}"
                + (" already" if before == after else f", upgraded from {before or 'no revision'}"))
+
+
+@main.command()
+@click.argument("who")
+@click.argument("action", type=click.Choice(["on", "off", "status"]))
+@click.option("--flows", "flows_dir", type=click.Path(file_okay=False), help="Where roster.yaml is [default: flows/].")
+def presence(who, action, flows_dir):
+    """Set a professional available (on) or away (off), or show their status.
+
+    WHO is their id or name as on the roster ('ana-rivera' or "Ana Rivera").
+    """
+    import datetime
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .config import finish, from_environment
+    from .routing.presence_words import describe
+    from .routing.roster import ROSTER_FILE, load_roster, slug
+    from .store.database import ensure_schema, open_database
+    from .store.presence import PresenceStore
+
+    settings = finish(from_environment().with_overrides({"flows_dir": flows_dir} if flows_dir else {}))
+    roster, problems = load_roster(settings.flows_dir / ROSTER_FILE)
+    if roster is None:
+        raise click.ClickException("the roster has problems; run `ivr check` first")
+    person = roster.by_id(who) or roster.by_id(slug(who))
+    if person is None:
+        raise click.ClickException(f"{who!r} is not on the roster")
+    engine = open_database(settings.database_url)
+    store, now = PresenceStore(engine), datetime.datetime.now(datetime.timezone.utc)
+    try:
+        ensure_schema(engine)
+        if action != "status":
+            store.set_away(person.id, action == "off", now)
+        click.echo(describe(person, store.status(person.id), now, roster.ringing.busy_expires_minutes))
+    except SQLAlchemyError as error:
+        raise click.ClickException(f"the database is unavailable: {error.__class__.__name__}")
+    finally:
+        engine.dispose()

@@ -49,9 +49,10 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
         # Behind an HTTPS terminator, Twilio signed https://public-host/...: rebuild that URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)
 
-    from . import audio, ringing, voice
+    from . import audio, ringing, sms, voice
     app.register_blueprint(voice.blueprint)
     app.register_blueprint(ringing.blueprint)
+    app.register_blueprint(sms.blueprint)
     app.register_blueprint(audio.blueprint)
 
     @app.get("/healthz")
