@@ -80,6 +80,9 @@ def advance(flows: model.FlowSet, state: CallState, event, now: datetime.datetim
     step = flows.step(state.step)
     if isinstance(step, model.Menu) and not isinstance(event, Finished):
         return answer_menu(flows, step, CallState(step.ref, language, state.tries), event, now)
+    if isinstance(step, model.Queue) and isinstance(event, Pressed):
+        chosen = next((o for o in step.options if o.key == event.digits), None)
+        return enter(flows, chosen.goto if chosen else step.ref, language, now)
     if isinstance(event, Finished) and step is not None:
         return enter(flows, after_finished(flows, step), language, now, tries=state.tries)
     # A step that no longer exists (the flow was edited mid-call) or an answer that fits nothing.
@@ -94,6 +97,8 @@ def after_finished(flows, step: model.Step) -> Ref:
         return step.goto
     if isinstance(step, model.BackupLine):
         return flows.fallback                    # the backup line did not answer: try our own people
+    if isinstance(step, model.Queue):
+        return step.overflow                     # waited as long as the flow allows
     return step.ref                              # a stale report: play this step again
 
 
@@ -134,6 +139,8 @@ def retry(flows, menu: model.Menu, state: CallState, sorry: model.Prompt | None,
 
 def enter(flows, ref: Ref, language: str, now, said: tuple = (), tries: int = 0) -> Turn:
     """Play steps that need no answer until one waits for the caller."""
+    if not any(known.code == language for known in flows.languages):
+        language = flows.default_language      # a language the flows do not have (a stale URL)
     timed = False
     for _ in range(MAX_HOPS):
         step = flows.step(ref)

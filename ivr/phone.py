@@ -132,6 +132,7 @@ class Phone:
             elif verb.tag == "Dial":
                 numbers = [n.text.strip() for n in verb.findall("Number")] or [(verb.text or "").strip()]
                 self._hear(Heard("dial", ", ".join(numbers)), on_heard)
+                self._ring(verb, url)
                 if verb.get("action"):
                     return urljoin(url, verb.get("action")), {"DialCallStatus": self.dial_outcome}
                 if self.dial_outcome == "completed":
@@ -141,6 +142,8 @@ class Phone:
                 return urljoin(url, verb.get("action", url)), {
                     "RecordingUrl": "https://api.twilio.com/recording/RE" + "0" * 32,
                     "RecordingDuration": "12"}
+            elif verb.tag == "Enqueue":
+                return self._hold(verb, url, answer, on_heard)
             elif verb.tag == "Hangup":
                 self._hear(Heard("hangup"), on_heard)
                 return None
@@ -148,6 +151,62 @@ class Phone:
                 self._hear(Heard("error", f"unknown verb <{verb.tag}>"), on_heard)
                 return None
         self._hear(Heard("cut-off", "the document ended without a goodbye: Twilio hangs up"), on_heard)
+        return None
+
+
+    def _ring(self, dial, url) -> None:
+        """The professionals' side of a <Dial>, as Twilio reports it: the first one answers, hears the
+        whisper and presses 1 (when the outcome is 'completed'), or nobody picks up."""
+        for position, number in enumerate(dial.findall("Number")):
+            leg = "CA" + uuid.uuid4().hex
+            if self.dial_outcome == "completed" and position == 0 and number.get("url"):
+                whisper_url = urljoin(url, number.get("url"))
+                _, body = self.post(whisper_url, {"CallSid": leg})
+                gather = ET.fromstring(body).find("Gather")
+                if gather is not None and gather.get("action"):
+                    self.post(urljoin(whisper_url, gather.get("action")), {"CallSid": leg, "Digits": "1"})
+            if number.get("statusCallback"):
+                status = "completed" if self.dial_outcome == "completed" and position == 0 else (
+                    "canceled" if self.dial_outcome == "completed" else self.dial_outcome)
+                self.post(urljoin(url, number.get("statusCallback")), {"CallSid": leg, "CallStatus": status})
+
+    def _hold(self, enqueue, url, answer, on_heard):
+        """Waiting in a Twilio queue: ask the waitUrl again and again, as the music ends."""
+        self._hear(Heard("hold", (enqueue.text or "").strip()), on_heard)
+        wait_url, action = urljoin(url, enqueue.get("waitUrl")), urljoin(url, enqueue.get("action"))
+        waited = 0
+        for _ in range(MAX_REQUESTS // 4):
+            queue = {"QueuePosition": "1", "QueueTime": str(waited), "AvgQueueTime": str(waited),
+                     "CurrentQueueSize": "1"}
+            _, body = self.post(wait_url, queue)
+            result = self._wait(ET.fromstring(body), wait_url, answer, on_heard)
+            if result == "hangup":
+                self.post(action, {"QueueResult": "hangup", "QueueTime": str(waited)})
+                return None
+            if result == "leave":
+                return action, {"QueueResult": "leave", "QueueTime": str(waited)}
+            waited += 30                       # the hold music lasts about that long
+        return action, {"QueueResult": "leave", "QueueTime": str(waited)}
+
+    def _wait(self, document, url, answer, on_heard):
+        for verb in document:
+            if verb.tag in ("Say", "Play", "Pause"):
+                self._speak(verb, on_heard)
+            elif verb.tag == "Leave":
+                return "leave"
+            elif verb.tag == "Hangup":
+                return "hangup"
+            elif verb.tag == "Gather":
+                for child in verb:
+                    self._speak(child, on_heard)
+                self._hear(Heard("menu", "on hold"), on_heard)
+                reply = answer(self.heard)
+                if reply is None:
+                    self._hear(Heard("hangup", "the caller hung up"), on_heard)
+                    return "hangup"
+                if reply:
+                    _, body = self.post(urljoin(url, verb.get("action")), {"Digits": reply})
+                    return self._wait(ET.fromstring(body), url, answer, on_heard)
         return None
 
 

@@ -93,6 +93,14 @@ class Renderer:
             dial.number(number, url=whisper, method="POST", status_callback=leg, status_callback_method="POST",
                         status_callback_event="initiated ringing answered completed")
 
+    def _queue(self, response, turn, flows, **_):
+        queue: model.Queue = turn.step
+        for utterance in turn.asked:
+            speak(response, utterance, flows)
+        # One queue per team and language, so a Spanish caller waits for a Spanish speaker.
+        response.enqueue(f"helpline-{queue.team}-{turn.state.language}", action="queued?" + state_query(turn.state),
+                         method="POST", wait_url="hold?" + state_query(turn.state), wait_url_method="POST")
+
     def _backupline(self, response, turn, flows, backup_line="", **_):
         for utterance in turn.asked:
             speak(response, utterance, flows)

@@ -40,15 +40,19 @@ def test_a_call_in_spanish_hears_the_emergency_notice_then_neurotoxicity_then_is
     assert (tmp_path / "helpline.db").exists()            # its own instance folder, not the project's
 
 
-def test_when_nobody_answers_the_caller_is_offered_voicemail_and_a_call_back(ivr_call):
+def test_when_nobody_answers_the_caller_waits_on_hold_and_is_offered_voicemail_and_a_call_back(ivr_call):
     result = ivr_call("--press", "1,0", "--nobody-answers")
 
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     after_dial = lines[next(i for i, line in enumerate(lines) if line.startswith("(dial: ")) + 1:]
-    assert "To leave a confidential voicemail, press 1" in after_dial[0]
-    assert "To ask for a call back, press 2" in after_dial[0]
-    assert after_dial[1].startswith("(menu")
+    assert "the next one who is free will talk with you" in after_dial[0]
+    assert after_dial[1] == "(hold: helpline-recovery-en)"
+    assert after_dial[2] == "[en-US] You are next in line."
+    assert "to leave a confidential voicemail, press 1" in after_dial[3]
+    assert "To ask for a call back, press 2" in after_dial[3]
+    assert after_dial[4] == "(play: ../audio/music/hold.wav)"
+    assert after_dial[5].startswith("(menu")
     assert after_dial[-1] == "(hangup: the caller hung up)"
 
 

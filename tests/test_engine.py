@@ -191,17 +191,25 @@ def test_a_call_at_a_step_that_was_deleted_goes_to_the_fallback_in_its_language(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_when_nobody_answers_at_the_connect_step_the_caller_hears_the_nobody_answered_menu(at, language):
+def test_when_nobody_answers_at_the_connect_step_the_caller_waits_on_hold_for_the_next_one(at, language):
     turn = at(PERSON, Finished(), language)
 
-    assert turn.step.ref == model.Ref("main", "nobody-answered")
-    assert isinstance(turn.step, model.Menu)
+    assert turn.step.ref == model.Ref("main", "wait-for-someone")
+    assert isinstance(turn.step, model.Queue)
     assert "911" in turn.asked[0].text and turn.asked[0].language == language
 
 
 @pytest.mark.parametrize("key, kind", [("1", model.Voicemail), ("2", model.Callback), ("3", model.BackupLine)])
-def test_the_nobody_answered_menu_offers_voicemail_a_call_back_and_the_partner_line(at, key, kind):
-    assert isinstance(at("nobody-answered", Pressed(key)).step, kind)
+def test_on_hold_a_caller_can_choose_voicemail_a_call_back_or_the_partner_line(at, key, kind):
+    assert isinstance(at("wait-for-someone", Pressed(key)).step, kind)
+
+
+def test_on_hold_a_key_that_is_no_choice_keeps_the_caller_in_line(at):
+    assert at("wait-for-someone", Pressed("7")).step.ref == model.Ref("main", "wait-for-someone")
+
+
+def test_a_caller_who_waited_too_long_goes_to_the_partner_line(at):
+    assert isinstance(at("wait-for-someone", Finished()).step, model.BackupLine)
 
 
 @pytest.mark.parametrize("step", ["leave-voicemail", "request-callback"])

@@ -31,6 +31,7 @@ STEP_FIELDS = {
     "hours": COMMON + ("timezone", "open", "holidays", "if_open", "if_closed"),
     "connect": COMMON + ("prompt", "team", "if_nobody_answers", "ring_seconds"),
     "backup-line": COMMON + ("prompt",),
+    "queue": COMMON + ("prompt", "team", "offer", "options", "overflow", "max_wait", "music"),
     "voicemail": COMMON + ("prompt", "goto", "max_seconds"),
     "callback": COMMON + ("prompt", "goto"),
     "goodbye": COMMON + ("prompt",),
@@ -290,6 +291,18 @@ class FlowSetBuilder:
                              team=fields.name("team", required="name the team, e.g. recovery"),
                              if_nobody_answers=self.goto(fields, place, "if_nobody_answers"),
                              ring_seconds=fields.integer("ring_seconds", 20, 5, 120))
+
+    def read_queue(self, fields, place):
+        options = self.read_options(fields, place, language_step=False) if fields.has("options") else ()
+        offer = self.prompts.resolve(fields, "offer", place["flow"], place["name"] + "-offer",
+                                     required="say which keys they may press while they wait" if options else "")
+        music = fields.text("music", default="hold.wav")
+        return model.Queue(**place, prompt=self.step_prompt(fields, place, "tell the caller they are on hold"),
+                           team=fields.name("team", required="name the team, e.g. recovery"),
+                           offer=offer, options=options, music=music,
+                           overflow=self.reference(fields, "overflow", place["flow"], "overflow",
+                                                   required="say where the call goes when the wait is too long"),
+                           max_wait=fields.integer("max_wait", 600, 30, 3600))
 
     def read_backup_line(self, fields, place):
         return model.BackupLine(**place, prompt=self.step_prompt(fields, place))

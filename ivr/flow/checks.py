@@ -100,7 +100,7 @@ def _reaching(flows, graph, kinds) -> set:
 def _offers_a_person(step, graph, leads_to_person) -> bool:
     if isinstance(step, model.HUMAN_STEPS):
         return True
-    return isinstance(step, model.Menu) and any(t in leads_to_person for t in graph[step.ref])
+    return isinstance(step, (model.Menu, model.Queue)) and any(t in leads_to_person for t in graph[step.ref])
 
 
 def _goodbyes_without_a_person(flows, graph, roots, leads_to_person) -> list:
@@ -256,4 +256,4 @@ def check_teams(flows: model.FlowSet, teams: frozenset) -> list:
     return [_problem(step, f"team {step.team!r} has nobody on the roster",
                      did_you_mean(step.team, teams) or "teams on the roster: " + ", ".join(sorted(teams)))
             for step in flows.steps.values()
-            if isinstance(step, model.Connect) and step.team and step.team not in teams]
+            if isinstance(step, (model.Connect, model.Queue)) and step.team and step.team not in teams]

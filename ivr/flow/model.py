@@ -178,6 +178,22 @@ class Connect(Step):
 
 
 @dataclass(frozen=True)
+class Queue(Step):
+    """Waiting on hold for the next free professional (Twilio Studio: Enqueue)."""
+    prompt: Prompt | None = None          # said once, as the caller starts to wait
+    team: str = "recovery"
+    offer: Prompt | None = None           # said between stretches of music: the keys they may press
+    options: tuple = ()                   # keys that leave the queue (a callback, a voicemail)
+    overflow: Ref | None = None           # after max_wait: the backup line, usually
+    max_wait: int = 600
+    music: str = "hold.wav"               # in audio/music/
+    kind = "queue"
+
+    def exits(self):
+        return tuple(option.goto for option in self.options) + (self.overflow,)
+
+
+@dataclass(frozen=True)
 class BackupLine(Step):
     prompt: Prompt | None = None
     kind = "backup-line"
@@ -213,7 +229,7 @@ class Goodbye(Step):
 #: Steps where a person comes on the line.
 HUMAN_STEPS = (Connect, BackupLine)
 #: Steps that wait for the caller (or for a person) before going on.
-WAITING_STEPS = (Menu, Connect, BackupLine, Voicemail, Callback, Goodbye)
+WAITING_STEPS = (Menu, Queue, Connect, BackupLine, Voicemail, Callback, Goodbye)
 
 
 @dataclass(eq=False)

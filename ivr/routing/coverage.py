@@ -16,12 +16,18 @@ def check_coverage(roster, file: str, languages: tuple, today: datetime.date, te
     zone = zoneinfo.ZoneInfo(roster.timezone)
     index = ShiftIndex(p for p in roster.professionals if team in p.teams)
     monday = today + datetime.timedelta(days=(7 - today.weekday()) % 7)    # the coming week
-    start = datetime.datetime.combine(monday, datetime.time(), zone)
+    start = datetime.datetime.combine(monday, datetime.time(), zone).astimezone(datetime.timezone.utc)
+    end = datetime.datetime.combine(monday + datetime.timedelta(days=7), datetime.time(), zone)
+    # Real instants, a quarter-hour apart: a week with a clock change has 167 or 169 hours, and
+    # the repeated hour of autumn must be checked twice.
+    moments = []
+    while start < end:
+        moments.append(start.astimezone(zone))
+        start += datetime.timedelta(minutes=STEP_MINUTES)
     problems = []
     for code in languages:
         gaps, backup_only, one_person = [], [], []
-        for step in range(7 * 24 * 60 // STEP_MINUTES):
-            local = start + datetime.timedelta(minutes=step * STEP_MINUTES)
+        for local in moments:
             count = sum(1 for i in index.on_shift(local) if code in index.people[i].languages)
             if count == 0:
                 (backup_only if code in roster.backup_line.languages else gaps).append(local)
@@ -46,7 +52,8 @@ def describe(moments: list) -> str:
     """Quarter-hours -> 'Mon 02:00-06:00, Sat 22:00-24:00 (America/New_York)'."""
     ranges, first, last = [], moments[0], moments[0]
     for moment in moments[1:]:
-        if moment - last == datetime.timedelta(minutes=STEP_MINUTES) and moment.date() == first.date():
+        if (moment.timestamp() - last.timestamp() == STEP_MINUTES * 60 and moment.date() == first.date()
+                and moment.utcoffset() == last.utcoffset()):
             last = moment
             continue
         ranges.append((first, last))

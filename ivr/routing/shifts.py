@@ -43,7 +43,8 @@ class ShiftIndex:
                       for name, buckets in zones.items()]
 
     def on_shift(self, now: datetime.datetime) -> list:
-        """Indices (into `people`) of everyone on shift at `now` and not on time off that day."""
+        """Indices (into `people`) of everyone on shift at `now` and not on time off that day
+        (each once, even when two of their shifts overlap)."""
         found = []
         for zone, buckets in self.zones:
             local = now.astimezone(zone)
@@ -54,4 +55,4 @@ class ShiftIndex:
             found.extend(i for i in full if today not in people[i].time_off)
             found.extend(i for i, start, end in partial
                          if start <= minute < end and today not in people[i].time_off)
-        return found
+        return list(dict.fromkeys(found))

@@ -55,3 +55,12 @@ legs = Table(
     Column("state", String(20), nullable=False),       # accepted | ended
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+queue_choices = Table(
+    # A key a caller pressed while on hold (a callback, a voicemail): read by whichever instance
+    # takes their call off hold.
+    "queue_choices", metadata,
+    Column("call_sid", String(64), primary_key=True),
+    Column("key", String(2), nullable=False),
+    Column("chosen_at", DateTime(timezone=True), nullable=False),
+)

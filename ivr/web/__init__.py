@@ -14,6 +14,7 @@ from ..store.calls import CallRecords
 from ..routing.roster import ROSTER_FILE, live_roster
 from ..store.database import open_database
 from ..store.presence import PresenceStore
+from ..store.queue import QueueChoices
 from ..twiml import Renderer
 from .voice import Answers
 
@@ -41,7 +42,7 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
     languages = ("en", "es")
     app.config.update(IVR_ROSTER=live_roster(settings.flows_dir / ROSTER_FILE, languages,
                                              settings.flows_check_seconds),
-                      IVR_PRESENCE=PresenceStore(database))
+                      IVR_PRESENCE=PresenceStore(database), IVR_QUEUE_CHOICES=QueueChoices(database))
     records.ensure_schema()      # a database that is down now is retried later; calls play on
     app.config.update(IVR_DATABASE=database, IVR_CALLS=records)
     app.config["IVR_FLOWS"].current()     # load now, so problems show in the log at start-up
@@ -49,8 +50,9 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
         # Behind an HTTPS terminator, Twilio signed https://public-host/...: rebuild that URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)
 
-    from . import audio, ringing, sms, voice
+    from . import audio, hold, ringing, sms, voice
     app.register_blueprint(voice.blueprint)
+    app.register_blueprint(hold.blueprint)
     app.register_blueprint(ringing.blueprint)
     app.register_blueprint(sms.blueprint)
     app.register_blueprint(audio.blueprint)

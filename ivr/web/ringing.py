@@ -112,7 +112,7 @@ def leg():
     if status in FINAL_LEG_STATUSES:
         try:
             config["IVR_PRESENCE"].leg_ended(args().first("pro"), form().first("CallSid"), args().first("call"),
-                                             config["IVR_CLOCK"]())
+                                             config["IVR_CLOCK"](), status)
         except SQLAlchemyError as error:
             log.error("could not free %s after call %s: %s", args().first("pro"), args().first("call"),
                       error.__class__.__name__)

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import engine, safety_net
 from ..engine import CallState, Finished, Pressed, Silence, Spoke
-from ..flow.model import HUMAN_STEPS, Callback, Connect, Ref, Voicemail
+from ..flow.model import HUMAN_STEPS, Callback, Connect, Queue, Ref, Voicemail
 from .ringing import people_to_ring, ring_strategy, token
 from ..privacy import caller_key, mask_number
 from .signature import twilio_only
@@ -78,7 +78,7 @@ def state_from_url() -> CallState:
         tries = max(0, min(int(query.first("tries", "0")), 99))
     except ValueError:
         tries = 0
-    return CallState(Ref(flow[:100], step[:100]), query.first("lang")[:10], tries)
+    return CallState(Ref(flow[:100], step[:100]), token(query.first("lang"))[:10], tries)
 
 
 def current_flows(config):
@@ -191,6 +191,9 @@ def dialed():
     state, now = state_from_url(), config["IVR_CLOCK"]()
     tried = tuple(t for t in (token(part) for part in args().first("tried").split(".")) if t)[:20]
     strategy, attempts = ring_strategy(config)
+    if isinstance(flows.step(state.step), Queue):
+        # Rung from the hold queue and nobody took it: back in line.
+        return twiml(render(config, flows, engine.enter(flows, state.step, state.language, now)))
     if strategy == "longest-idle" and tried and len(tried) < attempts and isinstance(flows.step(state.step), Connect):
         again = engine.enter(flows, state.step, state.language, now)
         return twiml(render(config, flows, again, tried=tried))

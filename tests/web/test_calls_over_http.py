@@ -2,6 +2,8 @@
 from collections import deque
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from ivr.flow import model
@@ -148,8 +150,9 @@ def test_three_failed_answers_at_a_menu_connect_the_caller_to_a_person(phone, fl
     assert heard[dial - 1].text == prompt(flows, "connecting", "en")
     assert set(heard[dial].text.split(", ")) <= ROSTER_PHONES   # professionals on the roster ring
     assert dial > main_menu
-    last_url, _, _ = caller.requests[-2]
-    assert urlsplit(last_url).path == "/voice/step"
+    paths = [urlsplit(url).path for url, _, _ in caller.requests]
+    ringing = paths.index("/voice/whisper")             # the professional's side begins here
+    assert paths[ringing - 1] == "/voice/step"          # …right after the third failed answer
     assert heard[-1].kind == "hangup"                    # after the conversation
 
 
@@ -199,16 +202,18 @@ def dial_action(live_server, language="en") -> str:
 
 @pytest.mark.parametrize("outcome", ["no-answer", "busy", "failed"])
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_when_nobody_answers_the_dial_action_offers_voicemail_a_call_back_or_the_partner_line(
+def test_when_nobody_answers_the_caller_waits_on_hold_in_a_queue_of_their_language(
         live_server, flows, outcome, language):
     action = dial_action(live_server, language)
 
     document = parse_twiml(signed_post(action, call_params(DialCallStatus=outcome, DialCallDuration="0")).text)
 
-    gather = document.find("Gather")
-    assert gather is not None
-    assert state_in(gather.get("action")) == {"at": "main:nobody-answered", "lang": language, "tries": "0"}
-    assert spoken(gather) == [prompt(flows, "nobody-free", language)]
+    enqueue = document.find("Enqueue")
+    assert enqueue is not None, ET.tostring(document)
+    assert enqueue.text == f"helpline-recovery-{language}"
+    assert state_in(enqueue.get("action")) == {"at": "main:wait-for-someone", "lang": language, "tries": "0"}
+    assert enqueue.get("waitUrl").startswith("hold?")
+    assert spoken(document) == [prompt(flows, "on-hold", language)]
     assert problems_for_a_caller(document) == []
 
 
@@ -246,6 +251,9 @@ def next_requests(url: str, document) -> list:
             found.append((urljoin(url, verb.text.strip()), {}))
         elif verb.tag == "Dial" and action:
             found += [(action, {"DialCallStatus": outcome}) for outcome in ("completed", "no-answer", "busy")]
+        elif verb.tag == "Enqueue" and action:
+            # Leaving the hold queue: a professional is free (little wait) or the wait is over.
+            found += [(action, {"QueueResult": "leave", "QueueTime": waited}) for waited in ("0", "9999")]
         elif verb.tag == "Record":
             found.append((action, {"RecordingUrl": "https://api.twilio.com/recording/RE1", "RecordingDuration": "9"}))
     return found
@@ -269,7 +277,7 @@ def test_every_answer_to_every_request_a_call_can_make_is_twiml_that_never_cuts_
         waiting.extend(next_requests(url, document))
 
     assert problems == []
-    assert {"Say", "Gather", "Redirect", "Dial", "Record", "Hangup"} <= verbs_seen
+    assert {"Say", "Gather", "Redirect", "Dial", "Enqueue", "Hangup"} <= verbs_seen   # Record: via hold keys
     assert len(seen) > 300
 
 
@@ -279,7 +287,7 @@ def test_every_answer_to_every_request_a_call_can_make_is_twiml_that_never_cuts_
     ("<Response><Gather action='step'/><Hangup/></Response>", "not followed by a <Redirect>"),
     ("<Response><Record action='done'/></Response>", "not followed by a <Redirect>"),
     ("<Response><Dial>+15005550006</Dial></Response>", "ends with <Dial>"),
-    ("<Response><Enqueue>q</Enqueue><Hangup/></Response>", "unknown TwiML <Enqueue>"),
+    ("<Response><Enqueue>q</Enqueue><Queue/></Response>", "unknown TwiML <Queue>"),
     ("<Response/>", "empty document"),
 ])
 def test_the_caller_check_itself_notices_a_document_that_would_cut_a_caller_off(twiml, problem):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from like_twilio import TWIML_VERBS, client_post, parse_twiml
 
 ROUTES = ["/voice/step", "/voice/done", "/voice/dialed", "/voice/incoming", "/voice/status"]
-KNOWN_PLACES = ["main:main-menu", "main:choose-language", "main:nobody-answered", "main:talk-to-someone",
+KNOWN_PLACES = ["main:main-menu", "main:choose-language", "main:wait-for-someone", "main:talk-to-someone",
                 "main:backup", "main:leave-voicemail", "main:request-callback", "main:goodbye",
                 "health-info:oin-menu", "health-info:what-to-do-menu", "main:deleted-step", "", ":", "main:",
                 ":main-menu", "main-menu", "main:main-menu:extra", "../../etc/passwd", "main:<x>&amp;"]
