@@ -171,3 +171,37 @@ def presence(who, action, flows_dir):
         raise click.ClickException(f"the database is unavailable: {error.__class__.__name__}")
     finally:
         engine.dispose()
+
+
+@main.group()
+def callbacks():
+    """Callers waiting to be called back (their numbers are erased once done)."""
+
+
+def _call_records():
+    from .config import finish, from_environment
+    from .store.calls import CallRecords
+    from .store.database import ensure_schema, open_database
+
+    settings = finish(from_environment())
+    engine = open_database(settings.database_url)
+    ensure_schema(engine)
+    return CallRecords(engine)
+
+
+@callbacks.command("list")
+def callbacks_list():
+    """The pending callbacks, oldest first: id, when, language, number to call."""
+    pending = _call_records().pending_callbacks()
+    for row in pending:
+        click.echo(f"{row.id:>5}  {row.requested_at:%Y-%m-%d %H:%M} UTC  {row.language}  {row.number}")
+    click.echo(f"{len(pending)} callback{'s' * (len(pending) != 1)} waiting", err=True)
+
+
+@callbacks.command("done")
+@click.argument("callback_id", type=int)
+def callbacks_done(callback_id):
+    """Mark a callback as done: the caller's number is erased."""
+    if not _call_records().callback_done(callback_id):
+        raise click.ClickException(f"no pending callback {callback_id}")
+    click.echo(f"callback {callback_id} done; the number is erased")

@@ -117,11 +117,12 @@ class Renderer:
         response.redirect("done?" + state_query(turn.state), method="POST")
 
     def _callback(self, response, turn, flows, **_):
-        gather = response.gather(input="dtmf", action="done?" + state_query(turn.state), method="POST",
+        gather = response.gather(input="dtmf", action="callback-number?" + state_query(turn.state), method="POST",
                                  timeout=10, finish_on_key="#", num_digits=15)
         for utterance in turn.asked:
             speak(gather, utterance, flows)
-        response.redirect("done?" + state_query(turn.state), method="POST")
+        # Nothing typed: the number page asks again (and, after a few tries, finds them a person).
+        response.redirect("callback-number?" + state_query(turn.state), method="POST")
 
 
 def hints(menu: model.Menu, flows: model.FlowSet, language: str) -> str:

@@ -13,7 +13,7 @@ import collections
 import threading
 import time
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -160,16 +160,45 @@ class CallRecords:
             connection.execute(update(calls).where(calls.c.call_sid == call_sid).values(**values))
 
     def callback_requested(self, call_sid: str, caller_key: str, number: str, language: str,
-                           at: datetime.datetime) -> None:
-        """Keep a caller's request to be called back (once per call: Twilio may retry)."""
+                           at: datetime.datetime, status: str = "pending") -> None:
+        """Keep a caller's request to be called back: one per call, the latest number typed."""
         self.ensure_schema()
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(callbacks.insert(), [{
-                    "call_sid": call_sid, "caller_key": caller_key, "number": number,
-                    "language": language, "requested_at": at, "status": "pending"}])
-        except IntegrityError:
-            pass
+        values = {"caller_key": caller_key, "number": number, "language": language,
+                  "requested_at": at, "status": status}
+        for _ in range(2):
+            try:
+                with self.engine.begin() as connection:
+                    done = connection.execute(update(callbacks).where(
+                        (callbacks.c.call_sid == call_sid) & (callbacks.c.status != "done")).values(**values)).rowcount
+                    if not done:
+                        connection.execute(callbacks.insert(), [{"call_sid": call_sid, **values}])
+                return
+            except IntegrityError:
+                continue
+
+    def confirm_callback(self, call_sid: str) -> bool:
+        with self.engine.begin() as connection:
+            return bool(connection.execute(update(callbacks).where(
+                (callbacks.c.call_sid == call_sid) & (callbacks.c.status == "unconfirmed")).values(
+                status="pending")).rowcount) or bool(connection.execute(select(callbacks.c.id).where(
+                    (callbacks.c.call_sid == call_sid) & (callbacks.c.status == "pending"))).first())
+
+    def forget_unconfirmed_callback(self, call_sid: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(callbacks).where(
+                (callbacks.c.call_sid == call_sid) & (callbacks.c.status == "unconfirmed")))
+
+    def pending_callbacks(self) -> list:
+        with self.engine.connect() as connection:
+            return list(connection.execute(select(callbacks).where(callbacks.c.status == "pending")
+                                           .order_by(callbacks.c.requested_at)))
+
+    def callback_done(self, callback_id: int) -> bool:
+        """Called back: the number is erased; only the fact of the callback remains."""
+        with self.engine.begin() as connection:
+            return bool(connection.execute(update(callbacks).where(
+                (callbacks.c.id == callback_id) & (callbacks.c.status == "pending")).values(
+                status="done", number="")).rowcount)
 
     def voicemail_left(self, call_sid: str, caller_key: str, recording_url: str, duration: int | None,
                        language: str, at: datetime.datetime) -> None:

@@ -50,8 +50,9 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
         # Behind an HTTPS terminator, Twilio signed https://public-host/...: rebuild that URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)
 
-    from . import audio, hold, ringing, sms, voice
+    from . import audio, callback, hold, ringing, sms, voice
     app.register_blueprint(voice.blueprint)
+    app.register_blueprint(callback.blueprint)
     app.register_blueprint(hold.blueprint)
     app.register_blueprint(ringing.blueprint)
     app.register_blueprint(sms.blueprint)

@@ -171,10 +171,6 @@ def keep_what_the_caller_left(config, step, language: str) -> None:
         records.voicemail_left(_sid(), key, params.first("RecordingUrl")[:500],
                                int(duration) if duration.isdigit() and len(duration) < 7 else None,
                                language, now)
-    elif isinstance(step, Callback):
-        digits = "".join(c for c in params.first("Digits") if c.isdigit())
-        if 7 <= len(digits) <= 15:
-            records.callback_requested(_sid(), key, digits, language, now)
 
 
 @blueprint.post("/dialed")
