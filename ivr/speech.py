@@ -35,6 +35,6 @@ def spoken_key(spoken_words: list) -> str | None:
         word = spoken_words[0]
         if word in NUMBER_WORDS:
             return NUMBER_WORDS[word]
-        if len(word) == 1 and word.isdigit():
+        if len(word) == 1 and word in "0123456789":
             return word
     return None

@@ -19,11 +19,21 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..privacy import caller_key
 from .database import ensure_schema
-from .schema import calls, callbacks, voicemails
+from .schema import call_steps, calls, callbacks, voicemails
 
 log = logging.getLogger(__name__)
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 LONGEST_CALL = 7 * 24 * 3600
+
+
+def _seconds_between(earlier, later) -> int | None:
+    if earlier is None or later is None:
+        return None
+    if earlier.tzinfo is None:
+        earlier = earlier.replace(tzinfo=datetime.timezone.utc)
+    if later.tzinfo is None:
+        later = later.replace(tzinfo=datetime.timezone.utc)
+    return max(0, int((later - earlier).total_seconds()))
 
 
 class CallRecords:
@@ -33,6 +43,7 @@ class CallRecords:
         self.hash_key = hash_key
         # A deque: appending is atomic and costs a caller's request next to nothing.
         self._waiting: collections.deque = collections.deque(maxlen=100_000)
+        self._steps: collections.deque = collections.deque(maxlen=100_000)     # (sid, step, answer, at)
         self._thread: threading.Thread | None = None
         self._thread_lock = threading.Lock()
         self._write_lock = threading.Lock()     # flush() returns only once a batch is written
@@ -60,9 +71,17 @@ class CallRecords:
             self._start_writer()
         self._waiting.append((call_sid[:64], number, at))
 
+    def step_taken(self, call_sid: str, step: str, answer: str, at: float) -> None:
+        """Note a step of a call's path (an append: a menu press never waits for the database)."""
+        if call_sid:
+            if self._thread is None or not self._thread.is_alive():
+                self._start_writer()
+            self._steps.append((call_sid[:64], step[:210], answer[:20], at))
+
     def flush(self) -> None:
         """Write everything queued so far (the writer thread, tests, shutdown)."""
         with self._write_lock:
+            self._flush_steps()
             taken = []
             while self._waiting:
                 try:
@@ -76,6 +95,25 @@ class CallRecords:
                      for sid, number, at in taken]
             if not self._write_starts(batch):
                 self._waiting.extendleft(reversed(taken))     # keep them for the next try
+
+    def _flush_steps(self) -> None:
+        taken = []
+        while self._steps:
+            try:
+                taken.append(self._steps.popleft())
+            except IndexError:
+                break
+        if not taken or not self.ensure_schema():
+            self._steps.extendleft(reversed(taken))
+            return
+        rows = [{"call_sid": sid, "step": step, "answer": answer,
+                 "at": datetime.datetime.fromtimestamp(at, datetime.timezone.utc)} for sid, step, answer, at in taken]
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(call_steps.insert(), rows)
+        except SQLAlchemyError as error:
+            log.error("could not record %d call step(s): %s", len(rows), error.__class__.__name__)
+            self._steps.extendleft(reversed(taken))
 
     def _start_writer(self) -> None:
         # Started lazily, so each gunicorn worker gets its own thread after the fork.
@@ -158,6 +196,48 @@ class CallRecords:
             if status in FINAL_STATUSES and row.ended_at is None:
                 values["ended_at"] = at
             connection.execute(update(calls).where(calls.c.call_sid == call_sid).values(**values))
+            if status in FINAL_STATUSES:
+                # Nothing else became of the call: they gave up waiting for a person, or heard
+                # what they called for and hung up.
+                ended = connection.execute(select(calls.c.outcome, calls.c.waiting_since).where(
+                    calls.c.call_sid == call_sid)).first()
+                if ended.outcome is None:
+                    waited = _seconds_between(ended.waiting_since, at)
+                    connection.execute(update(calls).where(calls.c.call_sid == call_sid).values(
+                        outcome="abandoned" if ended.waiting_since is not None else "information",
+                        waited_seconds=waited))
+
+    def waiting_for_a_person(self, call_sid: str, at: datetime.datetime) -> None:
+        """The caller asked for a person (rung or on hold): the wait starts now, if not already."""
+        self._with_row(call_sid, lambda connection: connection.execute(update(calls).where(
+            (calls.c.call_sid == call_sid) & calls.c.waiting_since.is_(None)).values(waiting_since=at)))
+
+    def outcome(self, call_sid: str, outcome: str, at: datetime.datetime) -> None:
+        """What became of the call: talked, callback, voicemail, overflow or abandoned. The first
+        real outcome stays (a caller who talked and then hung up did not abandon)."""
+        def apply(connection):
+            row = connection.execute(select(calls.c.outcome, calls.c.waiting_since).where(
+                calls.c.call_sid == call_sid)).first()
+            if row.outcome in (None, "information", "abandoned") or outcome in ("talked",):
+                if row.outcome == "talked":
+                    return
+                connection.execute(update(calls).where(calls.c.call_sid == call_sid).values(
+                    outcome=outcome, waited_seconds=_seconds_between(row.waiting_since, at)))
+        self._with_row(call_sid, apply)
+
+    def _with_row(self, call_sid: str, change) -> None:
+        self.ensure_schema()
+        for _ in range(2):
+            try:
+                with self.engine.begin() as connection:
+                    exists = connection.execute(select(calls.c.call_sid).where(calls.c.call_sid == call_sid)).first()
+                    if exists is None:     # the queued start has not been written yet
+                        connection.execute(calls.insert(), [{"call_sid": call_sid, "caller_key": "",
+                                                             "status": "in-progress"}])
+                    change(connection)
+                return
+            except IntegrityError:
+                continue
 
     def callback_requested(self, call_sid: str, caller_key: str, number: str, language: str,
                            at: datetime.datetime, status: str = "pending") -> None:

@@ -11,6 +11,10 @@ calls = Table(
     Column("ended_at", DateTime(timezone=True)),
     Column("status", String(20), nullable=False, default="in-progress"),
     Column("duration_seconds", Integer),
+    # talked | callback | voicemail | overflow | abandoned | information (heard information, hung up)
+    Column("outcome", String(20)),
+    Column("waiting_since", DateTime(timezone=True)),   # when they first asked for a person
+    Column("waited_seconds", Integer),                  # until a person answered or they gave up
 )
 
 callbacks = Table(
@@ -63,4 +67,15 @@ queue_choices = Table(
     Column("call_sid", String(64), primary_key=True),
     Column("key", String(2), nullable=False),
     Column("chosen_at", DateTime(timezone=True), nullable=False),
+)
+
+call_steps = Table(
+    # The path of a call: each step it waited at and what the caller did there (a key, 'speech' —
+    # never what was said —, 'silence'), written in batches off the request path.
+    "call_steps", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("call_sid", String(64), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("step", String(210), nullable=False),
+    Column("answer", String(20), nullable=False, default=""),
 )

@@ -66,7 +66,7 @@ def callback_number():
     if not isinstance(step, model.Callback):
         return backup_line(config)
     texts = READ_BACK.get(state.language, READ_BACK["en"])
-    digits = "".join(c for c in form().first("Digits") if c.isdigit())[:15]
+    digits = "".join(c for c in form().first("Digits") if c in "0123456789")[:15]
     number = e164(digits) if len(digits) >= 10 else None
     if number is None:
         return _again(config, flows, state, render, texts[1])
@@ -96,6 +96,7 @@ def callback_confirm():
     sid = form().first("CallSid")[:64]
     try:
         if form().first("Digits") == "1" and config["IVR_CALLS"].confirm_callback(sid):
+            config["IVR_CALLS"].outcome(sid, "callback", config["IVR_CLOCK"]())
             return xml(render(config, flows, engine.advance(flows, state, Finished(), config["IVR_CLOCK"]())))
         config["IVR_CALLS"].forget_unconfirmed_callback(sid)
     except SQLAlchemyError as error:

@@ -43,7 +43,7 @@ def leave() -> Response:
 
 def number(name: str) -> int:
     text = form().first(name)
-    return int(text) if text.isdigit() and len(text) < 7 else 0
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 7 else 0
 
 
 def ringing_turn(queue: model.Queue, state) -> Turn:
@@ -114,6 +114,11 @@ def queued():
     flows, state, queue = _queue_and_state(config)
     result = form().first("QueueResult")
     if result in ("hangup", "bridged", "bridging-in-progress"):
+        if result == "hangup":
+            try:
+                config["IVR_CALLS"].outcome(form().first("CallSid")[:64], "abandoned", config["IVR_CLOCK"]())
+            except SQLAlchemyError:
+                log.error("could not record an abandoned wait")
         return xml(VoiceResponse())          # the caller hung up (or was connected): nothing to add
     if flows is None or queue is None:
         return backup_line(config)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import engine, safety_net
 from ..engine import CallState, Finished, Pressed, Silence, Spoke
-from ..flow.model import HUMAN_STEPS, Callback, Connect, Queue, Ref, Voicemail
+from ..flow.model import HUMAN_STEPS, BackupLine, Callback, Connect, Queue, Ref, Voicemail
 from .ringing import people_to_ring, ring_strategy, token
 from ..privacy import caller_key, mask_number
 from .signature import twilio_only
@@ -58,6 +59,7 @@ def backup_line(config) -> Response:
 def render(config, flows, turn, tried: tuple = ()) -> str:
     """The TwiML of a turn; for a connect step, after choosing who to ring."""
     backup = config["IVR_SETTINGS"].backup_line
+    note_outcome(config, turn)
     for _ in range(3):
         if not isinstance(turn.step, Connect) or config["IVR_ROSTER"].current() is None:
             break
@@ -69,6 +71,20 @@ def render(config, flows, turn, tried: tuple = ()) -> str:
         following = engine.advance(flows, turn.state, Finished(), config["IVR_CLOCK"]())
         turn, tried = dataclasses.replace(following, said=turn.said + following.said), ()
     return config["IVR_RENDERER"].render(turn, flows, backup_line=backup)
+
+
+def note_outcome(config, turn) -> None:
+    """Asking for a person starts the wait; being sent to the backup line is an overflow."""
+    records, sid, now = config["IVR_CALLS"], _sid(), config["IVR_CLOCK"]()
+    if sid == "-":
+        return
+    try:
+        if isinstance(turn.step, (Connect, Queue)):
+            records.waiting_for_a_person(sid, now)
+        elif isinstance(turn.step, BackupLine):
+            records.outcome(sid, "overflow", now)
+    except SQLAlchemyError as error:
+        log.error("could not record the wait of call %s: %s", sid, error.__class__.__name__)
 
 
 def state_from_url() -> CallState:
@@ -126,6 +142,9 @@ def step():
     speech = params.first("SpeechResult")[:MAX_FIELD].strip()
     query = request.environ.get("QUERY_STRING", "")
     key = None if speech else (query, digits)      # what callers say varies without end: not kept
+    # The path, for the records: the step answered and how — never the words a caller said.
+    answer = "silence" if args().first("heard") == "nothing" else (digits[:5] if digits else ("speech" if speech else "silence"))
+    config["IVR_CALLS"].step_taken(_sid(), args().first("at"), answer, time.time())
     answers = config["IVR_ANSWERS"]
     xml = answers.get(flows.version, key) if key else None
     if xml is not None:
@@ -169,8 +188,9 @@ def keep_what_the_caller_left(config, step, language: str) -> None:
     if isinstance(step, Voicemail) and params.first("RecordingUrl"):
         duration = params.first("RecordingDuration")
         records.voicemail_left(_sid(), key, params.first("RecordingUrl")[:500],
-                               int(duration) if duration.isdigit() and len(duration) < 7 else None,
+                               int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else None,
                                language, now)
+        records.outcome(_sid(), "voicemail", now)
 
 
 @blueprint.post("/dialed")
@@ -180,6 +200,13 @@ def dialed():
     ring the next person (longest-idle, while attempts last), then what the flow says."""
     config = current_app.config
     if form().first("DialCallStatus") == "completed":
+        flows = config["IVR_FLOWS"].current()
+        step = flows.step(state_from_url().step) if flows else None
+        try:
+            config["IVR_CALLS"].outcome(_sid(), "overflow" if isinstance(step, BackupLine) else "talked",
+                                        config["IVR_CLOCK"]())
+        except SQLAlchemyError as error:
+            log.error("could not record the end of call %s: %s", _sid(), error.__class__.__name__)
         return twiml(safety_net.hang_up_twiml())
     flows = current_flows(config)
     if flows is None:
@@ -212,7 +239,7 @@ def status():
     sid = _sid()
     call_status = params.first("CallStatus")[:20]
     text = params.first("CallDuration")
-    duration = int(text) if text.isdigit() and len(text) < 9 else None
+    duration = int(text) if text.isascii() and text.isdigit() and len(text) < 9 else None
     if sid == "-" or not sid or not call_status:
         return Response("CallSid and CallStatus are required", status=400, mimetype="text/plain")
     try:

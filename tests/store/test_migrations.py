@@ -91,10 +91,32 @@ def test_migrating_twice_changes_nothing(engine):
         assert connection.execute(sqlalchemy.select(sqlalchemy.func.count()).select_from(calls)).scalar() == 1
 
 
+def before_migrations():
+    """The tables as create_all made them before there were migrations (revision 0001's shape)."""
+    old = sqlalchemy.MetaData()
+    S, D, I = sqlalchemy.String, sqlalchemy.DateTime(timezone=True), sqlalchemy.Integer
+    C = sqlalchemy.Column
+    old_calls = sqlalchemy.Table("calls", old, C("call_sid", S(64), primary_key=True),
+                                 C("caller_key", S(40), nullable=False, index=True), C("started_at", D),
+                                 C("ended_at", D), C("status", S(20), nullable=False), C("duration_seconds", I))
+    old_callbacks = sqlalchemy.Table("callbacks", old, C("id", I, primary_key=True, autoincrement=True),
+                                     C("call_sid", S(64), nullable=False, unique=True),
+                                     C("caller_key", S(40), nullable=False), C("number", S(32), nullable=False),
+                                     C("language", S(10), nullable=False), C("requested_at", D, nullable=False),
+                                     C("status", S(20), nullable=False))
+    old_voicemails = sqlalchemy.Table("voicemails", old, C("id", I, primary_key=True, autoincrement=True),
+                                      C("call_sid", S(64), nullable=False, unique=True),
+                                      C("caller_key", S(40), nullable=False),
+                                      C("recording_url", sqlalchemy.Text, nullable=False), C("duration_seconds", I),
+                                      C("language", S(10), nullable=False), C("left_at", D, nullable=False))
+    return old, old_calls, old_callbacks, old_voicemails
+
+
 def test_a_database_made_by_create_all_is_stamped_and_keeps_its_calls(engine, caplog):
-    metadata.create_all(engine, tables=[calls, callbacks, voicemails])     # all there was before Alembic
+    old, old_calls, _, _ = before_migrations()
+    old.create_all(engine)                                   # all there was before Alembic
     with engine.begin() as connection:
-        connection.execute(calls.insert(), [{"call_sid": "CA-before", "caller_key": "k", "status": "completed"}])
+        connection.execute(old_calls.insert(), [{"call_sid": "CA-before", "caller_key": "k", "status": "completed"}])
 
     with caplog.at_level(logging.INFO):
         ensure_schema(engine)
@@ -109,9 +131,10 @@ def test_a_database_made_by_create_all_is_stamped_and_keeps_its_calls(engine, ca
 
 
 def test_a_database_from_the_first_version_with_only_calls_gets_the_other_tables(engine):
-    metadata.create_all(engine, tables=[calls])
+    old, old_calls, _, _ = before_migrations()
+    old.create_all(engine, tables=[old_calls])
     with engine.begin() as connection:
-        connection.execute(calls.insert(), [{"call_sid": "CA-before", "caller_key": "k", "status": "completed"}])
+        connection.execute(old_calls.insert(), [{"call_sid": "CA-before", "caller_key": "k", "status": "completed"}])
 
     ensure_schema(engine)
 

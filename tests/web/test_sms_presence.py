@@ -1,0 +1,163 @@
+"""Professionals text the helpline number ON, OFF or STATUS: away means not rung, and only numbers on
+the roster get an answer — signed like every Twilio webhook, on a SQLite file and a real PostgreSQL."""
+from __future__ import annotations
+
+import datetime
+import uuid
+import zoneinfo
+
+import pytest
+import requests
+
+from ivr.store.database import open_database
+from ivr.store.presence import PresenceStore
+from like_twilio import call_params, client_post, dialed_numbers, parse_twiml, signed_post, twilio_signature
+
+#: Wednesday 10:00 in New York: Ana Rivera (en, es) and Marisol Peña (es, en) are the Spanish
+#: speakers on shift on the demo roster.
+WEDNESDAY_10AM = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=zoneinfo.ZoneInfo("America/New_York")
+                                   ).astimezone(datetime.timezone.utc)
+ANA, MARISOL = "+12025550101", "+12025550102"
+SMS_URL = "http://localhost/sms/incoming"
+HELP = "Text ON to take helpline calls, OFF to stop, STATUS to check."
+COULD_NOT_RECORD = "Sorry, the helpline could not record that just now. Please try again in a minute."
+
+
+def sms_params(sender: str, body: str) -> dict:
+    """What Twilio posts for an incoming text to the helpline number."""
+    sid = "SM" + uuid.uuid4().hex
+    return {"AccountSid": "AC" + "0" * 32, "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid,
+            "From": sender, "To": "+18005550100", "Body": body, "NumMedia": "0", "NumSegments": "1",
+            "SmsStatus": "received", "ApiVersion": "2010-04-01"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'helpline.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def helpline(make_app, database_url):
+    app = make_app(database_url=database_url, flows_check_seconds=0)
+    app.config["IVR_CLOCK"] = lambda: WEDNESDAY_10AM
+    yield app
+    app.config["IVR_DATABASE"].dispose()
+
+
+@pytest.fixture
+def client(helpline):
+    return helpline.test_client()
+
+
+def text(client, sender: str, body: str):
+    response = client_post(client, SMS_URL, sms_params(sender, body))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "text/xml"
+    return parse_twiml(response.get_data(as_text=True))
+
+
+def reply_of(client, sender: str, body: str) -> list:
+    """The texts of the <Message>s the helpline answers with."""
+    return [(message.text or "").strip() for message in text(client, sender, body).iter("Message")]
+
+
+def rung_for_a_spanish_caller(client) -> list:
+    url = "http://localhost/voice/step?at=main:main-menu&lang=es&tries=0"
+    response = client_post(client, url, call_params("CA" + uuid.uuid4().hex, Digits="0"))
+    assert response.status_code == 200
+    return sorted(dialed_numbers(parse_twiml(response.get_data(as_text=True))))
+
+
+@pytest.mark.parametrize("sender", ["+12025550101", "+1 202-555-0101", "(202) 555-0101", "202.555.0101",
+                                    "+1 (202) 555 0101"])
+def test_off_sets_them_away_and_they_are_not_rung_then_on_rings_them_again(helpline, client, sender):
+    assert rung_for_a_spanish_caller(client) == [ANA, MARISOL]
+
+    assert reply_of(client, sender, "OFF") == ["Ana Rivera: AWAY, on shift now."]
+    assert rung_for_a_spanish_caller(client) == [MARISOL]
+    assert helpline.config["IVR_PRESENCE"].snapshot(WEDNESDAY_10AM).away == {"ana-rivera"}
+
+    assert reply_of(client, sender, "ON") == ["Ana Rivera: AVAILABLE, on shift now."]
+    assert rung_for_a_spanish_caller(client) == [ANA, MARISOL]
+
+
+@pytest.mark.parametrize("body", ["off", " Off please ", "AWAY", "no"])
+def test_off_is_understood_in_any_case_with_words_after_it_and_by_its_other_words(client, body):
+    assert reply_of(client, ANA, body) == ["Ana Rivera: AWAY, on shift now."]
+
+
+def test_status_says_available_before_anything_and_away_after_off_without_changing_it(client):
+    assert reply_of(client, MARISOL, "STATUS") == ["Marisol Peña: AVAILABLE, on shift now."]
+    reply_of(client, MARISOL, "OFF")
+
+    assert reply_of(client, MARISOL, "status") == ["Marisol Peña: AWAY, on shift now."]
+    assert reply_of(client, MARISOL, "?") == ["Marisol Peña: AWAY, on shift now."]
+    assert rung_for_a_spanish_caller(client) == [ANA]
+
+
+def test_status_of_someone_not_on_shift_says_so(client):
+    # Isabel Cruz works weekend nights: on a Wednesday morning she is not on shift.
+    assert reply_of(client, "+12025550113", "STATUS") == [
+        "Isabel Cruz: AVAILABLE, not on shift now (calls come only during your shifts)."]
+
+
+def test_status_says_on_a_call_while_they_are_taking_one(helpline, client):
+    helpline.config["IVR_PRESENCE"].leg_accepted("ana-rivera", "CA" + "7" * 32, "CA" + "8" * 32, WEDNESDAY_10AM)
+
+    assert reply_of(client, ANA, "STATUS") == ["Ana Rivera: ON A CALL, on shift now."]
+
+
+@pytest.mark.parametrize("sender", ["+15017122661", "+12025550199", "not a number", ""])
+def test_a_number_not_on_the_roster_gets_an_empty_reply_and_changes_nothing(helpline, client, sender):
+    document = text(client, sender, "OFF")
+
+    assert list(document) == []                       # no <Message>: nothing about the roster is told
+    assert helpline.config["IVR_PRESENCE"].snapshot(WEDNESDAY_10AM).away == frozenset()
+
+
+@pytest.mark.parametrize("body", ["hello", "", "   ", "STOP NOW", "1"])
+def test_a_word_it_does_not_know_gets_the_help_text_and_changes_nothing(helpline, client, body):
+    assert reply_of(client, ANA, body) == [HELP]
+    assert helpline.config["IVR_PRESENCE"].status("ana-rivera") is None
+
+
+def test_a_text_not_signed_by_twilio_is_refused_and_changes_nothing(helpline, client):
+    unsigned = client.post("/sms/incoming", data=sms_params(ANA, "OFF"), base_url="http://localhost")
+    forged = client.post("/sms/incoming", data=sms_params(ANA, "OFF"), base_url="http://localhost",
+                         headers={"X-Twilio-Signature": twilio_signature(SMS_URL, sms_params(ANA, "ON"),
+                                                                         token="not-the-auth-token")})
+
+    assert (unsigned.status_code, forged.status_code) == (403, 403)
+    assert helpline.config["IVR_PRESENCE"].status("ana-rivera") is None
+
+
+def test_a_professional_texts_off_over_real_http_and_the_next_caller_does_not_ring_them(helpline, serve):
+    server = serve(helpline)
+    url = server.url + "/sms/incoming"
+
+    refused = requests.post(url, data=sms_params(ANA, "OFF"), timeout=15)
+    answered = signed_post(url, sms_params("+1 202-555-0101", "OFF"))
+
+    assert refused.status_code == 403
+    assert answered.status_code == 200
+    assert [m.text for m in parse_twiml(answered.text).iter("Message")] == ["Ana Rivera: AWAY, on shift now."]
+    call = signed_post(server.url + "/voice/step?at=main:main-menu&lang=es&tries=0",
+                       call_params("CA" + uuid.uuid4().hex, Digits="0"))
+    assert dialed_numbers(parse_twiml(call.text)) == [MARISOL]
+
+
+def test_with_the_database_down_a_text_is_answered_that_it_could_not_be_recorded(make_app):
+    app = make_app()
+    app.config["IVR_CLOCK"] = lambda: WEDNESDAY_10AM
+    unreachable = open_database("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    app.config["IVR_PRESENCE"] = PresenceStore(unreachable)
+    client = app.test_client()
+    try:
+        for body in ("OFF", "ON", "STATUS"):
+            assert reply_of(client, ANA, body) == [COULD_NOT_RECORD]
+        assert reply_of(client, ANA, "hello") == [HELP]      # no database needed for that
+    finally:
+        unreachable.dispose()
+        app.config["IVR_DATABASE"].dispose()
