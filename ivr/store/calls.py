@@ -44,6 +44,7 @@ class CallRecords:
         # A deque: appending is atomic and costs a caller's request next to nothing.
         self._waiting: collections.deque = collections.deque(maxlen=100_000)
         self._steps: collections.deque = collections.deque(maxlen=100_000)     # (sid, step, answer, at)
+        self._waits: collections.deque = collections.deque(maxlen=100_000)     # (sid, when they asked)
         self._thread: threading.Thread | None = None
         self._thread_lock = threading.Lock()
         self._write_lock = threading.Lock()     # flush() returns only once a batch is written
@@ -82,6 +83,8 @@ class CallRecords:
         """Write everything queued so far (the writer thread, tests, shutdown)."""
         with self._write_lock:
             self._flush_steps()
+            if self._waits and self.ensure_schema():
+                self._flush_waits()
             taken = []
             while self._waiting:
                 try:
@@ -173,6 +176,9 @@ class CallRecords:
         if duration is not None and not 0 <= duration <= LONGEST_CALL:
             duration = None
         self.ensure_schema()
+        if status in FINAL_STATUSES:
+            with self._write_lock:
+                self._flush_waits()      # to tell a caller who gave up waiting from one who did not
         try:
             self._apply_status(call_sid, status, duration, caller_key, at)
         except IntegrityError:
@@ -190,12 +196,12 @@ class CallRecords:
                 connection.execute(calls.insert(), [{"call_sid": call_sid, "caller_key": caller_key,
                                                      "started_at": None, **values,
                                                      "ended_at": at if status in FINAL_STATUSES else None}])
-                return
-            if row.status in FINAL_STATUSES and status not in FINAL_STATUSES:
+            elif row.status in FINAL_STATUSES and status not in FINAL_STATUSES:
                 return          # a late 'ringing' or 'in-progress' never reopens an ended call
-            if status in FINAL_STATUSES and row.ended_at is None:
-                values["ended_at"] = at
-            connection.execute(update(calls).where(calls.c.call_sid == call_sid).values(**values))
+            else:
+                if status in FINAL_STATUSES and row.ended_at is None:
+                    values["ended_at"] = at
+                connection.execute(update(calls).where(calls.c.call_sid == call_sid).values(**values))
             if status in FINAL_STATUSES:
                 # Nothing else became of the call: they gave up waiting for a person, or heard
                 # what they called for and hung up.
@@ -208,13 +214,33 @@ class CallRecords:
                         waited_seconds=waited))
 
     def waiting_for_a_person(self, call_sid: str, at: datetime.datetime) -> None:
-        """The caller asked for a person (rung or on hold): the wait starts now, if not already."""
-        self._with_row(call_sid, lambda connection: connection.execute(update(calls).where(
-            (calls.c.call_sid == call_sid) & calls.c.waiting_since.is_(None)).values(waiting_since=at)))
+        """The caller asked for a person (rung or on hold): the wait starts now, if not already.
+        Noted in memory (they pressed 0 at a menu: no database on that path) and written soon."""
+        if call_sid:
+            if self._thread is None or not self._thread.is_alive():
+                self._start_writer()
+            self._waits.append((call_sid[:64], at))
+
+    def _flush_waits(self) -> None:
+        while self._waits:
+            try:
+                call_sid, at = self._waits.popleft()
+            except IndexError:
+                break
+            try:
+                self._with_row(call_sid, lambda connection: connection.execute(update(calls).where(
+                    (calls.c.call_sid == call_sid) & calls.c.waiting_since.is_(None)).values(waiting_since=at)))
+            except SQLAlchemyError as error:
+                log.error("could not record when a call began to wait: %s", error.__class__.__name__)
+                self._waits.appendleft((call_sid, at))
+                return
 
     def outcome(self, call_sid: str, outcome: str, at: datetime.datetime) -> None:
         """What became of the call: talked, callback, voicemail, overflow or abandoned. The first
         real outcome stays (a caller who talked and then hung up did not abandon)."""
+        with self._write_lock:
+            self._flush_waits()          # the wait this outcome ends must be known first
+
         def apply(connection):
             row = connection.execute(select(calls.c.outcome, calls.c.waiting_since).where(
                 calls.c.call_sid == call_sid)).first()
