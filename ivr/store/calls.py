@@ -48,6 +48,7 @@ class CallRecords:
         self._thread: threading.Thread | None = None
         self._thread_lock = threading.Lock()
         self._write_lock = threading.Lock()     # flush() returns only once a batch is written
+        self._stopping = threading.Event()
         self.schema_ready = False
         self._next_schema_try = 0.0
 
@@ -131,9 +132,15 @@ class CallRecords:
     def _run(self) -> None:
         # Wake a few times a second and write whatever waits, in one transaction: a busy line
         # costs the request threads nothing but a queue put.
-        while True:
-            time.sleep(self.flush_every)
+        while not self._stopping.wait(self.flush_every):
             self.flush()
+
+    def close(self) -> None:
+        """Write what waits and stop the writer (an app that is being shut down, a test's end)."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.flush()
 
     def _write_starts(self, batch: list) -> bool:
         if not self.ensure_schema():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import sqlite3
+import time
 from pathlib import Path
 
 from alembic import command
@@ -34,9 +36,18 @@ def open_database(url: str) -> Engine:
 
 def _sqlite_pragmas(connection, _record) -> None:
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")        # readers never wait for the writer
+    cursor.execute("PRAGMA busy_timeout=10000")        # first: the next pragma may have to wait
+    # WAL lets readers go on while one writes. The switch needs the file to itself for a moment and
+    # may answer 'locked' at once when another worker is starting too: it is kept once made, so
+    # only the first connections ever try, and they try again a few times.
+    for attempt in range(20):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError:
+            time.sleep(0.05 * (attempt + 1))
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 

@@ -41,9 +41,15 @@ def settings_for(tmp_path, flows_dir):
 
 @pytest.fixture
 def make_app(settings_for):
+    built = []
+
     def build(**changes) -> Flask:
-        return create_app(settings_for(**changes))
-    return build
+        app = create_app(settings_for(**changes))
+        built.append(app)
+        return app
+    yield build
+    for app in built:        # no writer thread of this test may log into the next one
+        app.config["IVR_CALLS"].close()
 
 
 @pytest.fixture
