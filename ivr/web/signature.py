@@ -48,7 +48,7 @@ def signature_is_valid() -> bool:
     else:
         validator = config["IVR_VALIDATOR"]
         algorithm = None
-    url, params = requested_url(environ), form()
+    url, params = requested_url(environ), form(environ)
     # The usual case costs one HMAC; the library's full check (the URL with and without its port,
     # as Twilio's own back ends differ) runs only when that one does not match.
     if compare(validator.compute_signature(url, params, algorithm), signature):

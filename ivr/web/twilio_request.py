@@ -45,8 +45,9 @@ def _parse(text: str) -> Params:
     return params
 
 
-def form() -> Params:
-    environ = request.environ
+def form(environ=None) -> Params:
+    """The POST parameters; `environ` saves a context look-up where the caller has it already."""
+    environ = environ or request.environ
     cached = environ.get("ivr.form")
     if cached is None:
         try:
@@ -65,8 +66,8 @@ def form() -> Params:
     return cached
 
 
-def args() -> Params:
-    environ = request.environ
+def args(environ=None) -> Params:
+    environ = environ or request.environ
     cached = environ.get("ivr.args")
     if cached is None:
         try:

@@ -133,23 +133,23 @@ def incoming():
 @twilio_only
 def step():
     """A menu answer: Digits or SpeechResult, or (from the Redirect after a Gather) silence."""
-    config = current_app.config
+    config, environ = current_app.config, request.environ
     flows = current_flows(config)
     if flows is None:
         return backup_line(config)
-    params = form()
+    params, query = form(environ), args(environ)
     digits = params.first("Digits")[:MAX_FIELD].strip()
     speech = params.first("SpeechResult")[:MAX_FIELD].strip()
-    query = request.environ.get("QUERY_STRING", "")
-    key = None if speech else (query, digits)      # what callers say varies without end: not kept
+    silent = query.first("heard") == "nothing"
     # The path, for the records: the step answered and how — never the words a caller said.
-    answer = "silence" if args().first("heard") == "nothing" else (digits[:5] if digits else ("speech" if speech else "silence"))
-    config["IVR_CALLS"].step_taken(_sid(), args().first("at"), answer, time.time())
+    answer = "silence" if silent or not (digits or speech) else (digits[:5] if digits else "speech")
+    config["IVR_CALLS"].step_taken(params.first("CallSid"), query.first("at"), answer, time.time())
+    key = None if speech else (environ.get("QUERY_STRING", ""), digits)   # what callers say varies without end
     answers = config["IVR_ANSWERS"]
     xml = answers.get(flows.version, key) if key else None
     if xml is not None:
         return twiml(xml)
-    if args().first("heard") == "nothing":
+    if silent:
         event = Silence()
     elif digits:
         event = Pressed(digits)
