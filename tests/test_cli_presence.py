@@ -21,13 +21,6 @@ professionals:
 """
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'presence.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
 @pytest.fixture
 def flows(tmp_path):
     folder = tmp_path / "flows"

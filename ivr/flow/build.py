@@ -1,7 +1,7 @@
 """Builds the typed FlowSet from the located YAML trees of a flows directory.
 
 Each step type reads its own fields; every reference to another step is remembered with the
-place it was written, so `references.py` can say which ones lead nowhere.
+place it was written, so `checks.py` can say which ones lead nowhere.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .fields import Fields
 from .model import Ref
 from .problems import did_you_mean
 from .prompts import PromptReader
+from .weekly import read_weekly
 from .yaml_source import Mapping, Node, Scalar, describe
 
 ENTRY = "main"
@@ -36,8 +37,6 @@ STEP_FIELDS = {
     "callback": COMMON + ("prompt", "goto"),
     "goodbye": COMMON + ("prompt",),
 }
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-TIME_RANGE = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 DEFAULT_LANGUAGES = {
     "en": ("English", "Polly.Joanna-Neural", "en-US"),
     "es": ("Español", "Polly.Lupe-Neural", "es-US"),
@@ -271,20 +270,7 @@ class FlowSetBuilder:
         if group is None:
             fields.missing("open", "say when the line is open, e.g. mon-fri: \"08:00-20:00\"")
             return ()
-        spans = []
-        for day_text, (key_node, value) in group.node.entries.items():
-            days = parse_days(day_text)
-            if days is None:
-                group.report(key_node, f"{day_text!r} is not a day or range of days",
-                             "use mon, tue, … sun, a range like mon-fri, or every-day")
-                continue
-            for item in group.listing(day_text):
-                span = parse_time_range(item.value if isinstance(item, Scalar) else None)
-                if span is None:
-                    group.report(item, f"{describe(item)} is not a time range", 'write it as "08:00-20:00"')
-                    continue
-                spans.extend((day, *span) for day in days)
-        return tuple(spans)
+        return read_weekly(group, "08:00-20:00")
 
     def read_connect(self, fields, place):
         return model.Connect(**place, prompt=self.step_prompt(fields, place),
@@ -353,25 +339,3 @@ class FlowSetBuilder:
         node = fields.raw(key)
         self.references.append(Reference(ref, fields.file, node.line, node.column, fields.where, what))
         return ref
-
-
-def parse_days(text: str):
-    text = text.strip().lower()
-    if text in ("every-day", "everyday", "daily"):
-        return tuple(range(7))
-    first, sep, last = text.partition("-")
-    if first not in DAYS or (sep and last not in DAYS):
-        return None
-    start, end = DAYS.index(first), DAYS.index(last) if sep else DAYS.index(first)
-    return tuple((start + i) % 7 for i in range((end - start) % 7 + 1))
-
-
-def parse_time_range(text):
-    """("08:00-20:00") -> (480, 1200) minutes of the day; an end at or before the start passes midnight."""
-    match = TIME_RANGE.match(text.strip()) if isinstance(text, str) else None
-    if not match:
-        return None
-    h1, m1, h2, m2 = map(int, match.groups())
-    if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59 or (h1 == 24 and m1) or (h2 == 24 and m2):
-        return None
-    return h1 * 60 + m1, h2 * 60 + m2

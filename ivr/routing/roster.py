@@ -14,10 +14,10 @@ from pathlib import Path
 
 import phonenumbers
 
-from ..flow.build import parse_days, parse_time_range
+from ..flow.weekly import read_weekly
 from ..flow.fields import Fields
 from ..flow.problems import Problem
-from ..flow.yaml_source import Mapping, Scalar, read_yaml
+from ..flow.yaml_source import Mapping, read_yaml
 
 ROSTER_FILE = "roster.yaml"
 STRATEGIES = ("simultaneous", "longest-idle")
@@ -218,20 +218,7 @@ class RosterReader:
         if group is None:
             fields.missing("shifts", 'say when they take calls, e.g. mon-fri: "08:00-16:00"')
             return ()
-        spans = []
-        for day_text, (key_node, value) in group.node.entries.items():
-            days = parse_days(day_text)
-            if days is None:
-                group.report(key_node, f"{day_text!r} is not a day or range of days",
-                             "use mon, tue, … sun, a range like mon-fri, or every-day")
-                continue
-            for item in group.listing(day_text):
-                span = parse_time_range(item.value if isinstance(item, Scalar) else None)
-                if span is None:
-                    group.report(item, f"{item.value!r} is not a time range", 'write it as "08:00-16:00"')
-                    continue
-                spans.extend((day, *span) for day in days)
-        return tuple(spans)
+        return read_weekly(group, "08:00-16:00")
 
     def read_time_off(self, fields: Fields) -> frozenset:
         days = set()

@@ -36,7 +36,7 @@ MISTAKES = {
         " (use a name like America/New_York or America/Los_Angeles)",
     ],
     "bad-shift-range": [
-        "broken/bad-shift-range.yaml:22:23: professional 'Ben Carter': '11-19' is not a time range"
+        "broken/bad-shift-range.yaml:22:23: professional 'Ben Carter': text ('11-19') is not a time range"
         ' (write it as "08:00-16:00")',
     ],
     "bad-day-name": [

@@ -28,13 +28,6 @@ TABLES = set(metadata.tables) | {"alembic_version"}
 WHEN = datetime.datetime(2026, 11, 25, 20, 0, tzinfo=datetime.timezone.utc)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'helpline.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
 @pytest.fixture
 def engine(database_url):
     engine = open_database(database_url)

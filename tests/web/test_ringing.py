@@ -168,13 +168,6 @@ def leg_params(ring: Ring, leg_sid: str, **extra) -> dict:
 
 
 # -- a helpline of the test's own ------------------------------------------------------------------
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'helpline.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock(WEDNESDAY_10AM)

@@ -31,13 +31,6 @@ def sms_params(sender: str, body: str) -> dict:
             "SmsStatus": "received", "ApiVersion": "2010-04-01"}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'helpline.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
 @pytest.fixture
 def helpline(make_app, database_url):
     app = make_app(database_url=database_url, flows_check_seconds=0)
