@@ -197,7 +197,7 @@ class FlowSetBuilder:
                          ("when_invalid", "a caller who presses a wrong key would hear nothing"),
                          ("when_silent", "a caller who says nothing would hear nothing")):
             if key not in settings:
-                fields.missing(key, why + f"; set it here or under defaults.menu")
+                fields.missing(key, why + "; set it here or under defaults.menu")
         settings = {k: v for k, v in settings.items() if v is not None}
         options = self.read_options(fields, place, language_step=cls is model.LanguageMenu)
         back = self.reference(fields, "back", flow, "back") if fields.has("back") else None
@@ -246,7 +246,7 @@ class FlowSetBuilder:
         phrases = []
         for code in self.prompts.languages:
             if group.has(code):
-                words = tuple(w.lower() for w in (group.text_of(n, f"a word") for n in group.listing(code)) if w)
+                words = tuple(w.lower() for w in (group.text_of(n, "a word") for n in group.listing(code)) if w)
                 phrases.append((code, words))
         return model.Words(tuple(phrases))
 

@@ -129,7 +129,7 @@ def _goodbyes_without_a_person(flows, graph, roots, leads_to_person) -> list:
 def _silent_loops(flows, graph) -> list:
     """Cycles made only of steps that never wait for the caller: the call would spin forever."""
     silent = {ref for ref, step in flows.steps.items() if not isinstance(step, model.WAITING_STEPS)}
-    problems, done, on_path = [], set(), []
+    problems, on_path = [], []
     state: dict = {}
 
     def visit(start):

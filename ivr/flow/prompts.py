@@ -40,7 +40,7 @@ class PromptReader:
                 texts.append((code, text))
                 self._check_length(fields, code, text)
             elif isinstance(node, Mapping):
-                fields.report(node, f"has no {code!r} text", f"every prompt needs each language: "
+                fields.report(node, f"has no {code!r} text", "every prompt needs each language: "
                               + ", ".join(self.languages))
         reviewed = fields.sub("reviewed", where, ("by", "on"))
         reviewed_by, reviewed_on = "", None

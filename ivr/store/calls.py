@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..privacy import caller_key
 from .database import ensure_schema
-from .schema import call_steps, calls, callbacks, voicemails
+from .schema import calls, callbacks, voicemails
 
 log = logging.getLogger(__name__)
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}

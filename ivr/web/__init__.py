@@ -50,7 +50,8 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
         # Behind an HTTPS terminator, Twilio signed https://public-host/...: rebuild that URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)
 
-    from . import audio, callback, hold, ringing, sms, voice
+    from . import audio, callback, edge, hold, ringing, sms, voice
+    app.register_error_handler(Exception, edge.never_fail_a_caller)
     app.register_blueprint(voice.blueprint)
     app.register_blueprint(callback.blueprint)
     app.register_blueprint(hold.blueprint)

@@ -18,7 +18,7 @@ from ..privacy import caller_key
 from ..routing.roster import e164
 from ..twiml import state_query
 from .signature import twilio_only
-from .twilio_request import args, form
+from .twilio_request import form
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("callback", __name__, url_prefix="/voice")

@@ -45,34 +45,36 @@ def _parse(text: str) -> Params:
     return params
 
 
+def _parsed_once(environ, key: str, read_text) -> Params:
+    """Parse once per request and keep it in the WSGI environ; too many fields is not Twilio."""
+    cached = environ.get(key)
+    if cached is None:
+        try:
+            cached = _parse(read_text())
+        except ValueError:
+            cached = Params()
+        environ[key] = cached
+    return cached
+
+
+def _body(environ) -> str:
+    try:
+        length = min(int(environ.get("CONTENT_LENGTH") or 0), MAX_BODY)
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    if body and not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return ""
+    return body.decode("utf-8", "replace")
+
+
 def form(environ=None) -> Params:
     """The POST parameters; `environ` saves a context look-up where the caller has it already."""
     environ = environ or request.environ
-    cached = environ.get("ivr.form")
-    if cached is None:
-        try:
-            length = min(int(environ.get("CONTENT_LENGTH") or 0), MAX_BODY)
-        except ValueError:
-            length = 0
-        body = environ["wsgi.input"].read(length) if length > 0 else b""
-        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded") or not body:
-            try:
-                cached = _parse(body.decode("utf-8", "replace"))
-            except ValueError:       # more than max_num_fields: not Twilio
-                cached = Params()
-        else:
-            cached = Params()
-        environ["ivr.form"] = cached
-    return cached
+    return _parsed_once(environ, "ivr.form", lambda: _body(environ))
 
 
 def args(environ=None) -> Params:
+    """The query string's parameters: the call's place, carried in the URL Twilio signed."""
     environ = environ or request.environ
-    cached = environ.get("ivr.args")
-    if cached is None:
-        try:
-            cached = _parse(environ.get("QUERY_STRING", ""))
-        except ValueError:
-            cached = Params()
-        environ["ivr.args"] = cached
-    return cached
+    return _parsed_once(environ, "ivr.args", lambda: environ.get("QUERY_STRING", ""))

@@ -13,11 +13,10 @@ import time
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException
 
 from .. import engine, safety_net
 from ..engine import CallState, Finished, Pressed, Silence, Spoke
-from ..flow.model import HUMAN_STEPS, BackupLine, Callback, Connect, Queue, Ref, Voicemail
+from ..flow.model import HUMAN_STEPS, BackupLine, Connect, Queue, Ref, Voicemail
 from .ringing import people_to_ring, ring_strategy, token
 from ..privacy import caller_key, mask_number
 from .signature import twilio_only
@@ -250,14 +249,3 @@ def status():
         log.error("could not record status %r of call %s: %s", call_status, sid, error.__class__.__name__)
         return Response("the database is unavailable; please retry", status=503, mimetype="text/plain")
     return Response(status=204)
-
-
-@blueprint.errorhandler(Exception)
-def never_fail_a_caller(error):
-    """The edge: an unexpected error must not become Twilio's 'application error' and a hang-up."""
-    if isinstance(error, HTTPException) and error.code in (400, 403, 404, 405):
-        return error
-    log.exception("error in %s for call %s; sending the caller to the backup line", request.path, _sid())
-    if request.path.endswith("/status"):
-        return Response("internal error", status=503, mimetype="text/plain")
-    return backup_line(current_app.config)

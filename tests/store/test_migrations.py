@@ -21,7 +21,7 @@ from ivr.cli import main
 from ivr.store.calls import CallRecords
 from ivr.store.database import (ensure_schema, head_revision, migrations_config,
                                 open_database, schema_revision)
-from ivr.store.schema import callbacks, calls, metadata, voicemails
+from ivr.store.schema import calls, metadata
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = set(metadata.tables) | {"alembic_version"}

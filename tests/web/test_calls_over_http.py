@@ -8,7 +8,7 @@ import pytest
 
 from ivr.flow import model
 from ivr.phone import HttpTransport, Phone, scripted
-from like_twilio import (AUTH_TOKEN, BACKUP_LINE, CALLER, ROSTER_PHONES, call_params, dialed_numbers, parse_twiml,
+from like_twilio import (AUTH_TOKEN, CALLER, ROSTER_PHONES, call_params, dialed_numbers, parse_twiml,
                          problems_for_a_caller, signed_post, spoken)
 
 ENGLISH, SPANISH = "1", "2"          # the keys of the language menu

@@ -1,0 +1,47 @@
+"""The edge of every Twilio webhook: an unexpected error never becomes Twilio's 'application
+error'. Each kind of request gets the answer that keeps its caller (or professional) safe."""
+from __future__ import annotations
+
+import logging
+
+from flask import Response, current_app, request
+from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
+
+from .. import safety_net
+from .twilio_request import form
+
+log = logging.getLogger(__name__)
+#: Callbacks Twilio may retry: a 503 says "try again", and no caller hears it.
+RETRIED = ("/voice/status", "/voice/leg")
+#: A professional's own leg: hanging it up lets the caller go on to someone else.
+PROFESSIONAL = ("/voice/whisper", "/voice/whisper-answer")
+#: The hold music's page: <Leave> hands the caller to the queue's action, which decides.
+ON_HOLD = ("/voice/hold", "/voice/hold-key")
+
+
+def _xml(response) -> Response:
+    return Response(str(response), status=200, mimetype="text/xml")
+
+
+def never_fail_a_caller(error):
+    if isinstance(error, HTTPException) and error.code in (400, 403, 404, 405):
+        return error                       # forged or not Twilio's: nobody is on this line
+    path = request.path
+    log.exception("error in %s for call %s; answering it safely", path, form().first("CallSid", "-")[:64])
+    if path in RETRIED:
+        return Response("internal error; please retry", status=503, mimetype="text/plain")
+    if path in PROFESSIONAL:
+        response = VoiceResponse()
+        response.hangup()
+        return _xml(response)
+    if path in ON_HOLD:
+        response = VoiceResponse()
+        response.leave()
+        return _xml(response)
+    if path.startswith("/sms/"):
+        return _xml(MessagingResponse())
+    if path.startswith("/voice/"):
+        return _xml(safety_net.backup_line_twiml(current_app.config["IVR_SETTINGS"].backup_line))
+    return Response("internal error", status=500, mimetype="text/plain")
