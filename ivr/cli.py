@@ -7,6 +7,7 @@ import sys
 import click
 
 from .routing.check import check_helpline
+from .sim.professionals import PHONES
 from .flow.review import DEFAULT_REVIEW_MONTHS
 
 
@@ -52,33 +53,69 @@ def check(flows_dir, audio_dir, review_months, output):
 
 @main.command()
 @click.option("--press", "script", help="Answers to play, comma-separated: keys (2), words (say:operator), "
-              "silence (wait). The caller hangs up when they run out. Without it, answer at the keyboard.")
+              "silence (wait), on hold: hold:1, hold:say:words, hold:hangup. The caller hangs up when they "
+              "run out (on hold they wait). Without it, answer at the keyboard.")
 @click.option("--url", help="A running helpline to call over HTTP, e.g. http://127.0.0.1:5000 "
               "[default: the app in this process].")
 @click.option("--flows", "flows_dir", type=click.Path(file_okay=False), help="Flows to try [default: flows/].")
-@click.option("--nobody-answers", is_flag=True, help="Professionals do not pick up (to try the no-answer path).")
+@click.option("--professionals", "phones", default="person", show_default=True,
+              type=click.Choice(sorted(PHONES)), help="Who answers the professionals' phones.")
+@click.option("--nobody-answers", is_flag=True, help="Professionals' phones ring out (--professionals no-answer).")
 @click.option("--from", "from_number", default="+15550100123", show_default=True, help="The caller's number.")
-def call(script, url, flows_dir, nobody_answers, from_number):
-    """Call the helpline from the terminal: hear each prompt, answer with keys or words."""
+@click.option("--to", "to_number", default="+18005550100", show_default=True, help="The helpline's number dialled.")
+@click.option("--twilio-port", default=5001, show_default=True,
+              help="With --url: serve the simulated Twilio REST API here; start the helpline with "
+                   "IVR_TWILIO_API_URL=http://127.0.0.1:PORT so it rings professionals through it.")
+@click.option("--speed", default=None, type=float,
+              help="Simulated seconds per real second [default: 1 with --url, 30 in this process].")
+def call(script, url, flows_dir, phones, nobody_answers, from_number, to_number, twilio_port, speed):
+    """Call the helpline from the terminal: hear each prompt, answer with keys or words.
+
+    Twilio is simulated too: the professionals' phones (their whisper, their key, a voicemail box
+    answering first) and the REST API the helpline rings them through.
+    """
     import logging
+    import threading
+
+    from werkzeug.serving import make_server
 
     from .config import finish, from_environment
-    from .phone import HttpTransport, Phone, TestClientTransport, scripted
+    from .phone import HttpTransport, Phone, scripted
+    from .sim.clock import SimClock
+    from .sim.twilio import ACCOUNT_SID, Helpline, SimTwilio
 
     logging.getLogger().setLevel(logging.WARNING)
-    overrides = {"flows_dir": flows_dir} if flows_dir else {}
-    settings = finish(from_environment().with_overrides(overrides))
+    logging.getLogger("werkzeug").disabled = True
+    settings = finish(from_environment().with_overrides({"flows_dir": flows_dir} if flows_dir else {}))
+    clock = SimClock(speed or (1.0 if url else 30.0))
+    sim = SimTwilio(Helpline(HttpTransport(), settings.twilio_auth_token), clock, settings.twilio_auth_token,
+                    default_phone="no-answer" if nobody_answers else phones)
+    server = None
     if url:
-        transport, base = HttpTransport(), url
+        sim.serve_on(twilio_port)
+        base = url
     else:
         from .web import create_app
 
         logging.disable(logging.INFO)
-        transport, base = TestClientTransport(create_app(settings=settings)), "http://localhost"
-    phone = Phone(transport, settings.twilio_auth_token, base_url=base, from_number=from_number,
-                  dial_outcome="no-answer" if nobody_answers else "completed")
+        app = create_app(settings=settings.with_overrides({
+            "twilio_account_sid": ACCOUNT_SID, "twilio_api_url": sim.serve(), "public_url": ""}))
+        app.extensions["ivr"].clock = clock
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_port}"
+    phone = Phone(HttpTransport(), settings.twilio_auth_token, base_url=base, from_number=from_number,
+                  to_number=to_number, twilio=sim)
     answer = scripted(script.split(",")) if script is not None else _keyboard
-    heard = phone.call(answer, on_heard=lambda h: click.echo(str(h)))
+    try:
+        heard = phone.call(answer, on_heard=lambda h: click.echo(str(h)))
+    finally:
+        for leg in [c for c in sim.calls.values() if c.direction == "outbound-api"]:
+            click.echo(f"  professional's phone {leg.to}: {leg.status}"
+                       + (f", answered by {leg.answered_by}" if leg.answered_by else ""), err=True)
+        sim.stop()
+        if server is not None:
+            server.shutdown()
     if any(h.kind in ("error", "cut-off") for h in heard):
         sys.exit(1)
 
@@ -147,30 +184,43 @@ def presence(who, action, flows_dir):
 
     from sqlalchemy.exc import SQLAlchemyError
 
+    from .call_control import Links
     from .config import finish, from_environment
     from .routing.presence_words import describe
-    from .routing.roster import ROSTER_FILE, load_roster, slug
-    from .store.database import ensure_schema, open_database
-    from .store.presence import PresenceStore
+    from .routing.roster import slug
+    from .store.database import ensure_schema
+    from .twilio_api import TwilioUnavailable
+    from .web.services import make_services
 
     settings = finish(from_environment().with_overrides({"flows_dir": flows_dir} if flows_dir else {}))
-    roster, problems = load_roster(settings.flows_dir / ROSTER_FILE)
+    helpline = make_services(settings)
+    roster = helpline.roster.current()
     if roster is None:
         raise click.ClickException("the roster has problems; run `ivr check` first")
     person = roster.by_id(who) or roster.by_id(slug(who))
     if person is None:
         raise click.ClickException(f"{who!r} is not on the roster")
-    engine = open_database(settings.database_url)
-    store, now = PresenceStore(engine), datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.timezone.utc)
     try:
-        ensure_schema(engine)
+        ensure_schema(helpline.database)
         if action != "status":
-            store.set_away(person.id, action == "off", now)
-        click.echo(describe(person, store.status(person.id), now, roster.ringing.busy_expires_minutes))
+            helpline.presence.set_away(person.id, action == "off", now)
+        click.echo(describe(person, helpline.presence.status(person.id), now))
+        if action == "on" and settings.public_url and helpline.api.configured:
+            # Someone may be waiting for exactly this person: offer them now, not at the next hold page.
+            placed = helpline.control.offer_waiting_callers(Links(settings.public_url))
+            if placed:
+                click.echo(f"a waiting caller is being offered ({placed} phone{'s' * (placed != 1)} ringing)")
+        elif action == "on":
+            click.echo("(set IVR_PUBLIC_URL and TWILIO_ACCOUNT_SID to offer waiting callers at once; "
+                       "otherwise they are offered at their next hold page)", err=True)
     except SQLAlchemyError as error:
         raise click.ClickException(f"the database is unavailable: {error.__class__.__name__}")
+    except TwilioUnavailable as error:
+        raise click.ClickException(f"set {person.name} {action}, but could not offer waiting callers: {error}")
     finally:
-        engine.dispose()
+        helpline.close()
+        helpline.database.dispose()
 
 
 @main.group()

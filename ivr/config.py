@@ -29,6 +29,12 @@ class Settings:
     trust_proxy: bool = False
     caller_hash_key: str = ""
     flows_check_seconds: float = 2.0
+    twilio_account_sid: str = ""
+    #: The base of every REST request: Twilio's own, or any Twilio-compatible server (a simulator).
+    twilio_api_url: str = "https://api.twilio.com"
+    #: How Twilio reaches this helpline (https://host), for the URLs of legs it places by REST;
+    #: taken from each webhook's own URL when unset (the `ivr` command needs it set).
+    public_url: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -82,6 +88,9 @@ def finish(settings: Settings) -> Settings:
         if not settings.caller_hash_key:
             raise ConfigError("IVR_ENV=production needs IVR_CALLER_HASH_KEY (a long random secret): "
                               "it protects caller numbers in the records")
+        if not settings.twilio_account_sid:
+            raise ConfigError("IVR_ENV=production needs TWILIO_ACCOUNT_SID: professionals are called "
+                              "through Twilio's REST API, and without it nobody could be reached")
     else:
         if not settings.twilio_auth_token:
             changes["twilio_auth_token"] = _local_secret(instance, "dev-twilio-token")
@@ -105,5 +114,8 @@ def from_environment(environ=None) -> Settings:
         trust_proxy=env.get("IVR_TRUST_PROXY", "").strip().lower() in ("1", "true", "yes"),
         caller_hash_key=env.get("IVR_CALLER_HASH_KEY", "").strip(),
         flows_check_seconds=float(env.get("IVR_FLOWS_CHECK_SECONDS", "2")),
+        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip(),
+        twilio_api_url=env.get("IVR_TWILIO_API_URL", "").strip().rstrip("/") or defaults.twilio_api_url,
+        public_url=env.get("IVR_PUBLIC_URL", "").strip().rstrip("/"),
     )
     return settings

@@ -80,11 +80,13 @@ def advance(flows: model.FlowSet, state: CallState, event, now: datetime.datetim
     step = flows.step(state.step)
     if isinstance(step, model.Menu) and not isinstance(event, Finished):
         return answer_menu(flows, step, CallState(step.ref, language, state.tries), event, now)
-    if isinstance(step, model.Queue) and isinstance(event, Pressed):
-        chosen = next((o for o in step.options if o.key == event.digits), None)
-        return enter(flows, chosen.goto if chosen else step.ref, language, now)
+    if isinstance(step, model.Queue) and isinstance(event, (Pressed, Spoke)):
+        return enter(flows, answer_on_hold(flows, step, event) or step.ref, language, now)
     if isinstance(event, Finished) and step is not None:
-        return enter(flows, after_finished(flows, step), language, now, tries=state.tries)
+        said = ()
+        if isinstance(step, model.BackupLine) and step.if_unanswered is not None:
+            said = _speak(step.if_unanswered, language, False, flows)   # never back in line unannounced
+        return enter(flows, after_finished(flows, step), language, now, said=said, tries=state.tries)
     # A step that no longer exists (the flow was edited mid-call) or an answer that fits nothing.
     return enter(flows, flows.fallback, language, now)
 
@@ -100,6 +102,26 @@ def after_finished(flows, step: model.Step) -> Ref:
     if isinstance(step, model.Queue):
         return step.overflow                     # waited as long as the flow allows
     return step.ref                              # a stale report: play this step again
+
+
+def answer_on_hold(flows, step, event) -> Ref | None:
+    """A key or words while waiting for a person (on hold or while phones ring): the step they
+    lead to — the step's own options, the crisis words — or None to keep waiting."""
+    key, words = None, []
+    if isinstance(event, Pressed):
+        key = event.digits if len(event.digits) == 1 else None
+    elif isinstance(event, Spoke):
+        words = normalize(event.text).split()
+        key = spoken_key(words)
+    for choice in flows.everywhere:
+        if (key is not None and key == choice.key) or _heard(words, choice.words):
+            # "0" while already waiting for a person keeps their place; crisis words always act.
+            waits_for_a_person = isinstance(flows.step(choice.goto), (model.Connect, model.Queue))
+            return None if waits_for_a_person else choice.goto
+    for option in getattr(step, "options", ()):
+        if (key is not None and key == option.key) or _heard(words, option.words):
+            return option.goto
+    return None
 
 
 def answer_menu(flows, menu: model.Menu, state: CallState, event, now) -> Turn:

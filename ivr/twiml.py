@@ -35,10 +35,10 @@ class Renderer:
     def __init__(self):
         self._cache: dict = {}
 
-    def render(self, turn: Turn, flows: model.FlowSet, people: tuple = (), backup_line: str = "",
-               tried: tuple = ()) -> str:
-        """people: ((id, number, whisper url, leg status url), ...) to ring for a connect step."""
-        cacheable = not isinstance(turn.step, model.HUMAN_STEPS)
+    def render(self, turn: Turn, flows: model.FlowSet, backup_line: str = "", caller_id: str = "") -> str:
+        """`caller_id`: the number the backup line sees (the helpline's own, unless it is told to
+        see the caller's)."""
+        cacheable = not isinstance(turn.step, model.PERSON_STEPS)
         if cacheable:
             # Prompts are objects of this flows version, so their ids name them cheaply.
             key = (flows.version, turn.state,
@@ -50,7 +50,7 @@ class Renderer:
         for utterance in turn.said:
             speak(response, utterance, flows)
         handler = getattr(self, "_" + type(turn.step).__name__.lower(), None)
-        handler(response, turn, flows, people=people, backup_line=backup_line, tried=tried)
+        handler(response, turn, flows, backup_line=backup_line, caller_id=caller_id)
         xml = str(response)
         if cacheable:
             if len(self._cache) >= MAX_CACHED:
@@ -79,33 +79,31 @@ class Renderer:
             speak(response, utterance, flows)
         response.hangup()
 
-    def _connect(self, response, turn, flows, people=(), backup_line="", tried=(), **_):
-        connect: model.Connect = turn.step
+    def _connect(self, response, turn, flows, **_):
+        """Ringing: the caller waits in the helpline's queue while professionals are called out."""
         for utterance in turn.asked:
             speak(response, utterance, flows)
-        ringing = tuple(tried) + tuple(person_id for person_id, _, _, _ in people)
-        extra = {"tried": ".".join(ringing)} if ringing else {}
-        dial = response.dial(action="dialed?" + state_query(turn.state, **extra), method="POST",
-                             timeout=connect.ring_seconds, answer_on_bridge=True)
-        if not people:
-            dial.number(backup_line)        # no roster to choose from: the backup line answers
-        for _, number, whisper, leg in people:
-            dial.number(number, url=whisper, method="POST", status_callback=leg, status_callback_method="POST",
-                        status_callback_event="initiated ringing answered completed")
+        self._enqueue(response, turn)
 
     def _queue(self, response, turn, flows, **_):
-        queue: model.Queue = turn.step
         for utterance in turn.asked:
             speak(response, utterance, flows)
-        # One queue per team and language, so a Spanish caller waits for a Spanish speaker.
-        response.enqueue(f"helpline-{queue.team}-{turn.state.language}", action="queued?" + state_query(turn.state),
+        self._enqueue(response, turn)
+
+    @staticmethod
+    def _enqueue(response, turn):
+        step = turn.step
+        # One Twilio queue per team and language ("Queues persist", so not one per call:
+        # https://www.twilio.com/docs/voice/api/queue-resource); who is offered whom is decided by
+        # call control, and a caller is taken out by the REST API or <Leave>.
+        response.enqueue(queue_name(step.team, turn.state.language), action="queued?" + state_query(turn.state),
                          method="POST", wait_url="hold?" + state_query(turn.state), wait_url_method="POST")
 
-    def _backupline(self, response, turn, flows, backup_line="", **_):
+    def _backupline(self, response, turn, flows, backup_line="", caller_id=None, **_):
         for utterance in turn.asked:
             speak(response, utterance, flows)
         response.dial(backup_line, action="dialed?" + state_query(turn.state), method="POST",
-                      answer_on_bridge=True)
+                      answer_on_bridge=True, caller_id=caller_id or None)
 
     def _voicemail(self, response, turn, flows, **_):
         voicemail: model.Voicemail = turn.step
@@ -125,10 +123,86 @@ class Renderer:
         response.redirect("callback-number?" + state_query(turn.state), method="POST")
 
 
+def queue_name(team: str, language: str) -> str:
+    return f"helpline-{team}-{language}"[:64]
+
+
+# -- on hold -------------------------------------------------------------------------------------
+def hold_page(state: CallState, flows: model.FlowSet, said: tuple, music: str, pause: int | None,
+              hints_text: str) -> str:
+    """The waitUrl document: what we tell the caller, then music (or a pause that ends when the wait
+    does), all inside a <Gather> so keys and words work from the first word. A waitUrl may hold
+    <Gather> with input dtmf and speech (https://www.twilio.com/docs/voice/twiml/enqueue), and
+    "once the TwiML document located at the waitUrl runs out of verbs", Twilio asks for it again."""
+    language = flows.language(state.language)
+    response = VoiceResponse()
+    gather = response.gather(input="dtmf speech", action="hold-key?" + state_query(state), method="POST",
+                             num_digits=1, timeout=1, speech_timeout="auto", language=language.speech or None,
+                             hints=hints_text or None, action_on_empty_result=False)
+    for utterance in said:
+        speak(gather, utterance, flows)
+    if pause is not None:
+        gather.pause(length=max(1, pause))
+    else:
+        gather.play(f"../audio/music/{music}")
+    response.redirect("hold?" + state_query(state), method="POST")
+    return str(response)
+
+
+def leave_queue() -> str:
+    response = VoiceResponse()
+    response.leave()
+    return str(response)
+
+
+def back_to_hold(state: CallState) -> str:
+    """After a key on hold that changes nothing: the hold page again (still in the queue)."""
+    response = VoiceResponse()
+    response.redirect("hold?" + state_query(state), method="POST")
+    return str(response)
+
+
+def caller_to_conference(room: str, state: CallState) -> str:
+    """The caller joins the professional who accepted; when either hangs up, the talk is over."""
+    response = VoiceResponse()
+    dial = response.dial(action="bridged?" + state_query(state), method="POST")
+    dial.conference(room, beep=False, start_conference_on_enter=True, end_conference_on_exit=True)
+    return str(response)
+
+
+# -- a professional's leg -----------------------------------------------------------------------
+def whisper(text: str, voice: str, action: str) -> str:
+    """Played to whoever answered a professional's phone. Only a key press takes the call: a
+    voicemail box or a pocket never does, and the leg then ends."""
+    response = VoiceResponse()
+    with response.gather(num_digits=1, timeout=8, action=action, method="POST") as gather:
+        gather.say(text, voice=voice)
+        gather.pause(length=1)
+        gather.say(text, voice=voice)
+    response.hangup()
+    return str(response)
+
+
+def professional_to_conference(text: str, voice: str, room: str, action: str) -> str:
+    response = VoiceResponse()
+    response.say(text, voice=voice)
+    dial = response.dial(action=action, method="POST")
+    dial.conference(room, beep=False, start_conference_on_enter=True, end_conference_on_exit=True)
+    return str(response)
+
+
+def say_and_hang_up(text: str, voice: str) -> str:
+    response = VoiceResponse()
+    if text:
+        response.say(text, voice=voice)
+    response.hangup()
+    return str(response)
+
+
 def hints(menu: model.Menu, flows: model.FlowSet, language: str) -> str:
     """Words the speech recogniser should expect here: the menu's and the everywhere choices'."""
     phrases = []
-    for option in menu.options:
+    for option in getattr(menu, "options", ()):      # a menu's, or a queue's keys on hold
         phrases += option.words.for_language(language)
     for choice in flows.everywhere:
         phrases += choice.words.for_language(language)

@@ -31,7 +31,7 @@ STEP_FIELDS = {
     "language": MENU_FIELDS + ("goto",),
     "hours": COMMON + ("timezone", "open", "holidays", "if_open", "if_closed"),
     "connect": COMMON + ("prompt", "team", "if_nobody_answers", "ring_seconds"),
-    "backup-line": COMMON + ("prompt",),
+    "backup-line": COMMON + ("prompt", "if_unanswered"),
     "queue": COMMON + ("prompt", "team", "offer", "options", "overflow", "max_wait", "music"),
     "voicemail": COMMON + ("prompt", "goto", "max_seconds"),
     "callback": COMMON + ("prompt", "goto"),
@@ -291,7 +291,9 @@ class FlowSetBuilder:
                            max_wait=fields.integer("max_wait", 600, 30, 3600))
 
     def read_backup_line(self, fields, place):
-        return model.BackupLine(**place, prompt=self.step_prompt(fields, place))
+        # Said when the partner line does not answer, before the caller is back with our own people.
+        unanswered = self.prompts.resolve(fields, "if_unanswered", place["flow"], place["name"] + "-unanswered")
+        return model.BackupLine(**place, prompt=self.step_prompt(fields, place), if_unanswered=unanswered)
 
     def read_voicemail(self, fields, place):
         return model.Voicemail(**place, prompt=self.step_prompt(fields, place, "tell the caller the message is recorded"),

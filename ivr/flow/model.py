@@ -196,6 +196,7 @@ class Queue(Step):
 @dataclass(frozen=True)
 class BackupLine(Step):
     prompt: Prompt | None = None
+    if_unanswered: Prompt | None = None   # the partner line did not answer: back to our own people
     kind = "backup-line"
 
 
@@ -228,6 +229,9 @@ class Goodbye(Step):
 
 #: Steps where a person comes on the line.
 HUMAN_STEPS = (Connect, BackupLine)
+#: Steps whose answer call control decides at the moment (who is free, how long they waited):
+#: never served from a cache.
+PERSON_STEPS = (Connect, Queue, BackupLine)
 #: Steps that wait for the caller (or for a person) before going on.
 WAITING_STEPS = (Menu, Queue, Connect, BackupLine, Voicemail, Callback, Goodbye)
 

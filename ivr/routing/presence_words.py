@@ -19,16 +19,9 @@ def command_of(text: str) -> str | None:
     return COMMANDS.get(words[0]) if words else None
 
 
-def describe(professional, row, now: datetime.datetime, busy_expires_minutes: int = 180) -> str:
+def describe(professional, status: dict, now: datetime.datetime) -> str:
     """'Ana Rivera: AVAILABLE, on shift now.' — what a professional is told about themselves."""
     on_shift = bool(ShiftIndex((professional,)).on_shift(now))
-    away = bool(row and row.away)
-    busy = bool(row and row.busy_leg_sid and row.busy_since and
-                (now - _aware(row.busy_since)).total_seconds() < busy_expires_minutes * 60)
-    state = "AWAY" if away else ("ON A CALL" if busy else "AVAILABLE")
+    state = "AWAY" if status.get("away") else ("ON A CALL" if status.get("on_a_call") else "AVAILABLE")
     shift = "on shift now" if on_shift else "not on shift now (calls come only during your shifts)"
     return f"{professional.name}: {state}, {shift}."
-
-
-def _aware(moment: datetime.datetime) -> datetime.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)

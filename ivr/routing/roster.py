@@ -21,7 +21,7 @@ from ..flow.yaml_source import Mapping, read_yaml
 
 ROSTER_FILE = "roster.yaml"
 STRATEGIES = ("simultaneous", "longest-idle")
-TOP_FIELDS = ("timezone", "backup_line", "ringing", "professionals", "note")
+TOP_FIELDS = ("timezone", "caller_id", "backup_line", "ringing", "professionals", "note")
 PERSON_FIELDS = ("id", "name", "phone", "languages", "teams", "timezone", "shifts", "time_off", "note")
 SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -43,6 +43,7 @@ class BackupLine:
     name: str
     number: str
     languages: frozenset
+    pass_caller_id: bool = False  # show the caller's own number there (a partner line that calls back)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class Ringing:
     strategy: str = "simultaneous"
     ring_seconds: int = 20        # per attempt
     attempts: int = 3             # longest-idle: people tried in turn
-    busy_expires_minutes: int = 180   # a 'busy' mark older than this is stale (a lost callback)
+    check_after_minutes: int = 5  # a leg with no news for this long: ask Twilio how it is
+    machine_detection: bool = False   # Twilio's answering-machine detection on each leg
 
 
 @dataclass(eq=False)
@@ -59,6 +61,7 @@ class Roster:
     backup_line: BackupLine
     ringing: Ringing = field(default_factory=Ringing)
     timezone: str = "UTC"
+    caller_id: str = ""           # what professionals' phones show; "" = the number the caller dialled
 
     def by_id(self, professional_id: str) -> Professional | None:
         return self._ids().get(professional_id)
@@ -98,7 +101,7 @@ def e164(text: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def load_roster(path, languages: tuple = ("en", "es")) -> tuple:
+def load_roster(path, languages: tuple | None = None) -> tuple:
     """(Roster or None, problems) from a roster file."""
     path = Path(path)
     label = str(path)
@@ -121,6 +124,7 @@ class RosterReader:
         top = Fields(tree, "", self.file, self.problems, TOP_FIELDS)
         top.check_unknown()
         timezone = self.zone(top, top.text("timezone", default="UTC")) or "UTC"
+        caller_id = self.phone(top, "caller_id", "") if top.has("caller_id") else ""
         backup = self.read_backup(top)
         ringing = self.read_ringing(top)
         people, seen_ids, seen_phones = [], {}, {}
@@ -137,7 +141,7 @@ class RosterReader:
             people.append(person)
         if not top.has("professionals"):
             top.missing("professionals", "list the recovery professionals who take calls")
-        return Roster(tuple(people), backup, ringing, timezone)
+        return Roster(tuple(people), backup, ringing, timezone, caller_id)
 
     def zone(self, fields: Fields, name: str) -> str | None:
         if not name:
@@ -166,7 +170,7 @@ class RosterReader:
         found = set()
         for node in fields.listing(key):
             code = fields.text_of(node, "a language")
-            if code and code not in self.languages:
+            if code and self.languages and code not in self.languages:
                 fields.report(node, f"{code!r} is not one of the flows' languages",
                               "use " + ", ".join(self.languages))
             elif code:
@@ -174,17 +178,19 @@ class RosterReader:
         return frozenset(found)
 
     def read_backup(self, top: Fields) -> BackupLine:
-        fields = top.sub("backup_line", "backup_line", ("name", "number", "languages", "note"))
+        fields = top.sub("backup_line", "backup_line", ("name", "number", "languages", "pass_caller_id", "note"))
         if fields is None:
             top.missing("backup_line", "name a line that answers when nobody here can, e.g. a national helpline")
             return BackupLine("", "", frozenset())
         fields.check_unknown()
         return BackupLine(fields.text("name", required="say whose line it is"),
                           self.phone(fields, "number", "give its number"),
-                          self.language_list(fields, "languages") or frozenset(self.languages))
+                          self.language_list(fields, "languages") or frozenset(self.languages or ()),
+                          fields.flag("pass_caller_id"))
 
     def read_ringing(self, top: Fields) -> Ringing:
-        fields = top.sub("ringing", "ringing", ("strategy", "ring_seconds", "attempts", "busy_expires_minutes", "note"))
+        fields = top.sub("ringing", "ringing", ("strategy", "ring_seconds", "attempts", "check_after_minutes",
+                                                "machine_detection", "note"))
         if fields is None:
             return Ringing()
         fields.check_unknown()
@@ -194,7 +200,7 @@ class RosterReader:
                           "use simultaneous (everyone at once) or longest-idle (one by one)")
             strategy = "simultaneous"
         return Ringing(strategy, fields.integer("ring_seconds", 20, 5, 120), fields.integer("attempts", 3, 1, 10),
-                       fields.integer("busy_expires_minutes", 180, 10, 24 * 60))
+                       fields.integer("check_after_minutes", 5, 1, 60), fields.flag("machine_detection"))
 
     def read_person(self, node, default_zone: str) -> Professional | None:
         probe = Fields(node, "professional", self.file, self.problems, PERSON_FIELDS)
@@ -242,9 +248,15 @@ class RosterReader:
         return frozenset(days)
 
 
-def live_roster(path, languages=("en", "es"), check_every: float = 2.0):
-    """The roster a running helpline uses, reloaded when staff save it (last good one kept)."""
+def live_roster(path, flows, check_every: float = 2.0):
+    """The roster a running helpline uses, reloaded when staff save it (last good one kept), and
+    checked against the languages of the flows being played (a language added there is one the
+    roster may name)."""
     from ..flow.live import Live, stat_fingerprint
 
-    return Live(f"roster {path}", lambda: load_roster(path, languages), lambda: stat_fingerprint(path),
-                check_every)
+    def languages() -> tuple:
+        current = flows.current()
+        return tuple(language.code for language in current.languages) if current else ()
+
+    return Live(f"roster {path}", lambda: load_roster(path, languages() or None),
+                lambda: (stat_fingerprint(path), languages()), check_every)

@@ -1,5 +1,5 @@
 """The tables, in one place. SQLite by default; the same definitions serve PostgreSQL."""
-from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, MetaData, String, Table, Text, text
 
 metadata = MetaData()
 
@@ -44,29 +44,49 @@ presence = Table(
     "presence", metadata,
     Column("professional_id", String(64), primary_key=True),     # the roster's id
     Column("away", Boolean, nullable=False, default=False),
-    Column("busy_leg_sid", String(64)),        # the call leg they accepted; None when free
-    Column("busy_since", DateTime(timezone=True)),
     Column("idle_since", DateTime(timezone=True)),   # end of their last helpline call
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-legs = Table(
-    # One row per professional's call leg, so a late or repeated callback cannot undo a later one.
-    "legs", metadata,
-    Column("leg_sid", String(64), primary_key=True),
-    Column("professional_id", String(64), nullable=False),
-    Column("call_sid", String(64), nullable=False),
-    Column("state", String(20), nullable=False),       # accepted | ended
+#: An offer is live while its leg may still reach the professional or they are talking.
+LIVE_OFFER_STATES = ("placing", "ringing", "answered", "accepted")
+_LIVE = text("state IN ('placing', 'ringing', 'answered', 'accepted')")
+
+waits = Table(
+    # A caller who asked for a person, from their first ask until they are connected or leave:
+    # the helpline, not Twilio's queue, owns the wait (max_wait counts from asked_at, across rounds).
+    "waits", metadata,
+    Column("call_sid", String(64), primary_key=True),
+    Column("language", String(10), nullable=False),
+    Column("team", String(64), nullable=False),
+    Column("step", String(210), nullable=False),          # the connect or queue step they are at
+    Column("asked_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(20), nullable=False),          # waiting | connected | left | gone
+    Column("next_step", String(210)),                     # where 'left' sends them (flow:step)
+    Column("round", Integer, nullable=False, default=0),  # offer rounds claimed so far
+    Column("step_round", Integer, nullable=False, default=0),   # `round` when they reached `step`
+    Column("queue_sid", String(64)),                      # Twilio's queue, learnt on hold
+    Column("helpline_number", String(32), nullable=False, default=""),   # the number they dialled
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-queue_choices = Table(
-    # A key a caller pressed while on hold (a callback, a voicemail): read by whichever instance
-    # takes their call off hold.
-    "queue_choices", metadata,
-    Column("call_sid", String(64), primary_key=True),
-    Column("key", String(2), nullable=False),
-    Column("chosen_at", DateTime(timezone=True), nullable=False),
+offers = Table(
+    # One professional's call leg offering one waiting caller. States only move forward, so a
+    # retried or late callback cannot reopen a finished leg.
+    "offers", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("call_sid", String(64), nullable=False, index=True),      # the caller
+    Column("round", Integer, nullable=False),
+    Column("professional_id", String(64), nullable=False),
+    Column("leg_sid", String(64), unique=True),                      # Twilio's, once placed
+    # placing | ringing | answered | accepted | ended | missed | canceled | failed
+    Column("state", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("checked_at", DateTime(timezone=True)),       # when Twilio was last asked about the leg
+    # Nobody is offered two callers at once, whichever instance offers.
+    Index("one_live_offer_per_professional", "professional_id", unique=True,
+          sqlite_where=_LIVE, postgresql_where=_LIVE),
 )
 
 call_steps = Table(

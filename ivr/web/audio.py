@@ -9,5 +9,5 @@ ONE_DAY = 24 * 3600
 def recording(language: str, name: str):
     if "/" in name or not language.isalpha():
         abort(404)
-    directory = current_app.config["IVR_SETTINGS"].audio_dir / language
+    directory = current_app.extensions["ivr"].settings.audio_dir / language
     return send_from_directory(directory, name, max_age=ONE_DAY)

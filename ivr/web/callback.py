@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -17,7 +17,9 @@ from ..flow import model
 from ..privacy import caller_key
 from ..routing.roster import e164
 from ..twiml import state_query
+from .services import services
 from .signature import twilio_only
+from .voice import backup_line, render, state_from_url
 from .twilio_request import form
 
 log = logging.getLogger(__name__)
@@ -36,47 +38,45 @@ def xml(text: str) -> Response:
 
 
 def _context():
-    from .voice import backup_line, render, state_from_url
-
-    config = current_app.config
-    flows = config["IVR_FLOWS"].current()
+    ivr = services()
+    flows = ivr.flows.current()
     state = state_from_url()
     step = flows.step(state.step) if flows else None
-    return config, flows, state, step, render, backup_line
+    return ivr, flows, state, step
 
 
-def _again(config, flows, state, render, sorry: str | None = None) -> Response:
+def _again(ivr, flows, state, sorry: str | None = None) -> Response:
     """Ask for the number again (after MAX_TRIES, a person: they wanted to talk to us)."""
-    now = config["IVR_CLOCK"]()
+    now = ivr.now()
     if state.tries + 1 >= MAX_TRIES:
-        return xml(render(config, flows, engine.enter(flows, flows.fallback, state.language, now)))
+        return xml(render(ivr, flows, engine.enter(flows, flows.fallback, state.language, now)))
     turn = engine.enter(flows, state.step, state.language, now, tries=state.tries + 1)
     if sorry:
         language = flows.language(state.language)
         sorry_prompt = model.Prompt("callback-sorry", ((language.code, sorry),))
         turn = engine.Turn((engine.Utterance(sorry_prompt, language.code),) + turn.said, turn.asked, turn.step,
                            turn.state)
-    return xml(render(config, flows, turn))
+    return xml(render(ivr, flows, turn))
 
 
 @blueprint.post("/callback-number")
 @twilio_only
 def callback_number():
-    config, flows, state, step, render, backup_line = _context()
+    ivr, flows, state, step = _context()
     if not isinstance(step, model.Callback):
-        return backup_line(config)
+        return backup_line(ivr)
     texts = READ_BACK.get(state.language, READ_BACK["en"])
     digits = "".join(c for c in form().first("Digits") if c in "0123456789")[:15]
     number = e164(digits) if len(digits) >= 10 else None
     if number is None:
-        return _again(config, flows, state, render, texts[1])
-    key = caller_key(form().first("From"), config["IVR_SETTINGS"].caller_hash_key)
+        return _again(ivr, flows, state, texts[1])
+    key = caller_key(form().first("From"), ivr.settings.caller_hash_key)
     try:
-        config["IVR_CALLS"].callback_requested(form().first("CallSid")[:64], key, number, state.language,
-                                               config["IVR_CLOCK"](), status="unconfirmed")
+        ivr.calls.callback_requested(form().first("CallSid")[:64], key, number, state.language,
+                                     ivr.now(), status="unconfirmed")
     except SQLAlchemyError as error:
         log.error("could not keep a callback number (%s): the caller goes to a person", error.__class__.__name__)
-        return backup_line(config)
+        return backup_line(ivr)
     language = flows.language(state.language)
     spoken = ", ".join(" ".join(group) for group in _groups(number[-10:] if number.startswith("+1") else number[1:]))
     response = VoiceResponse()
@@ -90,19 +90,19 @@ def callback_number():
 @blueprint.post("/callback-confirm")
 @twilio_only
 def callback_confirm():
-    config, flows, state, step, render, backup_line = _context()
+    ivr, flows, state, step = _context()
     if not isinstance(step, model.Callback):
-        return backup_line(config)
+        return backup_line(ivr)
     sid = form().first("CallSid")[:64]
     try:
-        if form().first("Digits") == "1" and config["IVR_CALLS"].confirm_callback(sid):
-            config["IVR_CALLS"].outcome(sid, "callback", config["IVR_CLOCK"]())
-            return xml(render(config, flows, engine.advance(flows, state, Finished(), config["IVR_CLOCK"]())))
-        config["IVR_CALLS"].forget_unconfirmed_callback(sid)
+        if form().first("Digits") == "1" and ivr.calls.confirm_callback(sid):
+            ivr.calls.outcome(sid, "callback", ivr.now())
+            return xml(render(ivr, flows, engine.advance(flows, state, Finished(), ivr.now())))
+        ivr.calls.forget_unconfirmed_callback(sid)
     except SQLAlchemyError as error:
         log.error("could not confirm a callback (%s): the caller goes to a person", error.__class__.__name__)
-        return backup_line(config)
-    return _again(config, flows, state, render)
+        return backup_line(ivr)
+    return _again(ivr, flows, state)
 
 
 def _groups(digits: str) -> list:

@@ -14,9 +14,9 @@ from .twilio_request import form
 
 log = logging.getLogger(__name__)
 #: Callbacks Twilio may retry: a 503 says "try again", and no caller hears it.
-RETRIED = ("/voice/status", "/voice/leg")
+RETRIED = ("/voice/status", "/voice/offer-status")
 #: A professional's own leg: hanging it up lets the caller go on to someone else.
-PROFESSIONAL = ("/voice/whisper", "/voice/whisper-answer")
+PROFESSIONAL = ("/voice/offer", "/voice/offer-answer", "/voice/offer-done")
 #: The hold music's page: <Leave> hands the caller to the queue's action, which decides.
 ON_HOLD = ("/voice/hold", "/voice/hold-key")
 
@@ -43,5 +43,5 @@ def never_fail_a_caller(error):
     if path.startswith("/sms/"):
         return _xml(MessagingResponse())
     if path.startswith("/voice/"):
-        return _xml(safety_net.backup_line_twiml(current_app.config["IVR_SETTINGS"].backup_line))
+        return _xml(safety_net.backup_line_twiml(current_app.extensions["ivr"].settings.backup_line))
     return Response("internal error", status=500, mimetype="text/plain")

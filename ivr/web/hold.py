@@ -1,138 +1,177 @@
-"""On hold: the music, the caller's place in line, the keys they may press, and leaving the queue
-when a professional is free, when they chose a callback or voicemail, or when the wait is too long.
+"""Waiting for a person: the hold page (Enqueue's waitUrl), keys and words on hold, leaving the
+queue (its action), and the conference a caller joins when a professional accepts.
 
-Twilio asks `hold` again and again while the caller waits (the Enqueue waitUrl) and `queued` once
-when they leave the queue. A key pressed on hold is kept in the database, so any instance can act
-on it.
+Twilio asks `hold` again whenever its document ends; call control says each time whether the
+caller stays (and what to tell them) or leaves. Nothing here decides who is offered whom.
 """
 from __future__ import annotations
 
+import functools
 import logging
+import wave
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
-from twilio.twiml.voice_response import VoiceResponse
 
-from .. import engine
-from ..engine import Finished, Pressed, Turn
+from .. import engine, twiml
+from ..call_control import Bridge, GoTo, Leave, NotNeeded
+from ..engine import Pressed, Spoke, Utterance
 from ..flow import model
-from ..twiml import speak, state_query
-from .ringing import people_to_ring
+from .services import services
 from .signature import twilio_only
 from .twilio_request import form
+from .voice import MAX_FIELD, backup_line, render, state_from_url
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("hold", __name__, url_prefix="/voice")
+#: While phones ring (a connect step) the caller hears a ringing tone, and the page is asked for
+#: again every few seconds, so a round that ends with nobody is noticed at once.
+RINGING = "ringing.wav"
 PLACE = {
-    "en": ("You are next in line.", "There are {n} callers ahead of you.",
+    "en": ("You are next in line.", "There is 1 caller ahead of you.", "There are {n} callers ahead of you.",
            "Callers are waiting about {m} minutes right now."),
-    "es": ("Usted es la próxima persona en la fila.", "Hay {n} personas antes que usted.",
-           "En este momento la espera es de unos {m} minutos."),
+    "es": ("Usted es la próxima persona en la fila.", "Hay 1 persona antes que usted.",
+           "Hay {n} personas antes que usted.", "En este momento la espera es de unos {m} minutos."),
 }
 
 
-def xml(response: VoiceResponse) -> Response:
-    return Response(str(response), mimetype="text/xml")
+def xml(text: str) -> Response:
+    return Response(text, mimetype="text/xml")
 
 
-def leave() -> Response:
-    response = VoiceResponse()
-    response.leave()
-    return xml(response)
+@functools.lru_cache(maxsize=32)
+def seconds_of(path) -> float:
+    """How long a WAV recording plays (30 s when it cannot be read: an MP3, a missing file)."""
+    try:
+        with wave.open(str(path)) as recording:
+            return recording.getnframes() / recording.getframerate()
+    except (OSError, wave.Error, EOFError):
+        return 30.0
 
 
-def number(name: str) -> int:
-    text = form().first(name)
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 7 else 0
+def spoken_seconds(text: str) -> float:
+    """About how long text-to-speech takes to say `text` (two and a half words a second)."""
+    return len(text.split()) / 2.5
 
 
-def ringing_turn(queue: model.Queue, state) -> Turn:
-    """Ring the queue's team as a connect step would; if nobody answers, back to the queue."""
-    connect = model.Connect(flow=queue.flow, name=queue.name, team=queue.team, if_nobody_answers=queue.ref)
-    return Turn((), (), connect, state)
-
-
-def _queue_and_state(config):
-    from .voice import state_from_url       # the same reading of the call's place as every route
-
-    flows = config["IVR_FLOWS"].current()
+def _waiting_step(ivr):
+    flows = ivr.flows.current()
     state = state_from_url()
     step = flows.step(state.step) if flows else None
-    return flows, state, (step if isinstance(step, model.Queue) else None)
+    return flows, state, (step if isinstance(step, (model.Connect, model.Queue)) else None)
+
+
+def _sid() -> str:
+    return form().first("CallSid")[:64]
 
 
 @blueprint.post("/hold")
 @twilio_only
 def hold():
-    config = current_app.config
-    flows, state, queue = _queue_and_state(config)
-    if queue is None:
-        return leave()                       # a stale URL: let the queue's action decide
-    if number("QueueTime") >= queue.max_wait:
-        return leave()
-    if number("QueuePosition") <= 1 and people_to_ring(config, ringing_turn(queue, state), form().first("CallSid")):
-        return leave()                       # someone is free and this caller is first in line
-    response = VoiceResponse()
-    language = flows.language(state.language)
+    ivr = services()
+    flows, state, step = _waiting_step(ivr)
+    if step is None:
+        return xml(twiml.leave_queue())          # a stale URL: the queue's action decides
+    try:
+        decision = ivr.control.on_hold(_sid(), form().first("QueueSid"), ivr.links())
+    except SQLAlchemyError as error:
+        log.error("hold page without the database (%s): the caller leaves the queue", error.__class__.__name__)
+        return xml(twiml.leave_queue())
+    if isinstance(decision, Leave):
+        return xml(twiml.leave_queue())
+    said, music, pause = (), RINGING, None
+    if isinstance(step, model.Queue):
+        said = _place_in_line(flows, state.language, decision)
+        if step.offer is not None:
+            said += (Utterance(step.offer, flows.language(state.language).code),)
+        music = step.music
+        if decision.remaining is not None:
+            # End the page when the wait does, not a song later: what is said first takes time too.
+            remaining = int(decision.remaining - sum(spoken_seconds(u.text) for u in said))
+            if remaining < seconds_of(ivr.settings.audio_dir / "music" / music) + 5:
+                pause = remaining
+    return xml(twiml.hold_page(state, flows, said, music, pause, twiml.hints(step, flows, state.language)))
+
+
+def _place_in_line(flows, language: str, stay) -> tuple:
+    language = flows.language(language)
     place = PLACE.get(language.code, PLACE["en"])
-    position, average = number("QueuePosition"), number("AvgQueueTime")
-    gather = response.gather(input="dtmf", num_digits=1, timeout=1, action="hold-key?" + state_query(state),
-                             method="POST")
-    said = place[0] if position <= 1 else place[1].format(n=position - 1)
-    if average >= 90:
-        said += " " + place[2].format(m=round(average / 60))
-    gather.say(said, voice=language.voice or None, language=language.speech or None)
-    if queue.offer is not None:
-        speak(gather, engine.Utterance(queue.offer, language.code), flows)
-    gather.play(f"../audio/music/{queue.music}")
-    return xml(response)                     # when it ends, Twilio asks for `hold` again
+    said = place[0] if stay.ahead == 0 else (place[1] if stay.ahead == 1 else place[2].format(n=stay.ahead))
+    if stay.typical_wait is not None and stay.typical_wait >= 90:
+        said += " " + place[3].format(m=round(stay.typical_wait / 60))
+    return (Utterance(model.Prompt("place-in-line", ((language.code, said),)), language.code),)
 
 
 @blueprint.post("/hold-key")
 @twilio_only
 def hold_key():
-    config = current_app.config
-    flows, state, queue = _queue_and_state(config)
-    key = form().first("Digits")[:1]
-    if queue is None or key not in {option.key for option in queue.options}:
-        return xml(VoiceResponse())          # not a choice: back to the music
-    try:
-        config["IVR_QUEUE_CHOICES"].choose(form().first("CallSid")[:64], key, config["IVR_CLOCK"]())
-    except SQLAlchemyError as error:
-        log.error("could not keep a key pressed on hold (%s): the caller stays in line", error.__class__.__name__)
-        return xml(VoiceResponse())
-    return leave()
+    """A key or words on hold. A choice (voicemail, a call back, the crisis words) takes the caller
+    out at the next hold page; anything else goes back to the music."""
+    ivr = services()
+    flows, state, step = _waiting_step(ivr)
+    if step is None:
+        return xml(twiml.leave_queue())
+    digits, speech = form().first("Digits")[:MAX_FIELD].strip(), form().first("SpeechResult")[:MAX_FIELD].strip()
+    event = Pressed(digits) if digits else Spoke(speech)
+    ivr.calls.step_taken(_sid(), str(step.ref), digits[:5] if digits else "speech", ivr.now().timestamp())
+    goto = engine.answer_on_hold(flows, step, event) if (digits or speech) else None
+    if goto is not None:
+        try:
+            ivr.control.choose_on_hold(_sid(), goto)
+        except SQLAlchemyError as error:
+            log.error("could not keep a choice made on hold (%s): the caller stays in line", error.__class__.__name__)
+    # Back to the hold page, still in the queue: it sees the choice and lets the caller leave.
+    return xml(twiml.back_to_hold(state))
 
 
 @blueprint.post("/queued")
 @twilio_only
 def queued():
-    """The caller left the queue: by a key, because someone is free, or because the wait is over."""
-    from .voice import backup_line, render
-
-    config = current_app.config
-    flows, state, queue = _queue_and_state(config)
+    """The caller left the queue: a professional accepted, they chose something, the wait is over,
+    or they hung up."""
+    ivr = services()
+    flows, state, step = _waiting_step(ivr)
     result = form().first("QueueResult")
-    if result in ("hangup", "bridged", "bridging-in-progress"):
-        if result == "hangup":
-            try:
-                config["IVR_CALLS"].outcome(form().first("CallSid")[:64], "abandoned", config["IVR_CLOCK"]())
-            except SQLAlchemyError:
-                log.error("could not record an abandoned wait")
-        return xml(VoiceResponse())          # the caller hung up (or was connected): nothing to add
-    if flows is None or queue is None:
-        return backup_line(config)
-    now = config["IVR_CLOCK"]()
     try:
-        key = config["IVR_QUEUE_CHOICES"].take(form().first("CallSid")[:64])
+        decision = ivr.control.after_queue(_sid(), result)
+        if isinstance(decision, NotNeeded):
+            ivr.calls.outcome(_sid(), "abandoned", ivr.now())
+            return xml("<Response/>")           # they hung up: nobody is on the line
+        if isinstance(decision, Bridge):
+            return _join(ivr, decision.room, state)
+    except SQLAlchemyError as error:
+        log.error("after the queue without the database (%s): backup line", error.__class__.__name__)
+        return backup_line(ivr)
+    if flows is None:
+        return backup_line(ivr)
+    target = decision.step if isinstance(decision, GoTo) else (step.ref if step else flows.fallback)
+    return xml(render(ivr, flows, engine.enter(flows, target, state.language, ivr.now())))
+
+
+@blueprint.post("/bridge")
+@twilio_only
+def bridge():
+    """Where a professional's accept takes the caller out of the queue (REST Member update)."""
+    ivr = services()
+    try:
+        decision = ivr.control.after_queue(_sid(), "redirected")
     except SQLAlchemyError:
-        key = None
-    if key:
-        return Response(render(config, flows, engine.advance(flows, state, Pressed(key), now)), mimetype="text/xml")
-    if result == "leave" and number("QueueTime") < queue.max_wait:
-        ring = ringing_turn(queue, state)
-        if people_to_ring(config, ring, form().first("CallSid")):
-            return Response(render(config, flows, ring), mimetype="text/xml")
-        return Response(render(config, flows, engine.enter(flows, queue.ref, state.language, now)),
-                        mimetype="text/xml")     # they were taken meanwhile: back in line
-    return Response(render(config, flows, engine.advance(flows, state, Finished(), now)), mimetype="text/xml")
+        decision = None
+    if isinstance(decision, Bridge):
+        return _join(ivr, decision.room, state_from_url())
+    return queued()
+
+
+def _join(ivr, room: str, state) -> Response:
+    try:
+        ivr.calls.outcome(_sid(), "talked", ivr.now())
+    except SQLAlchemyError as error:
+        log.error("could not record the talk of call %s: %s", _sid(), error.__class__.__name__)
+    return xml(twiml.caller_to_conference(room, state))
+
+
+@blueprint.post("/bridged")
+@twilio_only
+def bridged():
+    """The talk is over (the conference ended): the call ends."""
+    return xml(twiml.say_and_hang_up("", ""))

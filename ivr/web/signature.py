@@ -35,10 +35,10 @@ def signature_is_valid() -> bool:
     signature = environ.get(SIGNATURE_ENVIRON, "")
     if not signature:
         return False
-    config = current_app.config
+    ivr = current_app.extensions["ivr"]
     settings_header = environ.get(SETTINGS_ENVIRON, "")
     if settings_header:
-        secret = config["IVR_SETTINGS"].shared_keys.get(_key_id(settings_header))
+        secret = ivr.settings.shared_keys.get(_key_id(settings_header))
         if not secret:
             return False
         validator = RequestValidator(secret)
@@ -46,7 +46,7 @@ def signature_is_valid() -> bool:
         if algorithm not in (HMAC_SHA1, HMAC_SHA256):
             return False
     else:
-        validator = config["IVR_VALIDATOR"]
+        validator = ivr.validator
         algorithm = None
     url, params = requested_url(environ), form(environ)
     # The usual case costs one HMAC; the library's full check (the URL with and without its port,

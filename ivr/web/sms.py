@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from ..privacy import mask_number
 from ..routing.presence_words import HELP, command_of, describe
 from ..routing.roster import e164
+from .services import services
 from .signature import twilio_only
 from .twilio_request import form
 
@@ -31,22 +32,23 @@ def reply(text: str | None) -> Response:
 @blueprint.post("/incoming")
 @twilio_only
 def incoming():
-    config = current_app.config
-    roster = config["IVR_ROSTER"].current()
+    ivr = services()
+    roster = ivr.roster.current()
     sender = e164(form().first("From")) or ""
     professional = roster.by_phone(sender) if roster else None
     if professional is None:
         log.info("text from %s, not on the roster: no answer", mask_number(sender))
         return reply(None)
-    command, now, store = command_of(form().first("Body")), config["IVR_CLOCK"](), config["IVR_PRESENCE"]
+    command, now, store = command_of(form().first("Body")), ivr.now(), ivr.presence
     if command is None:
         return reply(HELP)
     try:
         if command in ("on", "off"):
             store.set_away(professional.id, command == "off", now)
             log.info("%s set themselves %s by text", professional.id, "away" if command == "off" else "available")
-        return reply(describe(professional, store.status(professional.id), now,
-                              roster.ringing.busy_expires_minutes))
+            if command == "on":
+                ivr.control.offer_soon(ivr.links())     # a caller may be waiting for them right now
+        return reply(describe(professional, store.status(professional.id), now))
     except SQLAlchemyError as error:
         log.error("presence unavailable for a text from %s: %s", professional.id, error.__class__.__name__)
         return reply("Sorry, the helpline could not record that just now. Please try again in a minute.")

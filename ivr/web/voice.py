@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import engine, safety_net
 from ..engine import CallState, Finished, Pressed, Silence, Spoke
-from ..flow.model import HUMAN_STEPS, BackupLine, Connect, Queue, Ref, Voicemail
-from .ringing import people_to_ring, ring_strategy, token
+from ..flow.model import PERSON_STEPS, BackupLine, Connect, Queue, Ref, Voicemail
 from ..privacy import caller_key, mask_number
+from ..twilio_api import TwilioUnavailable
+from .services import services
 from .signature import twilio_only
 from .twilio_request import args, form
 
@@ -27,6 +29,12 @@ blueprint = Blueprint("voice", __name__, url_prefix="/voice")
 TWIML = "text/xml"
 MAX_FIELD = 2000       # a SpeechResult longer than this is noise, not a choice
 MAX_REMEMBERED = 8192
+SAFE = re.compile(r"[^A-Za-z0-9-]")
+
+
+def token(text: str) -> str:
+    """Only letters, digits and '-' go back into a URL we write (a CallSid, an id, a language)."""
+    return SAFE.sub("", text)[:64]
 
 
 class Answers:
@@ -40,8 +48,8 @@ class Answers:
         return self.documents.get(key) if version == self.version else None
 
     def keep(self, version, key, turn, xml: str) -> None:
-        if turn.timed or isinstance(turn.step, HUMAN_STEPS):
-            return           # hours decide by the clock; who to ring changes by the minute
+        if turn.timed or isinstance(turn.step, PERSON_STEPS):
+            return           # hours decide by the clock; who can take a caller changes by the second
         if version != self.version or len(self.documents) >= MAX_REMEMBERED:
             self.version, self.documents = version, {}
         self.documents[key] = xml
@@ -51,30 +59,46 @@ def twiml(xml: str) -> Response:
     return Response(xml, status=200, mimetype=TWIML)
 
 
-def backup_line(config) -> Response:
-    return twiml(safety_net.backup_line_twiml(config["IVR_SETTINGS"].backup_line))
+def backup_line(ivr=None) -> Response:
+    ivr = ivr or services()
+    return twiml(safety_net.backup_line_twiml(ivr.settings.backup_line))
 
 
-def render(config, flows, turn, tried: tuple = ()) -> str:
-    """The TwiML of a turn; for a connect step, after choosing who to ring."""
-    backup = config["IVR_SETTINGS"].backup_line
-    note_outcome(config, turn)
-    for _ in range(3):
-        if not isinstance(turn.step, Connect) or config["IVR_ROSTER"].current() is None:
+def render(ivr, flows, turn) -> str:
+    """The TwiML of a turn. A connect or queue step first asks call control for a person; when
+    nobody can be rung now, the flow goes on at once to what it does when nobody answers,
+    keeping everything the caller was about to hear (the emergency numbers, say) before it."""
+    for _ in range(4):
+        if not isinstance(turn.step, (Connect, Queue)):
             break
-        people = people_to_ring(config, turn, _sid(), tried)
-        if people:
-            return config["IVR_RENDERER"].render(turn, flows, people=people, backup_line=backup, tried=tried)
-        # Nobody can take it now: on at once to what the flow does when nobody answers, keeping
-        # everything the caller was about to hear (the emergency numbers, say) before it.
-        following = engine.advance(flows, turn.state, Finished(), config["IVR_CLOCK"]())
-        turn, tried = dataclasses.replace(following, said=turn.said + following.said), ()
-    return config["IVR_RENDERER"].render(turn, flows, backup_line=backup)
+        try:
+            asked = ivr.control.ask_for_person(_sid(), turn.step, turn.state.language, form().first("To"),
+                                               ivr.links())
+        except (SQLAlchemyError, TwilioUnavailable) as error:
+            # Without the line's records nobody can be offered this caller: a person elsewhere.
+            log.error("call %s cannot wait for a person (%s): backup line", _sid(), error.__class__.__name__)
+            return safety_net.backup_line_twiml(ivr.settings.backup_line)
+        if asked:
+            break
+        following = engine.advance(flows, turn.state, Finished(), ivr.now())
+        turn = dataclasses.replace(following, said=turn.said + following.said)
+    note_outcome(ivr, turn)
+    return ivr.renderer.render(turn, flows, backup_line=ivr.settings.backup_line,
+                               caller_id=backup_caller_id(ivr))
 
 
-def note_outcome(config, turn) -> None:
+def backup_caller_id(ivr) -> str:
+    """What the backup line sees: the helpline's own number, unless the roster says the partner
+    line should see (and call back) the caller's."""
+    roster = ivr.roster.current()
+    if roster is not None and roster.backup_line.pass_caller_id:
+        return ""
+    return (roster.caller_id if roster is not None and roster.caller_id else "") or form().first("To")[:32]
+
+
+def note_outcome(ivr, turn) -> None:
     """Asking for a person starts the wait; being sent to the backup line is an overflow."""
-    records, sid, now = config["IVR_CALLS"], _sid(), config["IVR_CLOCK"]()
+    records, sid, now = ivr.calls, _sid(), ivr.now()
     if sid == "-":
         return
     try:
@@ -96,8 +120,8 @@ def state_from_url() -> CallState:
     return CallState(Ref(flow[:100], step[:100]), token(query.first("lang"))[:10], tries)
 
 
-def current_flows(config):
-    flows = config["IVR_FLOWS"].current()
+def current_flows(ivr):
+    flows = ivr.flows.current()
     if flows is None:
         log.error("no good flows loaded; call %s goes to the backup line", _sid())
     return flows
@@ -110,20 +134,20 @@ def _sid() -> str:
 @blueprint.post("/incoming")
 @twilio_only
 def incoming():
-    config = current_app.config
+    ivr = services()
     params = form()
     number, sid = params.first("From"), params.first("CallSid", "-")[:64]
-    config["IVR_CALLS"].call_started(sid, number, config["IVR_CLOCK"]().timestamp())
+    ivr.calls.call_started(sid, number, ivr.now().timestamp())
     if log.isEnabledFor(logging.DEBUG):
         log.debug("call %s from %s", sid, mask_number(number))
-    flows = current_flows(config)
+    flows = current_flows(ivr)
     if flows is None:
-        return backup_line(config)
-    answers = config["IVR_ANSWERS"]
+        return backup_line(ivr)
+    answers = ivr.answers
     xml = answers.get(flows.version, "begin")
     if xml is None:
-        turn = engine.begin(flows, config["IVR_CLOCK"]())
-        xml = render(config, flows, turn)
+        turn = engine.begin(flows, ivr.now())
+        xml = render(ivr, flows, turn)
         answers.keep(flows.version, "begin", turn, xml)
     return twiml(xml)
 
@@ -132,19 +156,19 @@ def incoming():
 @twilio_only
 def step():
     """A menu answer: Digits or SpeechResult, or (from the Redirect after a Gather) silence."""
-    config, environ = current_app.config, request.environ
-    flows = current_flows(config)
+    ivr, environ = services(), request.environ
+    flows = current_flows(ivr)
     if flows is None:
-        return backup_line(config)
+        return backup_line(ivr)
     params, query = form(environ), args(environ)
     digits = params.first("Digits")[:MAX_FIELD].strip()
     speech = params.first("SpeechResult")[:MAX_FIELD].strip()
     silent = query.first("heard") == "nothing"
     # The path, for the records: the step answered and how — never the words a caller said.
     answer = "silence" if silent or not (digits or speech) else (digits[:5] if digits else "speech")
-    config["IVR_CALLS"].step_taken(params.first("CallSid"), query.first("at"), answer, time.time())
+    ivr.calls.step_taken(params.first("CallSid"), query.first("at"), answer, time.time())
     key = None if speech else (environ.get("QUERY_STRING", ""), digits)   # what callers say varies without end
-    answers = config["IVR_ANSWERS"]
+    answers = ivr.answers
     xml = answers.get(flows.version, key) if key else None
     if xml is not None:
         return twiml(xml)
@@ -156,8 +180,8 @@ def step():
         event = Spoke(speech)
     else:
         event = Silence()
-    turn = engine.advance(flows, state_from_url(), event, config["IVR_CLOCK"]())
-    xml = render(config, flows, turn)
+    turn = engine.advance(flows, state_from_url(), event, ivr.now())
+    xml = render(ivr, flows, turn)
     if key:
         answers.keep(flows.version, key, turn, xml)
     return twiml(xml)
@@ -167,23 +191,23 @@ def step():
 @twilio_only
 def done():
     """A voicemail was left or a callback number typed: keep it, then go on with the flow."""
-    config = current_app.config
-    flows = current_flows(config)
+    ivr = services()
+    flows = current_flows(ivr)
     if flows is None:
-        return backup_line(config)
+        return backup_line(ivr)
     state = state_from_url()
     try:
-        keep_what_the_caller_left(config, flows.step(state.step), state.language)
+        keep_what_the_caller_left(ivr, flows.step(state.step), state.language)
     except SQLAlchemyError as error:
         # Their message or number would be lost: put them through to a person instead.
         log.error("could not keep the voicemail/callback of call %s: %s", _sid(), error.__class__.__name__)
-        return backup_line(config)
-    return twiml(render(config, flows, engine.advance(flows, state, Finished(), config["IVR_CLOCK"]())))
+        return backup_line(ivr)
+    return twiml(render(ivr, flows, engine.advance(flows, state, Finished(), ivr.now())))
 
 
-def keep_what_the_caller_left(config, step, language: str) -> None:
-    params, records, now = form(), config["IVR_CALLS"], config["IVR_CLOCK"]()
-    key = caller_key(params.first("From"), config["IVR_SETTINGS"].caller_hash_key)
+def keep_what_the_caller_left(ivr, step, language: str) -> None:
+    params, records, now = form(), ivr.calls, ivr.now()
+    key = caller_key(params.first("From"), ivr.settings.caller_hash_key)
     if isinstance(step, Voicemail) and params.first("RecordingUrl"):
         duration = params.first("RecordingDuration")
         records.voicemail_left(_sid(), key, params.first("RecordingUrl")[:500],
@@ -195,31 +219,23 @@ def keep_what_the_caller_left(config, step, language: str) -> None:
 @blueprint.post("/dialed")
 @twilio_only
 def dialed():
-    """A <Dial> ended. After a real conversation the call is over; otherwise nobody answered:
-    ring the next person (longest-idle, while attempts last), then what the flow says."""
-    config = current_app.config
+    """The backup line's <Dial> ended: after a conversation the call is over; otherwise the partner
+    line did not answer, and the caller is told so and is back with our own people."""
+    ivr = services()
+    flows = current_flows(ivr)
     if form().first("DialCallStatus") == "completed":
-        flows = config["IVR_FLOWS"].current()
-        step = flows.step(state_from_url().step) if flows else None
         try:
-            config["IVR_CALLS"].outcome(_sid(), "overflow" if isinstance(step, BackupLine) else "talked",
-                                        config["IVR_CLOCK"]())
+            ivr.calls.outcome(_sid(), "overflow", ivr.now())
         except SQLAlchemyError as error:
             log.error("could not record the end of call %s: %s", _sid(), error.__class__.__name__)
         return twiml(safety_net.hang_up_twiml())
-    flows = current_flows(config)
     if flows is None:
-        return backup_line(config)
-    state, now = state_from_url(), config["IVR_CLOCK"]()
-    tried = tuple(t for t in (token(part) for part in args().first("tried").split(".")) if t)[:20]
-    strategy, attempts = ring_strategy(config)
-    if isinstance(flows.step(state.step), Queue):
-        # Rung from the hold queue and nobody took it: back in line.
-        return twiml(render(config, flows, engine.enter(flows, state.step, state.language, now)))
-    if strategy == "longest-idle" and tried and len(tried) < attempts and isinstance(flows.step(state.step), Connect):
-        again = engine.enter(flows, state.step, state.language, now)
-        return twiml(render(config, flows, again, tried=tried))
-    return twiml(render(config, flows, engine.advance(flows, state, Finished(), now)))
+        return backup_line(ivr)
+    try:
+        ivr.control.partner_line_unanswered(_sid())
+    except SQLAlchemyError as error:
+        log.error("could not restart the wait of call %s: %s", _sid(), error.__class__.__name__)
+    return twiml(render(ivr, flows, engine.advance(flows, state_from_url(), Finished(), ivr.now())))
 
 
 @blueprint.post("/fallback")
@@ -227,13 +243,13 @@ def dialed():
 def fallback():
     """Twilio's fallback URL: touches neither flows nor database, so it works when all else fails."""
     log.error("Twilio used the fallback URL for call %s (error %s)", _sid(), form().first("ErrorCode", "-")[:20])
-    return backup_line(current_app.config)
+    return backup_line()
 
 
 @blueprint.post("/status")
 @twilio_only
 def status():
-    config = current_app.config
+    ivr = services()
     params = form()
     sid = _sid()
     call_status = params.first("CallStatus")[:20]
@@ -242,10 +258,15 @@ def status():
     if sid == "-" or not sid or not call_status:
         return Response("CallSid and CallStatus are required", status=400, mimetype="text/plain")
     try:
-        config["IVR_CALLS"].call_status(
+        ivr.calls.call_status(
             sid, call_status, duration,
-            caller_key(params.first("From"), config["IVR_SETTINGS"].caller_hash_key), config["IVR_CLOCK"]())
+            caller_key(params.first("From"), ivr.settings.caller_hash_key), ivr.now())
+        if call_status in FINAL_CALL_STATUSES:
+            ivr.control.caller_ended(sid)      # nobody rings on for a caller who is gone
     except SQLAlchemyError as error:
         log.error("could not record status %r of call %s: %s", call_status, sid, error.__class__.__name__)
         return Response("the database is unavailable; please retry", status=503, mimetype="text/plain")
     return Response(status=204)
+
+
+FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")

@@ -1,0 +1,376 @@
+"""Call control: what happens to a caller who asked for a person — in plain Python, no Flask.
+
+The caller waits in a Twilio queue (<Enqueue>, whose hold page takes keys and words) while the
+helpline calls professionals out on legs of their own through the REST API, each with a whisper
+that only a key press answers. A voicemail box, a machine, a missed key, busy or no answer never
+takes the call and never stops anyone else's phone. The first professional to press 1 wins the
+caller (one conditional UPDATE), the caller is taken out of the queue into a conference with them,
+and the other legs are ended at once. Whenever someone may have become free — a leg ended, a
+professional texted ON — the longest-waiting caller they can take is offered to them at once.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import datetime
+import logging
+import threading
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from .flow import model
+from .flow.model import Ref
+from .routing.choose import Chooser, Presence
+from .store.offers import FINAL_LEG_STATUSES
+from .store.waits import aware
+from .twilio_api import NOT_FOUND, TwilioUnavailable
+
+log = logging.getLogger(__name__)
+MACHINE_ANSWERS = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax")
+#: How far back the "callers are waiting about N minutes" estimate looks.
+ESTIMATE_HOURS = 1
+#: Stale legs asked about in one pass (each is one REST request).
+RECONCILE_BATCH = 20
+#: Extra time a ringing leg gets beyond its timeout before Twilio is asked about it.
+RING_GRACE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Links:
+    """The absolute URLs Twilio is given for REST-placed legs and redirects (a REST request has
+    no document for a relative URL to be relative to)."""
+    base: str
+
+    def offer(self, offer_id: str) -> str:
+        return f"{self.base}/voice/offer?offer={offer_id}"
+
+    def offer_status(self, offer_id: str) -> str:
+        return f"{self.base}/voice/offer-status?offer={offer_id}"
+
+    def bridge(self, wait) -> str:
+        return f"{self.base}/voice/bridge?{place_query(wait)}"
+
+
+def place_query(wait) -> str:
+    """The call's place (its step and language), as the webhook's URLs carry it."""
+    return f"at={quote(wait.step, safe=':')}&lang={quote(wait.language)}&tries=0"
+
+
+def conference_name(call_sid: str) -> str:
+    return f"helpline-{call_sid}"
+
+
+# -- what call control tells the web layer --------------------------------------------------------
+@dataclass(frozen=True)
+class Stay:
+    """Keep the caller on hold: their place in line and the usual wait, for the hold page."""
+    ahead: int
+    typical_wait: int | None
+    remaining: float | None        # seconds until max_wait, on a queue step
+
+
+@dataclass(frozen=True)
+class Leave:
+    """Take the caller out of the queue: the queue's action will say where they go."""
+
+
+@dataclass(frozen=True)
+class Bridge:
+    room: str
+
+
+@dataclass(frozen=True)
+class GoTo:
+    step: Ref
+
+
+@dataclass(frozen=True)
+class Whisper:
+    language: str
+
+
+@dataclass(frozen=True)
+class NotNeeded:
+    """The leg is not wanted (a machine, a caller already taken or gone)."""
+    reason: str                    # machine | taken | gone
+
+
+class CallControl:
+    def __init__(self, flows, roster, waits, offers, presence, api, clock, workers: int = 8):
+        self.flows, self.roster = flows, roster
+        self.waits, self.offers, self.presence = waits, offers, presence
+        self.api, self.clock = api, clock
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="call-control")
+        self._lock = threading.Lock()
+        self._running = self._again = False
+        self._links: Links | None = None
+        self._chooser: Chooser | None = None
+
+    # -- a caller asks ---------------------------------------------------------------------------
+    def ask_for_person(self, call_sid: str, step, language: str, helpline_number: str, links: Links) -> bool:
+        """The caller reached a connect or queue step. False when the step should not wait: a
+        connect step with nobody free to ring, or no way to ring anyone (no roster, no Twilio)."""
+        roster = self.roster.current()
+        if roster is None or not self.api.configured:
+            return False
+        now = self.clock()
+        wait = self.waits.ask(call_sid, language, step.team, str(step.ref), helpline_number, now)
+        if isinstance(step, model.Connect) and not self._people_for(wait, roster, now):
+            return False
+        self.offer_soon(links)
+        return True
+
+    # -- on hold ---------------------------------------------------------------------------------
+    def on_hold(self, call_sid: str, queue_sid: str, links: Links):
+        """Twilio fetched the hold page: Stay (with what to tell the caller) or Leave."""
+        now = self.clock()
+        wait = self.waits.get(call_sid)
+        if wait is None or wait.state != "waiting":
+            return Leave()             # connected, left or gone: the queue's action knows where to
+        if queue_sid and not wait.queue_sid:
+            self.waits.learn_queue(call_sid, queue_sid)
+        step = self.flows.current().step(Ref.parse(wait.step, ""))
+        remaining = None
+        if isinstance(step, model.Queue):
+            remaining = step.max_wait - (now - aware(wait.asked_at)).total_seconds()
+            if remaining <= 0 and self.waits.leave(call_sid, str(step.overflow), now):
+                self._stop_legs(call_sid)
+                return Leave()
+        elif isinstance(step, model.Connect) and self._ringing_is_over(wait, step, now):
+            if self.waits.leave(call_sid, str(step.if_nobody_answers), now):
+                return Leave()
+        self.offer_soon(links)         # a safety net under the instant offers
+        since = now - datetime.timedelta(hours=ESTIMATE_HOURS)
+        return Stay(self.waits.ahead_of(wait), self.waits.typical_wait(wait.team, wait.language, since), remaining)
+
+    def choose_on_hold(self, call_sid: str, goto: Ref) -> bool:
+        """The caller pressed a key (or said words) on hold that leads to `goto`."""
+        if self.waits.leave(call_sid, str(goto), self.clock()):
+            self._stop_legs(call_sid)
+            return True
+        return False
+
+    def after_queue(self, call_sid: str, result: str):
+        """The caller left the queue (Twilio's QueueResult): Bridge, GoTo, or None for 'back in line'."""
+        if result in ("hangup", "system-error", "error"):
+            self.caller_ended(call_sid)
+            return NotNeeded("gone")
+        wait = self.waits.get(call_sid)
+        if wait is None:
+            return None
+        if wait.state == "connected":
+            return Bridge(conference_name(call_sid))
+        if wait.state == "left" and wait.next_step:
+            return GoTo(Ref.parse(wait.next_step, ""))
+        return None
+
+    def caller_ended(self, call_sid: str) -> None:
+        """The caller's call is over: nobody rings for them any more, and a professional who
+        accepted but never met them is let go."""
+        self.waits.gone(call_sid, self.clock())
+        self._stop_legs(call_sid, including_accepted=True)
+
+    def partner_line_unanswered(self, call_sid: str) -> None:
+        """Back to our own people after the partner line failed: a fresh wait, not an instant overflow."""
+        self.waits.start_again(call_sid, self.clock())
+
+    # -- a professional's leg --------------------------------------------------------------------
+    def leg_answered(self, offer_id: str, answered_by: str):
+        """Their phone was answered: Whisper, or NotNeeded (then the leg is hung up)."""
+        now = self.clock()
+        offer = self.offers.get(offer_id)
+        if offer is None:
+            return NotNeeded("gone")
+        if answered_by in MACHINE_ANSWERS:
+            # Answering-machine detection: a voicemail box never even hears the whisper.
+            self.offers.move(offer_id, "missed", now)
+            return NotNeeded("machine")
+        wait = self.waits.get(offer.call_sid)
+        if wait is None or wait.state != "waiting":
+            self.offers.move(offer_id, "canceled", now)
+            return NotNeeded("taken" if wait is not None and wait.state == "connected" else "gone")
+        self.offers.move(offer_id, "answered", now)
+        return Whisper(wait.language)
+
+    def leg_accepted(self, offer_id: str, links: Links):
+        """They pressed 1: Bridge for the first to do so while the caller waits; NotNeeded otherwise."""
+        now = self.clock()
+        offer = self.offers.get(offer_id)
+        if offer is None or not self.offers.move(offer_id, "accepted", now):
+            return NotNeeded("gone")
+        if not self.waits.connect(offer.call_sid, now):
+            wait = self.waits.get(offer.call_sid)
+            self.offers.move(offer_id, "ended", now)        # accepted a moment ago: free again now
+            return NotNeeded("taken" if wait is not None and wait.state == "connected" else "gone")
+        self._pool.submit(self._stop_legs, offer.call_sid, False, offer_id)
+        wait = self.waits.get(offer.call_sid)
+        try:
+            if wait.queue_sid:
+                self.api.dequeue(wait.queue_sid, wait.call_sid, links.bridge(wait))
+            else:
+                self.api.redirect(wait.call_sid, links.bridge(wait))
+        except TwilioUnavailable as error:
+            if error.status == NOT_FOUND:
+                log.info("call %s hung up as %s accepted it", offer.call_sid, offer.professional_id)
+                self.waits.gone(offer.call_sid, now)
+                return NotNeeded("gone")
+            # The hold page will see 'connected' at its next fetch and bring the caller over.
+            log.error("could not take call %s out of the queue (%s); the hold page will", offer.call_sid, error)
+        return Bridge(conference_name(offer.call_sid))
+
+    def leg_status(self, offer_id: str, status: str, leg_sid: str, links: Links) -> None:
+        """A status callback of a professional's leg (possibly repeated, possibly late)."""
+        now = self.clock()
+        offer = self.offers.get(offer_id)
+        if offer is None:
+            return
+        if leg_sid and offer.leg_sid is None:
+            self.offers.placed(offer_id, leg_sid, now)     # the callback beat the REST response
+        if status == "ringing":
+            self.offers.move(offer_id, "ringing", now)
+        elif status in FINAL_LEG_STATUSES and self.offers.leg_over(offer_id, status, now) is not None:
+            self.offer_soon(links)     # someone is free again, or the caller needs another round
+
+    # -- offering waiting callers ----------------------------------------------------------------
+    def offer_soon(self, links: Links) -> None:
+        """Offer waiting callers to free professionals now, off the request's thread. Passes never
+        overlap in one process; one asked for during a pass runs right after it."""
+        with self._lock:
+            self._links = links
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+        self._pool.submit(self._offer_passes)
+
+    def _offer_passes(self) -> None:
+        while True:
+            try:
+                self.offer_waiting_callers(self._links)
+            except (SQLAlchemyError, TwilioUnavailable) as error:
+                log.error("could not offer waiting callers: %s", error.__class__.__name__)
+            except Exception:          # a pass must never stop the next one
+                log.exception("offering waiting callers failed")
+            with self._lock:
+                if not self._again:
+                    self._running = False
+                    return
+                self._again = False
+
+    def offer_waiting_callers(self, links: Links) -> int:
+        """One pass: each waiting caller with nobody ringing for them, longest-waiting first, is
+        offered to who can take them now. Returns how many legs were placed."""
+        roster, flows = self.roster.current(), self.flows.current()
+        if roster is None or flows is None or not self.api.configured:
+            return 0
+        now = self.clock()
+        self.reconcile(now)
+        waiting = self.waits.waiting()
+        if not waiting:
+            return 0
+        snapshot = self.presence.snapshot(now)
+        busy = set(snapshot.busy)
+        ringing_for = {offer.call_sid for offer in self.offers.live()}
+        placed = []
+        for wait in waiting:
+            if wait.call_sid in ringing_for:
+                continue               # a round is under way
+            step = flows.step(Ref.parse(wait.step, ""))
+            if isinstance(step, model.Connect) and self._rounds_used(wait, roster):
+                continue               # the hold page moves them on
+            presence = Presence(snapshot.away, frozenset(busy), snapshot.idle_since)
+            people = self._chooser_for(roster).choose(now, presence, wait.language, wait.team,
+                                                       exclude=self._tried_here(wait)).people
+            if not people or not self.waits.claim_round(wait.call_sid, wait.round, now):
+                continue
+            for person in people:
+                offer_id = self.offers.claim(wait.call_sid, wait.round + 1, person.id, now)
+                if offer_id:
+                    busy.add(person.id)
+                    placed.append((wait, person, offer_id, step))
+        futures = [self._pool.submit(self._place, roster, wait, person, offer_id, step, links)
+                   for wait, person, offer_id, step in placed]
+        concurrent.futures.wait(futures)
+        return len(placed)
+
+    def _place(self, roster, wait, person, offer_id: str, step, links: Links) -> None:
+        seconds = step.ring_seconds if isinstance(step, model.Connect) else roster.ringing.ring_seconds
+        try:
+            leg_sid = self.api.ring(person.phone, roster.caller_id or wait.helpline_number, links.offer(offer_id),
+                                    links.offer_status(offer_id), seconds, roster.ringing.machine_detection)
+        except TwilioUnavailable as error:
+            log.error("could not ring %s for call %s: %s", person.id, wait.call_sid, error)
+            self.offers.move(offer_id, "failed", self.clock())
+            return
+        now = self.clock()
+        self.offers.placed(offer_id, leg_sid, now)
+        self.offers.move(offer_id, "ringing", now)
+
+    def reconcile(self, now: datetime.datetime) -> None:
+        """Legs with no news for too long: ask Twilio how they are, rather than guess."""
+        roster = self.roster.current()
+        longest_ring = max(roster.ringing.ring_seconds, 120) + RING_GRACE_SECONDS
+        for offer in self.offers.stale(now, longest_ring, roster.ringing.check_after_minutes * 60)[:RECONCILE_BATCH]:
+            if not offer.leg_sid:
+                self.offers.move(offer.id, "failed", now)      # never placed (a crash mid-way)
+                continue
+            try:
+                status = self.api.leg_status(offer.leg_sid)
+            except TwilioUnavailable as error:
+                log.error("could not ask Twilio about leg of %s: %s", offer.professional_id, error)
+                return
+            if status in FINAL_LEG_STATUSES:
+                log.info("leg of %s had ended (%s) without telling us", offer.professional_id, status)
+                self.offers.leg_over(offer.id, status, now)
+            else:
+                self.offers.checked(offer.id, now)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _stop_legs(self, call_sid: str, including_accepted: bool = False, keep: str = "") -> None:
+        """End the legs still ringing (or, when the caller is gone, talking) for a caller."""
+        now = self.clock()
+        for offer in self.offers.for_caller(call_sid):
+            if offer.id == keep or (offer.state == "accepted" and not including_accepted):
+                continue
+            if offer.state != "accepted":
+                self.offers.move(offer.id, "canceled", now)
+            if offer.leg_sid:
+                try:
+                    self.api.stop_ringing(offer.leg_sid)
+                except TwilioUnavailable as error:
+                    log.error("could not stop the phone of %s: %s", offer.professional_id, error)
+
+    def _people_for(self, wait, roster, now) -> tuple:
+        presence = self.presence.snapshot(now)
+        return self._chooser_for(roster).choose(now, presence, wait.language, wait.team).people
+
+    def _rounds_used(self, wait, roster) -> bool:
+        """A connect step rings once (simultaneous) or `attempts` people in turn (longest-idle)."""
+        allowed = roster.ringing.attempts if roster.ringing.strategy == "longest-idle" else 1
+        return wait.round - wait.step_round >= allowed
+
+    def _tried_here(self, wait) -> tuple:
+        return tuple(offer.professional_id for offer in self.offers.for_caller(wait.call_sid, live_only=False)
+                     if offer.round > wait.step_round)
+
+    def _ringing_is_over(self, wait, step, now) -> bool:
+        """At a connect step: nobody is ringing, and nobody more will be rung."""
+        if self.offers.for_caller(wait.call_sid):
+            return False
+        roster = self.roster.current()
+        if roster is None:
+            return True
+        if self._rounds_used(wait, roster):
+            return True
+        presence = self.presence.snapshot(now)
+        return not self._chooser_for(roster).choose(now, presence, wait.language, wait.team,
+                                                    exclude=self._tried_here(wait)).people
+
+    def _chooser_for(self, roster) -> Chooser:
+        if self._chooser is None or self._chooser.roster is not roster:
+            self._chooser = Chooser(roster)        # indexing is done once per roster version
+        return self._chooser
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,295 @@
+"""The Twilio side of the simulator: REST API v2010 (as much as the helpline uses), queues,
+conferences and the status callbacks of the calls it places — each as Twilio's docs describe it.
+
+Served over real HTTP (`serve()`), so the helpline reaches it exactly as it would reach Twilio:
+through `twilio.rest.Client`, at IVR_TWILIO_API_URL.
+"""
+from __future__ import annotations
+
+import email.utils
+import random
+import threading
+import uuid
+from dataclasses import dataclass, field
+
+from flask import Flask, jsonify, request
+from twilio.request_validator import RequestValidator
+from werkzeug.serving import make_server
+
+from .clock import SimClock
+
+ACCOUNT_SID = "AC" + "0" * 32
+API = "/2010-04-01/Accounts/<account>"
+FINAL = ("completed", "busy", "failed", "no-answer", "canceled")
+
+
+def new_sid(prefix: str = "CA") -> str:
+    return prefix + uuid.uuid4().hex
+
+
+class Helpline:
+    """How Twilio reaches the helpline: every request signed with the account's Auth Token."""
+
+    def __init__(self, transport, auth_token: str):
+        self.transport, self.validator = transport, RequestValidator(auth_token)
+        self.log: list = []          # (url, params, status) of every webhook request
+
+    def post(self, url: str, params: dict) -> tuple:
+        signature = self.validator.compute_signature(url, params)
+        status, body = self.transport.post(url, params, {"X-Twilio-Signature": signature})
+        self.log.append((url, params, status))
+        return status, body
+
+
+@dataclass
+class Call:
+    sid: str
+    to: str
+    from_: str
+    direction: str                   # inbound | outbound-api
+    status: str = "queued"
+    url: str = ""
+    status_callback: str = ""
+    events: tuple = ()
+    timeout: int = 60
+    machine_detection: str = ""
+    answered_by: str = ""
+    started: float | None = None     # simulated seconds, once answered
+    ended: float | None = None
+    hangup: threading.Event = field(default_factory=threading.Event)     # it must end now
+    wake: threading.Event = field(default_factory=threading.Event)       # something changed for it
+    dequeue_url: str = ""            # set by a REST Member update
+    sequence: int = 0
+
+
+@dataclass
+class Queue:
+    sid: str
+    name: str
+    members: list = field(default_factory=list)       # [(call sid, simulated time enqueued)]
+    waits: list = field(default_factory=list)         # seconds each member who left had waited
+
+
+@dataclass
+class Conference:
+    name: str
+    members: dict = field(default_factory=dict)       # call sid -> endConferenceOnExit
+    over: threading.Event = field(default_factory=threading.Event)
+    talked: bool = False
+
+
+class SimTwilio:
+    def __init__(self, helpline: Helpline, clock: SimClock, auth_token: str, phones: dict | None = None,
+                 default_phone: str = "person", callbacks: str = "in-order", seed: int | None = None):
+        """`phones`: number -> behaviour name (see professionals.py); `callbacks`: 'in-order', or
+        'retried-and-late' — every callback sent twice at once, progress events late (as Twilio's
+        docs allow: "there is no guarantee they will arrive in the same order")."""
+        self.helpline, self.clock, self.auth_token = helpline, clock, auth_token
+        self.phones, self.default_phone, self.callbacks = dict(phones or {}), default_phone, callbacks
+        self.calls: dict = {}
+        self.queues: dict = {}
+        self.conferences: dict = {}
+        self.requests: list = []     # (method, path, {name: [values]}) of every REST request
+        self.lock = threading.RLock()
+        self.random = random.Random(seed)
+        self._server = None
+        self.threads: list = []
+
+    # -- serving --------------------------------------------------------------------------------
+    def serve(self) -> str:
+        """Serve the REST API on 127.0.0.1 (a free port); its base URL."""
+        self._server = make_server("127.0.0.1", 0, self.rest_app(), threaded=True)
+        thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                  name="sim-twilio", daemon=True)
+        thread.start()
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def serve_on(self, port: int) -> str:
+        self._server = make_server("127.0.0.1", port, self.rest_app(), threaded=True)
+        threading.Thread(target=self._server.serve_forever, name="sim-twilio", daemon=True).start()
+        return f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        for call in list(self.calls.values()):
+            call.hangup.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        for thread in list(self.threads):
+            thread.join(timeout=5)
+
+    def start(self, target, *args) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        with self.lock:
+            self.threads.append(thread)
+        thread.start()
+
+    # -- the REST API ---------------------------------------------------------------------------
+    def rest_app(self) -> Flask:
+        app = Flask("sim-twilio")
+
+        @app.before_request
+        def authenticate():
+            self.requests.append((request.method, request.path, request.form.to_dict(flat=False)))
+            auth = request.authorization
+            if auth is None or auth.username != ACCOUNT_SID or auth.password != self.auth_token:
+                return error(401, 20003, "Authenticate")
+            return None
+
+        @app.post(API + "/Calls.json")
+        def create_call(account):
+            form = request.form
+            for name in ("To", "From", "Url"):
+                if not form.get(name):
+                    return error(400, 21201 if name == "To" else 21212, f"No '{name}' number is specified")
+            call = Call(new_sid(), form["To"], form["From"], "outbound-api", url=form["Url"],
+                        status_callback=form.get("StatusCallback", ""),
+                        events=tuple(form.getlist("StatusCallbackEvent")) or ("completed",),
+                        timeout=int(form.get("Timeout", "60")), machine_detection=form.get("MachineDetection", ""))
+            with self.lock:
+                self.calls[call.sid] = call
+            from .professionals import run_leg
+
+            self.start(run_leg, self, call, self.phones.get(call.to, self.default_phone))
+            return jsonify(self.resource(call)), 201
+
+        @app.post(API + "/Calls/<sid>.json")
+        def update_call(account, sid):
+            call = self.calls.get(sid.removesuffix(".json"))
+            if call is None:
+                return error(404, 20404, f"The requested resource /Calls/{sid}.json was not found")
+            status, url = request.form.get("Status"), request.form.get("Url")
+            if call.status in FINAL and url:
+                return error(400, 21220, "Call is not in-progress. Cannot redirect.")
+            if status == "canceled" and call.status in ("queued", "initiated", "ringing"):
+                call.hangup.set()    # "will attempt to hang up calls that are queued or ringing"
+            elif status == "completed" and call.status not in FINAL:
+                call.hangup.set()    # "will attempt to hang up a call even if it's already in progress"
+            elif url:
+                call.dequeue_url = url
+                self.leave_queue(call)
+                call.wake.set()
+            return jsonify(self.resource(call))
+
+        @app.get(API + "/Calls/<sid>.json")
+        def fetch_call(account, sid):
+            call = self.calls.get(sid)
+            if call is None:
+                return error(404, 20404, f"The requested resource /Calls/{sid}.json was not found")
+            return jsonify(self.resource(call))
+
+        @app.post(API + "/Queues/<queue_sid>/Members/<call_sid>.json")
+        def dequeue(account, queue_sid, call_sid):
+            queue = next((q for q in self.queues.values() if q.sid == queue_sid), None)
+            call = self.calls.get(call_sid)
+            if queue is None or call is None or call_sid not in [sid for sid, _ in queue.members]:
+                return error(404, 20404, "The requested resource was not found")
+            if not request.form.get("Url"):
+                return error(400, 20001, "Url is required")
+            call.dequeue_url = request.form["Url"]
+            self.leave_queue(call)
+            call.wake.set()
+            return jsonify({"call_sid": call_sid, "queue_sid": queue_sid, "position": 0, "wait_time": 0})
+
+        return app
+
+    def resource(self, call: Call) -> dict:
+        def date(seconds):
+            if seconds is None:
+                return None
+            moment = self.clock.start.timestamp() + seconds
+            return email.utils.formatdate(moment, usegmt=True)
+        duration = None if call.started is None or call.ended is None else str(int(call.ended - call.started))
+        return {"sid": call.sid, "account_sid": ACCOUNT_SID, "to": call.to, "from": call.from_,
+                "status": call.status, "direction": call.direction, "answered_by": call.answered_by or None,
+                "start_time": date(call.started), "end_time": date(call.ended), "duration": duration,
+                "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{call.sid}.json"}
+
+    # -- the caller's side (used by ivr.phone) --------------------------------------------------
+    def incoming_call(self, sid: str, from_: str, to: str) -> Call:
+        call = Call(sid, to, from_, "inbound", status="in-progress", started=self.clock.seconds())
+        with self.lock:
+            self.calls[sid] = call
+        return call
+
+    def enqueue(self, call: Call, name: str) -> Queue:
+        with self.lock:
+            queue = self.queues.get(name)
+            if queue is None:
+                # "If the named queue hasn't yet been created, Twilio will create one."
+                queue = self.queues[name] = Queue(new_sid("QU"), name)
+            queue.members.append((call.sid, self.clock.seconds()))
+            call.dequeue_url = ""
+            call.wake.clear()
+            return queue
+
+    def leave_queue(self, call: Call) -> None:
+        with self.lock:
+            for queue in self.queues.values():
+                for sid, since in list(queue.members):
+                    if sid == call.sid:
+                        queue.members.remove((sid, since))
+                        queue.waits.append(self.clock.seconds() - since)
+
+    def queue_params(self, call: Call, queue: Queue) -> dict:
+        """What Twilio sends to a waitUrl (https://www.twilio.com/docs/voice/twiml/enqueue):
+        QueueTime is this stay in the queue only."""
+        with self.lock:
+            position = next((i + 1 for i, (sid, _) in enumerate(queue.members) if sid == call.sid), 0)
+            since = next((t for sid, t in queue.members if sid == call.sid), self.clock.seconds())
+            average = sum(queue.waits) / len(queue.waits) if queue.waits else 0
+            return {"QueueSid": queue.sid, "QueuePosition": str(position),
+                    "QueueTime": str(int(self.clock.seconds() - since)), "AvgQueueTime": str(int(average)),
+                    "CurrentQueueSize": str(len(queue.members)), "MaxQueueSize": "1000"}
+
+    def join(self, call: Call, name: str, end_on_exit: bool) -> Conference:
+        with self.lock:
+            conference = self.conferences.get(name)
+            if conference is None or conference.over.is_set():
+                conference = self.conferences[name] = Conference(name)
+            conference.members[call.sid] = end_on_exit
+            if len(conference.members) >= 2:
+                conference.talked = True
+            return conference
+
+    def leave(self, call: Call, conference: Conference) -> None:
+        """A participant leaves; with endConferenceOnExit the conference ends for everyone."""
+        with self.lock:
+            end = conference.members.pop(call.sid, False)
+            if end or not conference.members:
+                conference.over.set()
+
+    # -- status callbacks -----------------------------------------------------------------------
+    def progress(self, call: Call, status: str, event: str) -> None:
+        """The call reached `status`; tell the helpline if it asked for `event`."""
+        call.status = status
+        if status in FINAL:
+            call.ended = self.clock.seconds()
+        if not call.status_callback or event not in call.events:
+            return
+        params = {"CallSid": call.sid, "AccountSid": ACCOUNT_SID, "From": call.from_, "To": call.to,
+                  "CallStatus": status, "Direction": call.direction, "ApiVersion": "2010-04-01",
+                  "SequenceNumber": str(call.sequence), "CallbackSource": "call-progress-events",
+                  "Timestamp": email.utils.formatdate(usegmt=True)}
+        call.sequence += 1
+        if status in FINAL:
+            params["CallDuration"] = str(int(call.ended - call.started)) if call.started is not None else "0"
+        if call.answered_by:
+            params["AnsweredBy"] = call.answered_by
+        if self.callbacks == "in-order":
+            self.helpline.post(call.status_callback, params)
+            return
+        # Retried and late: the same callback twice at once, and progress events after later ones.
+        delay = 0.0 if status in FINAL else self.random.uniform(0.5, 3.0)
+        for _ in range(2):
+            self.start(self._late_post, call.status_callback, params, delay)
+
+    def _late_post(self, url: str, params: dict, delay: float) -> None:
+        self.clock.sleep(delay)
+        self.helpline.post(url, params)
+
+
+def error(status: int, code: int, message: str):
+    """Twilio's error body, which the twilio library turns into TwilioRestException."""
+    return jsonify({"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
+                    "status": status}), status

@@ -1,0 +1,111 @@
+"""The one adapter to Twilio's REST API (v2010), on the twilio library's Client.
+
+Call control places each professional's leg, ends legs nobody needs any more, asks Twilio about a
+leg whose last callback never came, and takes a waiting caller out of the queue when a
+professional accepts. Every request goes to `base_url` (Twilio's own by default; a simulator or a
+staging stand-in in tests), and any failure comes back as one exception, `TwilioUnavailable`.
+"""
+from __future__ import annotations
+
+import logging
+
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+log = logging.getLogger(__name__)
+TWILIO_API = "https://api.twilio.com"
+#: Every progress event of a professional's leg, each sent as its own StatusCallbackEvent value
+#: (https://www.twilio.com/docs/voice/api/call-resource: "specify each one in a separate
+#: status_callback_event parameter"; 'answered' arrives as CallStatus=in-progress).
+LEG_EVENTS = ("initiated", "ringing", "answered", "completed")
+ENDED = ("completed", "busy", "failed", "no-answer", "canceled")
+#: A REST request that takes longer than this is a Twilio we cannot count on right now.
+REST_TIMEOUT = 5.0
+#: "The requested resource was not found": the call or queue member is gone.
+NOT_FOUND = 404
+
+
+class TwilioUnavailable(Exception):
+    """Twilio refused or could not be reached; `status` is the HTTP status when it answered."""
+
+    def __init__(self, message: str, status: int | None = None, code: int | None = None):
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+class BaseUrlHttpClient(TwilioHttpClient):
+    """The library's HTTP client, sending what it would send to api.twilio.com to `base_url`."""
+
+    def __init__(self, base_url: str, timeout: float = REST_TIMEOUT):
+        super().__init__(timeout=timeout)
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method, url, *args, **kwargs):
+        if url.startswith(TWILIO_API) and self.base_url != TWILIO_API:
+            url = self.base_url + url[len(TWILIO_API):]
+        return super().request(method, url, *args, **kwargs)
+
+
+class TwilioApi:
+    def __init__(self, account_sid: str, auth_token: str, base_url: str = TWILIO_API, http_client=None):
+        self.account_sid = account_sid
+        # edge/region stay unset: the library would rewrite the host (and read TWILIO_EDGE).
+        self.client = Client(account_sid, auth_token, account_sid=account_sid,
+                             http_client=http_client or BaseUrlHttpClient(base_url))
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.account_sid)
+
+    def ring(self, to: str, caller_id: str, url: str, status_callback: str, timeout: int,
+             machine_detection: bool) -> str:
+        """Place a professional's leg; its CallSid. `url` is fetched when they answer (the whisper)."""
+        options = {}
+        if machine_detection:
+            # Synchronous AMD: Twilio waits for the verdict and sends AnsweredBy with the Url request
+            # (https://www.twilio.com/docs/voice/answering-machine-detection).
+            options["machine_detection"] = "Enable"
+        call = self._do("place a call", lambda: self.client.calls.create(
+            to=to, from_=caller_id, url=url, method="POST", status_callback=status_callback,
+            status_callback_method="POST", status_callback_event=list(LEG_EVENTS), timeout=timeout,
+            **options))
+        return call.sid
+
+    def stop_ringing(self, leg_sid: str) -> None:
+        """End a professional's leg whatever its state: Status=canceled stops a ringing call but
+        "will not affect calls already in progress", which Status=completed hangs up
+        (https://www.twilio.com/docs/voice/api/call-resource, Update a Call)."""
+        for status in ("canceled", "completed"):
+            try:
+                call = self._do(f"end call ({status})", lambda: self.client.calls(leg_sid).update(status=status))
+            except TwilioUnavailable as error:
+                if error.status is None:
+                    raise                  # not reached: the caller of this method logs it
+                return                     # 4xx: already over (e.g. 21220); nothing is left to end
+            if call.status in ENDED:
+                return
+
+    def leg_status(self, leg_sid: str) -> str:
+        """Twilio's word on a leg (queued, ringing, in-progress, completed, busy, …)."""
+        return self._do("fetch a call", lambda: self.client.calls(leg_sid).fetch()).status
+
+    def dequeue(self, queue_sid: str, call_sid: str, url: str) -> None:
+        """Take a waiting caller out of the queue to run the TwiML at `url`
+        (https://www.twilio.com/docs/voice/api/queue-member, Update a Member)."""
+        self._do("dequeue a caller", lambda: self.client.queues(queue_sid).members(call_sid).update(
+            url=url, method="POST"))
+
+    def redirect(self, call_sid: str, url: str) -> None:
+        """Send a live call to the TwiML at `url` (Update a Call with Url)."""
+        self._do("redirect a call", lambda: self.client.calls(call_sid).update(url=url, method="POST"))
+
+    def _do(self, what: str, request):
+        try:
+            return request()
+        except TwilioRestException as error:
+            raise TwilioUnavailable(f"Twilio refused to {what}: {error.status} {error.code}",
+                                    error.status, error.code) from None
+        except (TwilioException, requests.RequestException, OSError) as error:
+            raise TwilioUnavailable(f"Twilio could not be reached to {what}: {error.__class__.__name__}") from None

@@ -1,0 +1,82 @@
+"""The helpline's services, made once per app and hung on it in one place (`app.extensions["ivr"]`,
+joined by `init_app`, as Flask extensions do), so a view asks `services()` and a test swaps a part."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from flask import current_app, request
+from twilio.request_validator import RequestValidator
+
+from ..call_control import CallControl, Links
+from ..config import Settings
+from ..flow.live import LiveFlows
+from ..routing.roster import ROSTER_FILE, live_roster
+from ..store.calls import CallRecords
+from ..store.database import open_database
+from ..store.offers import OfferStore
+from ..store.presence import PresenceStore
+from ..store.waits import WaitStore
+from ..twilio_api import TwilioApi
+from ..twiml import Renderer
+
+
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    flows: LiveFlows
+    roster: object                  # a Live roster: .current() -> Roster | None
+    database: object
+    calls: CallRecords
+    presence: PresenceStore
+    waits: WaitStore
+    offers: OfferStore
+    api: TwilioApi
+    validator: RequestValidator
+    renderer: Renderer = field(default_factory=Renderer)
+    clock: object = utc_now         # tests replace it; call control reads it through `now`
+    answers: object = None
+    control: CallControl | None = None
+
+    def now(self) -> datetime.datetime:
+        return self.clock()
+
+    def links(self) -> Links:
+        """Absolute URLs for what Twilio fetches on a REST-placed leg: the configured public URL,
+        or the URL Twilio used to reach this request (ProxyFix has restored it behind a proxy)."""
+        return Links(self.settings.public_url or request.host_url.rstrip("/"))
+
+    def close(self) -> None:
+        self.calls.close()
+        if self.control is not None:
+            self.control.close()
+
+
+def make_services(settings: Settings, answers=None) -> Services:
+    database = open_database(settings.database_url)
+    api = TwilioApi(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url)
+    services = Services(
+        settings=settings,
+        flows=LiveFlows(settings.flows_dir, settings.audio_dir, check_every=settings.flows_check_seconds),
+        roster=None, database=database,
+        calls=CallRecords(database, hash_key=settings.caller_hash_key),
+        presence=PresenceStore(database), waits=WaitStore(database), offers=OfferStore(database),
+        api=api, validator=RequestValidator(settings.twilio_auth_token), answers=answers)
+    services.roster = live_roster(settings.flows_dir / ROSTER_FILE, services.flows, settings.flows_check_seconds)
+    services.control = CallControl(services.flows, services.roster, services.waits, services.offers,
+                                   services.presence, api, services.now)
+    return services
+
+
+def init_app(app, settings: Settings, answers=None) -> Services:
+    services = make_services(settings, answers)
+    app.extensions["ivr"] = services
+    return services
+
+
+def services() -> Services:
+    return current_app.extensions["ivr"]
