@@ -1,4 +1,5 @@
-"""Each web test gets its own helpline: its own instance folder, SQLite database and Auth Token.
+"""Each web test gets its own helpline: its own instance folder, SQLite database and Auth Token,
+and its own simulated Twilio (REST API served over real HTTP, the helpline's IVR_TWILIO_API_URL).
 
 `live_server` serves the real app over real HTTP on 127.0.0.1 (port 0, threaded) and shuts it
 down after the test.
@@ -14,6 +15,9 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from ivr.phone import HttpTransport
+from ivr.sim.clock import SimClock
+from ivr.sim.twilio import ACCOUNT_SID, Helpline, SimTwilio
 from ivr.web import create_app
 from like_twilio import AUTH_TOKEN, BACKUP_LINE, SHARED_KEY_ID, SHARED_KEY_SECRET
 
@@ -27,7 +31,18 @@ def flows_dir(tmp_path) -> Path:
 
 
 @pytest.fixture
-def settings_for(tmp_path, flows_dir):
+def twilio():
+    """Twilio in software: its REST API over real HTTP, professionals' phones that answer as a
+    person pressing 1 unless a test says otherwise (`twilio.phones[number] = "voicemail"`), and
+    a clock running 50 times faster than the wall's."""
+    sim = SimTwilio(Helpline(HttpTransport(), AUTH_TOKEN), SimClock(speed=50.0), AUTH_TOKEN)
+    sim.api_url = sim.serve()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def settings_for(tmp_path, flows_dir, twilio):
     """Settings overrides for a test's own helpline: its instance folder, database and token."""
     def overrides(**changes) -> dict:
         instance = tmp_path / "instance"
@@ -35,6 +50,7 @@ def settings_for(tmp_path, flows_dir):
                 "flows_dir": flows_dir, "audio_dir": tmp_path / "audio",
                 "twilio_auth_token": AUTH_TOKEN, "caller_hash_key": "test-caller-hash-key",
                 "shared_keys": {SHARED_KEY_ID: SHARED_KEY_SECRET}, "backup_line": BACKUP_LINE,
+                "twilio_account_sid": ACCOUNT_SID, "twilio_api_url": twilio.api_url,
                 **changes}
     return overrides
 
@@ -49,7 +65,7 @@ def make_app(settings_for):
         return app
     yield build
     for app in built:        # no writer thread of this test may log into the next one
-        app.config["IVR_CALLS"].close()
+        app.extensions["ivr"].calls.close()
 
 
 @pytest.fixture

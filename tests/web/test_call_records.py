@@ -19,7 +19,7 @@ def helpline(request, make_app):
     if request.param == "postgresql":
         overrides["database_url"] = request.getfixturevalue("postgres_url")
     app = make_app(**overrides)
-    app.config["IVR_CLOCK"] = lambda: NOW
+    app.extensions["ivr"].clock = lambda: NOW
     return app
 
 
@@ -30,15 +30,15 @@ def post(app, route, sid, **params):
 
 
 def row(app, sid):
-    app.config["IVR_CALLS"].flush()
-    with app.config["IVR_DATABASE"].connect() as connection:
+    app.extensions["ivr"].calls.flush()
+    with app.extensions["ivr"].database.connect() as connection:
         return connection.execute(sqlalchemy.text(
             "SELECT caller_key, outcome, waited_seconds, status FROM calls WHERE call_sid = :sid"), {"sid": sid}).one()
 
 
 def path(app, sid):
-    app.config["IVR_CALLS"].flush()
-    with app.config["IVR_DATABASE"].connect() as connection:
+    app.extensions["ivr"].calls.flush()
+    with app.extensions["ivr"].database.connect() as connection:
         return [tuple(r) for r in connection.execute(sqlalchemy.text(
             "SELECT step, answer FROM call_steps WHERE call_sid = :sid ORDER BY id"), {"sid": sid})]
 
@@ -48,7 +48,7 @@ def test_a_call_that_talked_to_a_person_keeps_its_path_its_outcome_and_its_wait(
     post(helpline, "incoming", sid)
     post(helpline, "step?at=main:choose-language&lang=en&tries=0", sid, Digits="2")
     post(helpline, "step?at=main:main-menu&lang=es&tries=0", sid, SpeechResult="quiero hablar con una persona")
-    helpline.config["IVR_CLOCK"] = lambda: NOW + datetime.timedelta(seconds=25)
+    helpline.extensions["ivr"].clock = lambda: NOW + datetime.timedelta(seconds=25)
     post(helpline, "dialed?at=main:talk-to-someone&lang=es&tries=0", sid, DialCallStatus="completed")
     post(helpline, "status", sid, CallStatus="completed", CallDuration="600")
 
@@ -62,7 +62,7 @@ def test_a_caller_who_hangs_up_while_waiting_for_a_person_abandoned(helpline):
     sid = "CA" + "b" * 32
     post(helpline, "incoming", sid)
     post(helpline, "step?at=main:main-menu&lang=en&tries=0", sid, Digits="0")
-    helpline.config["IVR_CLOCK"] = lambda: NOW + datetime.timedelta(seconds=40)
+    helpline.extensions["ivr"].clock = lambda: NOW + datetime.timedelta(seconds=40)
     post(helpline, "status", sid, CallStatus="completed", CallDuration="45")
 
     assert row(helpline, sid)[1:3] == ("abandoned", 40)

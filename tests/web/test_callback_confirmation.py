@@ -21,11 +21,11 @@ def test_a_typed_number_is_read_back_and_kept_once_confirmed(app):
     document = post(app, NUMBER.format(lang="es", tries=0), Digits="2025550199")
     assert spoken(document) == ["Usted marcó 2 0 2, 5 5 5, 0 1 9 9. Si es correcto, oprima 1. "
                                 "Para marcarlo de nuevo, oprima 2."]
-    assert app.config["IVR_CALLS"].pending_callbacks() == []          # not before it is confirmed
+    assert app.extensions["ivr"].calls.pending_callbacks() == []          # not before it is confirmed
 
     goodbye = post(app, CONFIRM.format(lang="es"), Digits="1")
     assert goodbye.find("Hangup") is not None
-    [pending] = app.config["IVR_CALLS"].pending_callbacks()
+    [pending] = app.extensions["ivr"].calls.pending_callbacks()
     assert (pending.number, pending.language) == ("+12025550199", "es")
 
 
@@ -33,7 +33,7 @@ def test_pressing_2_asks_for_the_number_again_and_keeps_nothing(app):
     post(app, NUMBER.format(lang="en", tries=0), Digits="2025550199")
     again = post(app, CONFIRM.format(lang="en"), Digits="2")
     assert again.find("Gather").get("action").startswith("callback-number?")
-    assert app.config["IVR_CALLS"].pending_callbacks() == []
+    assert app.extensions["ivr"].calls.pending_callbacks() == []
 
 
 def test_a_number_too_short_is_explained_and_asked_again_then_a_person_takes_over(app):
@@ -47,7 +47,7 @@ def test_a_number_too_short_is_explained_and_asked_again_then_a_person_takes_ove
 def test_done_erases_the_number(app, settings_for, tmp_path):
     post(app, NUMBER.format(lang="en", tries=0), Digits="2025550199")
     post(app, CONFIRM.format(lang="en"), Digits="1")
-    [pending] = app.config["IVR_CALLS"].pending_callbacks()
+    [pending] = app.extensions["ivr"].calls.pending_callbacks()
     settings = settings_for()
     env = {**os.environ, "DATABASE_URL": settings["database_url"], "IVR_INSTANCE_DIR": str(settings["instance_dir"])}
     command = [sys.executable, "-c", "from ivr.cli import main; main()", "callbacks"]
@@ -55,6 +55,6 @@ def test_done_erases_the_number(app, settings_for, tmp_path):
     assert "+12025550199" in listed.stdout
     done = subprocess.run(command + ["done", str(pending.id)], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert app.config["IVR_CALLS"].pending_callbacks() == []
-    with app.config["IVR_DATABASE"].connect() as connection:
+    assert app.extensions["ivr"].calls.pending_callbacks() == []
+    with app.extensions["ivr"].database.connect() as connection:
         assert connection.exec_driver_sql("SELECT number, status FROM callbacks").one() == ("", "done")

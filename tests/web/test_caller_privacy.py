@@ -39,13 +39,13 @@ def test_the_caller_number_never_appears_in_clear_in_the_logs_of_a_whole_call(li
 def test_the_call_record_keeps_a_keyed_hash_of_the_caller_and_never_the_number(live_server, app):
     phone = Phone(HttpTransport(), AUTH_TOKEN, base_url=live_server.url, from_number=CALLER)
     phone.call(scripted([]))
-    records = app.config["IVR_CALLS"]
+    records = app.extensions["ivr"].calls
     records.flush()
 
     row = wait_for(lambda: records.get(phone.call_sid))
 
     assert row is not None
-    with app.config["IVR_DATABASE"].connect() as connection:
+    with app.extensions["ivr"].database.connect() as connection:
         stored = " ".join(str(value) for value in connection.execute(select(calls)).one())
     digits = re.sub(r"\D", "", CALLER)
     assert digits[:7] not in stored

@@ -30,7 +30,7 @@ def phone(live_server):
 @pytest.fixture
 def flows(app) -> model.FlowSet:
     """The flows the test's helpline has loaded (the app behind `live_server`)."""
-    return app.config["IVR_FLOWS"].current()
+    return app.extensions["ivr"].flows.current()
 
 
 def prompt(flows, name: str, language: str, flow: str = "main") -> str:

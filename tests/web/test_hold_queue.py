@@ -21,14 +21,14 @@ def helpline(request, make_app):
     if request.param == "postgresql":
         overrides["database_url"] = request.getfixturevalue("postgres_url")
     app = make_app(**overrides)
-    app.config["IVR_CLOCK"] = lambda: WEDNESDAY_MORNING
+    app.extensions["ivr"].clock = lambda: WEDNESDAY_MORNING
     return app
 
 
 def everyone_away(app):
-    roster = app.config["IVR_ROSTER"].current()
+    roster = app.extensions["ivr"].roster.current()
     for person in roster.professionals:
-        app.config["IVR_PRESENCE"].set_away(person.id, True, WEDNESDAY_MORNING)
+        app.extensions["ivr"].presence.set_away(person.id, True, WEDNESDAY_MORNING)
 
 
 def post(app, url, **params):

@@ -183,13 +183,13 @@ def start_helpline(make_app, flows_dir, database_url, clock):
         if roster is not None:
             (flows_dir / "roster.yaml").write_text(roster, encoding="utf-8")
         app = make_app(database_url=database_url, flows_check_seconds=0)
-        app.config["IVR_CLOCK"] = clock
+        app.extensions["ivr"].clock = clock
         started.append(app)
         return app
 
     yield start
     for app in started:
-        app.config["IVR_DATABASE"].dispose()
+        app.extensions["ivr"].database.dispose()
 
 
 @pytest.fixture
@@ -203,12 +203,12 @@ def twilio(helpline) -> Twilio:
 
 
 def presence_now(app, clock):
-    return app.config["IVR_PRESENCE"].snapshot(clock(), 180)
+    return app.extensions["ivr"].presence.snapshot(clock(), 180)
 
 
 def when_nobody_answers(app, language: str):
     """(flows, the connect step a caller's 0 reaches, the step the flow names for when nobody answers)."""
-    flows = app.config["IVR_FLOWS"].current()
+    flows = app.extensions["ivr"].flows.current()
     connect = engine.advance(flows, engine.CallState(model.Ref("main", "main-menu"), language),
                              engine.Pressed("0"), WEDNESDAY_10AM).step
     assert isinstance(connect, model.Connect)
@@ -217,7 +217,7 @@ def when_nobody_answers(app, language: str):
 
 def assert_went_to_what_the_flow_does_when_nobody_answers(app, answer: Answer, language: str) -> None:
     flows, connect, nobody = when_nobody_answers(app, language)
-    roster = {p.phone for p in app.config["IVR_ROSTER"].current().professionals}
+    roster = {p.phone for p in app.extensions["ivr"].roster.current().professionals}
     assert not set(dialed_numbers(answer.document)) & roster          # no professional rings
     assert nobody.prompt.text(language) in answer.said
     assert connect.prompt.text(language) not in answer.said          # not "connecting you" to nobody
@@ -382,7 +382,7 @@ def test_a_completed_callback_arriving_before_the_accept_leaves_them_free_and_do
     assert [verb.tag for verb in late.document] == ["Hangup"]
     # Not busy with that leg: rung again well before a busy mark would expire (180 minutes).
     clock.now += minutes(10)
-    row = helpline.config["IVR_PRESENCE"].status("ana-rivera")
+    row = helpline.extensions["ivr"].presence.status("ana-rivera")
     assert row is None or row.busy_leg_sid is None
     assert ANA in twilio.press_0(new_sid(), "en").numbers
 
@@ -429,7 +429,7 @@ def test_longest_idle_rings_the_longest_idle_alone_then_the_next_then_says_what_
         start_helpline, clock):
     app = start_helpline(ROSTER_TOP + "ringing: {strategy: longest-idle, attempts: 2}\n" + ROSTER_PEOPLE)
     twilio = in_process(app)
-    store = app.config["IVR_PRESENCE"]
+    store = app.extensions["ivr"].presence
     # Their last helpline calls ended 60 (Ben), 30 (Carmen) and 5 (Ana) minutes ago.
     for person, ago in (("ben-carter", 60), ("carmen-diaz", 30), ("ana-rivera", 5)):
         leg, earlier_call = new_sid(), new_sid()
@@ -455,8 +455,8 @@ def test_longest_idle_rings_the_longest_idle_alone_then_the_next_then_says_what_
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_when_everyone_on_shift_is_away_a_caller_goes_straight_to_what_the_flow_does_when_nobody_answers(
         helpline, twilio, clock, language):
-    for person in helpline.config["IVR_ROSTER"].current().professionals:
-        helpline.config["IVR_PRESENCE"].set_away(person.id, True, clock())
+    for person in helpline.extensions["ivr"].roster.current().professionals:
+        helpline.extensions["ivr"].presence.set_away(person.id, True, clock())
 
     answer = twilio.press_0(new_sid(), language)
 
@@ -466,8 +466,8 @@ def test_when_everyone_on_shift_is_away_a_caller_goes_straight_to_what_the_flow_
 
 @pytest.mark.parametrize("language, words", [("en", "he overdosed"), ("es", "tuvo una sobredosis")])
 def test_a_crisis_word_says_911_first_even_when_nobody_can_take_the_call(helpline, twilio, clock, language, words):
-    for person in helpline.config["IVR_ROSTER"].current().professionals:
-        helpline.config["IVR_PRESENCE"].set_away(person.id, True, clock())
+    for person in helpline.extensions["ivr"].roster.current().professionals:
+        helpline.extensions["ivr"].presence.set_away(person.id, True, clock())
 
     answer = twilio.at_main_menu(new_sid(), language, SpeechResult=words, Confidence="0.9")
 
@@ -482,12 +482,12 @@ def test_a_crisis_word_says_911_first_even_when_nobody_can_take_the_call(helplin
 def database_down(make_app, clock):
     """A helpline whose presence store points at a PostgreSQL that is not there."""
     app = make_app(flows_check_seconds=0)
-    app.config["IVR_CLOCK"] = clock
+    app.extensions["ivr"].clock = clock
     unreachable = open_database("postgresql+psycopg://nobody@127.0.0.1:1/none")
-    app.config["IVR_PRESENCE"] = PresenceStore(unreachable)
+    app.extensions["ivr"].presence = PresenceStore(unreachable)
     yield app
     unreachable.dispose()
-    app.config["IVR_DATABASE"].dispose()
+    app.extensions["ivr"].database.dispose()
 
 
 @pytest.mark.parametrize("language, speakers", [("es", SPANISH_SPEAKERS), ("en", ENGLISH_SPEAKERS)],

@@ -49,7 +49,7 @@ def test_the_fallback_url_answers_the_backup_line_with_no_flows_and_no_database(
 
 def test_the_fallback_url_answers_the_backup_line_when_reading_the_flows_raises(make_app, serve):
     app = without_database(make_app())
-    app.config["IVR_FLOWS"] = FlowsThatFail()
+    app.extensions["ivr"].flows = FlowsThatFail()
     server = serve(app)
 
     assert_backup_line(signed_post(server.url + "/voice/fallback", call_params(ErrorCode="11200")))
@@ -73,7 +73,7 @@ def test_with_no_flows_and_no_database_every_request_gets_the_backup_line(make_a
 @pytest.mark.parametrize("route, extra", VOICE_ROUTES[:-1], ids=[r for r, _ in VOICE_ROUTES[:-1]])
 def test_when_reading_the_flows_raises_every_request_gets_the_backup_line(make_app, serve, route, extra):
     app = make_app()
-    app.config["IVR_FLOWS"] = FlowsThatFail()
+    app.extensions["ivr"].flows = FlowsThatFail()
     server = serve(app)
 
     assert_backup_line(signed_post(server.url + route, call_params(**extra)))

@@ -34,9 +34,9 @@ def sms_params(sender: str, body: str) -> dict:
 @pytest.fixture
 def helpline(make_app, database_url):
     app = make_app(database_url=database_url, flows_check_seconds=0)
-    app.config["IVR_CLOCK"] = lambda: WEDNESDAY_10AM
+    app.extensions["ivr"].clock = lambda: WEDNESDAY_10AM
     yield app
-    app.config["IVR_DATABASE"].dispose()
+    app.extensions["ivr"].database.dispose()
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def test_off_sets_them_away_and_they_are_not_rung_then_on_rings_them_again(helpl
 
     assert reply_of(client, sender, "OFF") == ["Ana Rivera: AWAY, on shift now."]
     assert rung_for_a_spanish_caller(client) == [MARISOL]
-    assert helpline.config["IVR_PRESENCE"].snapshot(WEDNESDAY_10AM).away == {"ana-rivera"}
+    assert helpline.extensions["ivr"].presence.snapshot(WEDNESDAY_10AM).away == {"ana-rivera"}
 
     assert reply_of(client, sender, "ON") == ["Ana Rivera: AVAILABLE, on shift now."]
     assert rung_for_a_spanish_caller(client) == [ANA, MARISOL]
@@ -97,7 +97,7 @@ def test_status_of_someone_not_on_shift_says_so(client):
 
 
 def test_status_says_on_a_call_while_they_are_taking_one(helpline, client):
-    helpline.config["IVR_PRESENCE"].leg_accepted("ana-rivera", "CA" + "7" * 32, "CA" + "8" * 32, WEDNESDAY_10AM)
+    helpline.extensions["ivr"].presence.leg_accepted("ana-rivera", "CA" + "7" * 32, "CA" + "8" * 32, WEDNESDAY_10AM)
 
     assert reply_of(client, ANA, "STATUS") == ["Ana Rivera: ON A CALL, on shift now."]
 
@@ -107,13 +107,13 @@ def test_a_number_not_on_the_roster_gets_an_empty_reply_and_changes_nothing(help
     document = text(client, sender, "OFF")
 
     assert list(document) == []                       # no <Message>: nothing about the roster is told
-    assert helpline.config["IVR_PRESENCE"].snapshot(WEDNESDAY_10AM).away == frozenset()
+    assert helpline.extensions["ivr"].presence.snapshot(WEDNESDAY_10AM).away == frozenset()
 
 
 @pytest.mark.parametrize("body", ["hello", "", "   ", "STOP NOW", "1"])
 def test_a_word_it_does_not_know_gets_the_help_text_and_changes_nothing(helpline, client, body):
     assert reply_of(client, ANA, body) == [HELP]
-    assert helpline.config["IVR_PRESENCE"].status("ana-rivera") is None
+    assert helpline.extensions["ivr"].presence.status("ana-rivera") is None
 
 
 def test_a_text_not_signed_by_twilio_is_refused_and_changes_nothing(helpline, client):
@@ -123,7 +123,7 @@ def test_a_text_not_signed_by_twilio_is_refused_and_changes_nothing(helpline, cl
                                                                          token="not-the-auth-token")})
 
     assert (unsigned.status_code, forged.status_code) == (403, 403)
-    assert helpline.config["IVR_PRESENCE"].status("ana-rivera") is None
+    assert helpline.extensions["ivr"].presence.status("ana-rivera") is None
 
 
 def test_a_professional_texts_off_over_real_http_and_the_next_caller_does_not_ring_them(helpline, serve):
@@ -143,9 +143,9 @@ def test_a_professional_texts_off_over_real_http_and_the_next_caller_does_not_ri
 
 def test_with_the_database_down_a_text_is_answered_that_it_could_not_be_recorded(make_app):
     app = make_app()
-    app.config["IVR_CLOCK"] = lambda: WEDNESDAY_10AM
+    app.extensions["ivr"].clock = lambda: WEDNESDAY_10AM
     unreachable = open_database("postgresql+psycopg://nobody@127.0.0.1:1/none")
-    app.config["IVR_PRESENCE"] = PresenceStore(unreachable)
+    app.extensions["ivr"].presence = PresenceStore(unreachable)
     client = app.test_client()
     try:
         for body in ("OFF", "ON", "STATUS"):
@@ -153,4 +153,4 @@ def test_with_the_database_down_a_text_is_answered_that_it_could_not_be_recorded
         assert reply_of(client, ANA, "hello") == [HELP]      # no database needed for that
     finally:
         unreachable.dispose()
-        app.config["IVR_DATABASE"].dispose()
+        app.extensions["ivr"].database.dispose()

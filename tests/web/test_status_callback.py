@@ -22,7 +22,7 @@ class Clock:
 
 @pytest.fixture
 def clock(app) -> Clock:
-    app.config["IVR_CLOCK"] = clock = Clock(T0)
+    app.extensions["ivr"].clock = clock = Clock(T0)
     return clock
 
 
@@ -34,13 +34,13 @@ def utc(value: datetime.datetime | None):
 
 
 def record(app, sid: str = SID):
-    records = app.config["IVR_CALLS"]
+    records = app.extensions["ivr"].calls
     records.flush()
     return records.get(sid)
 
 
 def rows_for(app, sid: str = SID) -> int:
-    with app.config["IVR_DATABASE"].connect() as connection:
+    with app.extensions["ivr"].database.connect() as connection:
         return connection.execute(select(func.count()).select_from(calls).where(calls.c.call_sid == sid)).scalar()
 
 

@@ -18,7 +18,7 @@ NOW = datetime.datetime(2026, 12, 2, 15, 0, tzinfo=datetime.timezone.utc)
 @pytest.fixture
 def helpline(make_app, serve, database_url):
     app = make_app(database_url=database_url)
-    app.config["IVR_CLOCK"] = lambda: NOW
+    app.extensions["ivr"].clock = lambda: NOW
     return app, serve(app)
 
 
@@ -34,8 +34,8 @@ def kinds(caller) -> list:
 
 
 def outcome_of(app, caller) -> tuple:
-    app.config["IVR_CALLS"].flush()
-    with app.config["IVR_DATABASE"].connect() as connection:
+    app.extensions["ivr"].calls.flush()
+    with app.extensions["ivr"].database.connect() as connection:
         return tuple(connection.execute(sqlalchemy.text(
             "SELECT outcome FROM calls WHERE call_sid = :sid"), {"sid": caller.call_sid}).one())
 
@@ -52,11 +52,11 @@ def test_nobody_answers_then_on_hold_the_caller_asks_for_a_call_back_and_confirm
     assert any("Usted es la próxima persona en la fila" in h.text for h in heard[hold:])
     assert any("Usted marcó 2 0 2, 5 5 5, 0 1 9 9" in h.text for h in heard[hold:])
     assert kinds(caller)[-1] == "hangup" and "988" in heard[-2].text                 # goodbye, with 988
-    [pending] = app.config["IVR_CALLS"].pending_callbacks()
+    [pending] = app.extensions["ivr"].calls.pending_callbacks()
     assert (pending.number, pending.language) == ("+12025550199", "es")
     assert outcome_of(app, caller) == ("callback",)
     # The two who let it ring are left to rest, not rung again at once.
-    presence = app.config["IVR_PRESENCE"].snapshot(NOW)
+    presence = app.extensions["ivr"].presence.snapshot(NOW)
     assert {"ana-rivera", "marisol-pena"} <= presence.busy
 
 
@@ -77,4 +77,4 @@ def test_a_caller_connected_to_a_professional_talks_and_the_call_ends(helpline):
 
     assert kinds(caller)[-2:] == ["dial", "hangup"]
     assert outcome_of(app, caller) == ("talked",)
-    assert "ana-rivera" not in app.config["IVR_PRESENCE"].snapshot(NOW).busy        # free again
+    assert "ana-rivera" not in app.extensions["ivr"].presence.snapshot(NOW).busy        # free again
