@@ -197,8 +197,11 @@ class CallControl:
         """They pressed 1: Bridge for the first to do so while the caller waits; NotNeeded otherwise."""
         now = self.clock()
         offer = self.offers.get(offer_id)
-        if offer is None or not self.offers.move(offer_id, "accepted", now):
+        if offer is None:
             return NotNeeded("gone")
+        if not self.offers.move(offer_id, "accepted", now):
+            wait = self.waits.get(offer.call_sid)     # canceled a moment ago: who has the caller?
+            return NotNeeded("taken" if wait is not None and wait.state == "connected" else "gone")
         if not self.waits.connect(offer.call_sid, now):
             wait = self.waits.get(offer.call_sid)
             self.offers.move(offer_id, "ended", now)        # accepted a moment ago: free again now
@@ -211,13 +214,22 @@ class CallControl:
             else:
                 self.api.redirect(wait.call_sid, links.bridge(wait))
         except TwilioUnavailable as error:
-            if error.status == NOT_FOUND:
+            # Not in the queue (404): hung up, or the hold page has just seen 'connected' and let
+            # them <Leave> for this very talk. Only their call says which.
+            if error.status == NOT_FOUND and self._call_over(wait.call_sid):
                 log.info("call %s hung up as %s accepted it", offer.call_sid, offer.professional_id)
                 self.waits.gone(offer.call_sid, now)
                 return NotNeeded("gone")
-            # The hold page will see 'connected' at its next fetch and bring the caller over.
-            log.error("could not take call %s out of the queue (%s); the hold page will", offer.call_sid, error)
+            if error.status != NOT_FOUND:
+                # The hold page will see 'connected' at its next fetch and bring the caller over.
+                log.error("could not take call %s out of the queue (%s); the hold page will", offer.call_sid, error)
         return Bridge(conference_name(offer.call_sid))
+
+    def _call_over(self, call_sid: str) -> bool:
+        try:
+            return self.api.leg_status(call_sid) in FINAL_LEG_STATUSES
+        except TwilioUnavailable as error:
+            return error.status == NOT_FOUND
 
     def leg_status(self, offer_id: str, status: str, leg_sid: str, links: Links) -> None:
         """A status callback of a professional's leg (possibly repeated, possibly late)."""
@@ -279,20 +291,31 @@ class CallControl:
             step = flows.step(Ref.parse(wait.step, ""))
             if isinstance(step, model.Connect) and self._rounds_used(wait, roster):
                 continue               # the hold page moves them on
-            presence = Presence(snapshot.away, frozenset(busy), snapshot.idle_since)
-            people = self._chooser_for(roster).choose(now, presence, wait.language, wait.team,
-                                                       exclude=self._tried_here(wait)).people
+            # At a connect step each person is tried once; on hold, anyone rested may be rung again.
+            exclude = self._tried_here(wait) if isinstance(step, model.Connect) else ()
+            people = self._choose(roster, now, snapshot, busy, wait, exclude)
             if not people or not self.waits.claim_round(wait.call_sid, wait.round, now):
                 continue
-            for person in people:
-                offer_id = self.offers.claim(wait.call_sid, wait.round + 1, person.id, now)
-                if offer_id:
-                    busy.add(person.id)
-                    placed.append((wait, person, offer_id, step))
+            claimed = 0
+            while people and not claimed:
+                for person in people:
+                    busy.add(person.id)            # ours now, or another instance's
+                    offer_id = self.offers.claim(wait.call_sid, wait.round + 1, person.id, now)
+                    if offer_id:
+                        claimed += 1
+                        placed.append((wait, person, offer_id, step))
+                if not claimed:                    # another instance took them: the next free, if any
+                    people = self._choose(roster, now, snapshot, busy, wait, exclude)
+            if not claimed:
+                self.waits.release_round(wait.call_sid, wait.round + 1, now)
         futures = [self._pool.submit(self._place, roster, wait, person, offer_id, step, links)
                    for wait, person, offer_id, step in placed]
         concurrent.futures.wait(futures)
         return len(placed)
+
+    def _choose(self, roster, now, snapshot, busy, wait, exclude) -> tuple:
+        presence = Presence(snapshot.away, frozenset(busy), snapshot.idle_since)
+        return self._chooser_for(roster).choose(now, presence, wait.language, wait.team, exclude=exclude).people
 
     def _place(self, roster, wait, person, offer_id: str, step, links: Links) -> None:
         seconds = step.ring_seconds if isinstance(step, model.Connect) else roster.ringing.ring_seconds
@@ -352,7 +375,7 @@ class CallControl:
 
     def _tried_here(self, wait) -> tuple:
         return tuple(offer.professional_id for offer in self.offers.for_caller(wait.call_sid, live_only=False)
-                     if offer.round > wait.step_round)
+                     if offer.round > wait.step_round and offer.state != "failed")
 
     def _ringing_is_over(self, wait, step, now) -> bool:
         """At a connect step: nobody is ringing, and nobody more will be rung."""

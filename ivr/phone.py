@@ -198,7 +198,11 @@ class Phone:
         for child in verb:
             if self._speak(child, url, interrupt):
                 return ""
-        self._hear(Heard("menu", "on hold" if interrupt is not None else verb.get("input", "dtmf")))
+        if interrupt is None:
+            kind = verb.get("input", "dtmf")
+        else:       # a hold page: one that tells the caller their choices, or the ringing tone
+            kind = "on hold" if any(child.tag == "Say" for child in verb) else "ringing"
+        self._hear(Heard("menu", kind))
         reply = self._answer(self.heard)
         if reply is None:
             self._hear(Heard("hangup", "the caller hung up"))
@@ -308,14 +312,16 @@ class Phone:
 
 
 def scripted(inputs: list):
-    """An `answer` that replays the given inputs, then hangs up. On hold the caller stays silent
-    and waits, unless the next input is for the hold page: 'hold:2' (a key), 'hold:say:words',
-    'hold:hangup'."""
+    """An `answer` that replays the given inputs, then hangs up. While professionals' phones ring
+    the caller listens; on hold they stay silent and wait, unless the next input is for the hold
+    page: 'hold:2' (a key), 'hold:say:words', 'hold:hangup'."""
     remaining = [token.strip() for token in inputs]
 
     def answer(heard):
-        on_hold = bool(heard) and heard[-1].kind == "menu" and heard[-1].text == "on hold"
-        if on_hold:
+        waiting = bool(heard) and heard[-1].kind == "menu" and heard[-1].text in ("on hold", "ringing")
+        if waiting and heard[-1].text == "ringing":
+            return ""                  # while phones ring, the caller listens
+        if waiting:
             if not remaining or not remaining[0].startswith("hold:"):
                 return ""
             token = remaining.pop(0)[len("hold:"):]

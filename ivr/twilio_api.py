@@ -54,6 +54,9 @@ class TwilioApi:
         # edge/region stay unset: the library would rewrite the host (and read TWILIO_EDGE).
         self.client = Client(account_sid, auth_token, account_sid=account_sid,
                              http_client=http_client or BaseUrlHttpClient(base_url))
+        # The library reads TWILIO_EDGE/TWILIO_REGION from the environment and would rewrite the
+        # host before our base URL applies.
+        self.client.edge = self.client.region = None
 
     @property
     def configured(self) -> bool:
@@ -81,8 +84,8 @@ class TwilioApi:
             try:
                 call = self._do(f"end call ({status})", lambda: self.client.calls(leg_sid).update(status=status))
             except TwilioUnavailable as error:
-                if error.status is None:
-                    raise                  # not reached: the caller of this method logs it
+                if error.status is None or error.status >= 500:
+                    raise                  # not reached, or Twilio failed: the caller of this method logs it
                 return                     # 4xx: already over (e.g. 21220); nothing is left to end
             if call.status in ENDED:
                 return

@@ -65,6 +65,11 @@ class WaitStore:
                                  waits.c.state == "waiting"),
                             now, round=seen_round + 1)
 
+    def release_round(self, call_sid: str, claimed_round: int, now: datetime.datetime) -> bool:
+        """Give back a round claimed for nobody (everyone chosen was taken by another instance)."""
+        return self._change(and_(waits.c.call_sid == call_sid, waits.c["round"] == claimed_round),
+                            now, round=claimed_round - 1)
+
     def connect(self, call_sid: str, now: datetime.datetime) -> bool:
         """A professional accepted: True for the first one only, and only while the caller waits."""
         return self._change(and_(waits.c.call_sid == call_sid, waits.c.state == "waiting"), now, state="connected")

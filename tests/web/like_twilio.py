@@ -25,7 +25,8 @@ ROSTER_PHONES = {p.phone for p in __import__("ivr.routing.roster", fromlist=["lo
 CALL_PARAMS = {"AccountSid": "AC" + "0" * 32, "From": CALLER, "To": "+18005550100",
                "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
 #: Every TwiML verb (and noun) the helpline may answer with.
-TWIML_VERBS = {"Say", "Play", "Pause", "Gather", "Redirect", "Dial", "Number", "Record", "Hangup", "Enqueue"}
+TWIML_VERBS = {"Say", "Play", "Pause", "Gather", "Redirect", "Dial", "Number", "Record", "Hangup", "Enqueue",
+               "Leave", "Conference"}
 
 
 def twilio_signature(url: str, params: dict, token: str = AUTH_TOKEN, algorithm: str | None = None) -> str:
@@ -106,7 +107,8 @@ def problems_for_a_caller(document: ET.Element) -> list:
         problems.append("an empty document: Twilio hangs up on the caller")
     else:
         last = verbs[-1]
-        ends_well = last.tag in ("Hangup", "Redirect") or (last.tag in ("Dial", "Enqueue") and last.get("action"))
+        # <Leave> ends a hold page: the queue's action says where the caller goes.
+        ends_well = last.tag in ("Hangup", "Redirect", "Leave") or (last.tag in ("Dial", "Enqueue") and last.get("action"))
         if not ends_well:
             problems.append(f"the document ends with <{last.tag}>: the caller would be cut off")
     return problems

@@ -8,7 +8,7 @@ import pytest
 
 from ivr.flow import model
 from ivr.phone import HttpTransport, Phone, scripted
-from like_twilio import (AUTH_TOKEN, CALLER, ROSTER_PHONES, call_params, dialed_numbers, parse_twiml,
+from like_twilio import (AUTH_TOKEN, BACKUP_LINE, CALLER, ROSTER_PHONES, call_params, parse_twiml, wait_for,
                          problems_for_a_caller, signed_post, spoken)
 
 ENGLISH, SPANISH = "1", "2"          # the keys of the language menu
@@ -16,11 +16,13 @@ VOICE_LANGUAGE = {"en": "en-US", "es": "es-US"}
 
 
 @pytest.fixture
-def phone(live_server):
-    """Ring the live helpline and answer each menu in turn (keys, 'say:words', 'wait'), then hang up."""
+def phone(live_server, twilio):
+    """Ring the live helpline and answer each menu in turn (keys, 'say:words', 'wait'), then hang up.
+    Professionals answer and press 1, or (nobody_answers) their phones ring out."""
     def ring(*answers, nobody_answers=False) -> Phone:
-        caller = Phone(HttpTransport(), AUTH_TOKEN, base_url=live_server.url, from_number=CALLER,
-                       dial_outcome="no-answer" if nobody_answers else "completed")
+        if nobody_answers:
+            twilio.default_phone = "no-answer"
+        caller = Phone(HttpTransport(), AUTH_TOKEN, base_url=live_server.url, from_number=CALLER, twilio=twilio)
         caller.call(scripted(list(answers)))
         assert not [h for h in caller.heard if h.kind in ("error", "cut-off")], caller.heard
         return caller
@@ -47,6 +49,11 @@ def said_between(heard, start: int, end: int | None = None) -> list:
 
 def step_url(live_server, step: str, language: str = "en", tries: int = 0, route: str = "step") -> str:
     return f"{live_server.url}/voice/{route}?at={step}&lang={language}&tries={tries}"
+
+
+def rung(twilio) -> list:
+    """The numbers the helpline's REST requests rang."""
+    return [call.to for call in twilio.calls.values() if call.direction == "outbound-api"]
 
 
 def state_in(url: str) -> dict:
@@ -140,25 +147,23 @@ def test_a_retry_asks_the_same_menu_and_counts_the_try_in_the_next_url(live_serv
     ("wait", "wait", "wait"),
     ("7", "wait", "say:banana bread"),
 ], ids=["three-wrong-keys", "three-silences", "mixed"])
-def test_three_failed_answers_at_a_menu_connect_the_caller_to_a_person(phone, flows, failures):
+def test_three_failed_answers_at_a_menu_connect_the_caller_to_a_person(phone, flows, failures, twilio):
     caller = phone(ENGLISH, *failures)
     heard = caller.heard
 
     main_menu = menus_heard(heard)[1]
     assert len(menus_heard(heard)) == 4                 # language, then the main menu three times
-    dial = next(position for position, h in enumerate(heard) if h.kind == "dial")
-    assert heard[dial - 1].text == prompt(flows, "connecting", "en")
-    assert set(heard[dial].text.split(", ")) <= ROSTER_PHONES   # professionals on the roster ring
-    assert dial > main_menu
-    paths = [urlsplit(url).path for url, _, _ in caller.requests]
-    ringing = paths.index("/voice/whisper")             # the professional's side begins here
-    assert paths[ringing - 1] == "/voice/step"          # …right after the third failed answer
-    assert heard[-1].kind == "hangup"                    # after the conversation
+    hold = next(position for position, h in enumerate(heard) if h.kind == "hold")
+    assert heard[hold - 1].text == prompt(flows, "connecting", "en")
+    assert hold > main_menu
+    assert rung(twilio) and set(rung(twilio)) <= ROSTER_PHONES      # professionals on the roster ring
+    assert [h.kind for h in heard][-2:] == ["talk", "hangup"]          # a conversation, then the end
 
 
 # -- 0, and the words that work everywhere -----------------------------------------------------------
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_pressing_0_at_every_menu_of_the_loaded_flows_reaches_a_dial(live_server, flows, menu, language):
+def test_pressing_0_at_every_menu_of_the_loaded_flows_rings_professionals(live_server, flows, menu, language,
+                                                                          twilio):
     assert isinstance(flows.step(menu), model.Menu)         # `menu`: each menu of the flows
     person = next(choice.goto for choice in flows.everywhere if choice.key == "0")
 
@@ -166,68 +171,61 @@ def test_pressing_0_at_every_menu_of_the_loaded_flows_reaches_a_dial(live_server
 
     assert response.status_code == 200
     document = parse_twiml(response.text)
-    dial = document.find("Dial")
-    assert dial is not None, response.text
-    assert dialed_numbers(document) and set(dialed_numbers(document)) <= ROSTER_PHONES
-    assert state_in(dial.get("action"))["at"] == str(person)
+    enqueue = document.find("Enqueue")
+    assert enqueue is not None, response.text
+    assert state_in(enqueue.get("action"))["at"] == str(person)
     assert spoken(document) == [prompt(flows, "connecting", language)]
     assert problems_for_a_caller(document) == []
+    assert wait_for(lambda: rung(twilio)) and set(rung(twilio)) <= ROSTER_PHONES
 
 
-def test_saying_operator_connects_the_caller_to_a_person(phone, flows):
+def test_saying_operator_connects_the_caller_to_a_person(phone, flows, twilio):
     heard = phone(ENGLISH, "say:operator").heard
 
     main_menu = menus_heard(heard)[1]
-    connecting, dial = heard[main_menu + 1:main_menu + 3]
+    connecting, hold = heard[main_menu + 1:main_menu + 3]
     assert (connecting.kind, connecting.text) == ("say", prompt(flows, "connecting", "en"))
-    assert dial.kind == "dial" and set(dial.text.split(", ")) <= ROSTER_PHONES
+    assert (hold.kind, hold.text) == ("hold", "helpline-recovery-en")
+    assert set(rung(twilio)) <= ROSTER_PHONES
+    assert [h.kind for h in heard][-2:] == ["talk", "hangup"]
 
 
-def test_saying_sobredosis_gives_the_emergency_numbers_in_spanish_then_a_person(phone, flows):
+def test_saying_sobredosis_gives_the_emergency_numbers_in_spanish_then_a_person(phone, flows, twilio):
     heard = phone(SPANISH, "say:sobredosis").heard
 
     main_menu = menus_heard(heard)[1]
-    emergency, connecting, dial = heard[main_menu + 1:main_menu + 4]
+    emergency, connecting, hold = heard[main_menu + 1:main_menu + 4]
     assert emergency.language == "es-US" and "911" in emergency.text and "988" in emergency.text
     assert connecting.text == prompt(flows, "connecting", "es")
-    assert dial.kind == "dial" and set(dial.text.split(", ")) <= ROSTER_PHONES
+    assert (hold.kind, hold.text) == ("hold", "helpline-recovery-es")
+    assert [h.kind for h in heard][-2:] == ["talk", "hangup"]
 
 
-# -- after the <Dial> --------------------------------------------------------------------------------
-def dial_action(live_server, language="en") -> str:
-    url = step_url(live_server, "main:main-menu", language)
-    document = parse_twiml(signed_post(url, call_params(Digits="0")).text)
-    return urljoin(url, document.find("Dial").get("action"))
+# -- when nobody answers -----------------------------------------------------------------------------
+@pytest.fixture
+def short_wait(flows_dir):
+    """The shipped flows with a 30-second max_wait (the shortest allowed), before the app starts."""
+    main = flows_dir / "main.yaml"
+    main.write_text(main.read_text(encoding="utf-8").replace("max_wait: 300", "max_wait: 30"), encoding="utf-8")
 
 
-@pytest.mark.parametrize("outcome", ["no-answer", "busy", "failed"])
+@pytest.mark.parametrize("outcome", ["no-answer", "busy", "voicemail", "silent"])
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_when_nobody_answers_the_caller_waits_on_hold_in_a_queue_of_their_language(
-        live_server, flows, outcome, language):
-    action = dial_action(live_server, language)
+def test_when_nobody_takes_the_call_the_caller_waits_on_hold_in_their_language_then_reaches_the_backup_line(
+        short_wait, phone, flows, twilio, outcome, language):
+    twilio.default_phone = outcome
+    heard = phone(ENGLISH if language == "en" else SPANISH, "0").heard
 
-    document = parse_twiml(signed_post(action, call_params(DialCallStatus=outcome, DialCallDuration="0")).text)
-
-    enqueue = document.find("Enqueue")
-    assert enqueue is not None, ET.tostring(document)
-    assert enqueue.text == f"helpline-recovery-{language}"
-    assert state_in(enqueue.get("action")) == {"at": "main:wait-for-someone", "lang": language, "tries": "0"}
-    assert enqueue.get("waitUrl").startswith("hold?")
-    assert spoken(document) == [prompt(flows, "on-hold", language)]
-    assert problems_for_a_caller(document) == []
-
-
-def test_after_a_completed_conversation_the_dial_action_hangs_up(live_server):
-    action = dial_action(live_server)
-
-    response = signed_post(action, call_params(DialCallStatus="completed", DialCallDuration="312"))
-
-    assert response.status_code == 200
-    assert [verb.tag for verb in parse_twiml(response.text)] == ["Hangup"]
+    holds = [h for h in heard if h.kind == "hold"]
+    assert [h.text for h in holds] == [f"helpline-recovery-{language}"] * 2      # ringing, then on hold
+    assert prompt(flows, "on-hold", language) in [h.text for h in heard]
+    assert not [h for h in heard if h.kind == "talk"]            # no voicemail box ever took it
+    assert [h.text for h in heard if h.kind == "dial"] == [BACKUP_LINE]
+    assert rung(twilio) and set(rung(twilio)) <= ROSTER_PHONES
 
 
 def test_a_caller_nobody_answers_can_leave_a_voicemail_and_hears_goodbye(phone, flows):
-    heard = phone(ENGLISH, "0", "1", nobody_answers=True).heard
+    heard = phone(ENGLISH, "0", "hold:1", nobody_answers=True).heard
 
     kinds = [h.kind for h in heard]
     assert kinds[-3:] == ["record", "say", "hangup"]
@@ -252,14 +250,20 @@ def next_requests(url: str, document) -> list:
         elif verb.tag == "Dial" and action:
             found += [(action, {"DialCallStatus": outcome}) for outcome in ("completed", "no-answer", "busy")]
         elif verb.tag == "Enqueue" and action:
-            # Leaving the hold queue: a professional is free (little wait) or the wait is over.
-            found += [(action, {"QueueResult": "leave", "QueueTime": waited}) for waited in ("0", "9999")]
+            # Leaving the hold queue (by <Leave> or a REST request), and its hold page. (A hang-up
+            # ends this crawler's one call: tests/web/test_hold.py covers it.)
+            found += [(action, {"QueueResult": result, "QueueTime": "0"}) for result in ("leave", "redirected")]
+            found.append((urljoin(url, verb.get("waitUrl")), {"QueuePosition": "1", "QueueTime": "0"}))
+        elif verb.tag == "Leave":
+            # The caller leaves the queue: Twilio requests the <Enqueue> action of the hold page's call.
+            found.append((url.replace("/voice/hold?", "/voice/queued?"), {"QueueResult": "leave", "QueueTime": "5"}))
         elif verb.tag == "Record":
             found.append((action, {"RecordingUrl": "https://api.twilio.com/recording/RE1", "RecordingDuration": "9"}))
     return found
 
 
-def test_every_answer_to_every_request_a_call_can_make_is_twiml_that_never_cuts_the_caller_off(live_server):
+def test_every_answer_to_every_request_a_call_can_make_is_twiml_that_never_cuts_the_caller_off(live_server, twilio):
+    twilio.default_phone = "busy"          # every professional's line is busy: the caller stays in line
     start = (live_server.url + "/voice/incoming", {})
     waiting, seen, problems, verbs_seen = deque([start]), set(), [], set()
     while waiting:
@@ -277,7 +281,8 @@ def test_every_answer_to_every_request_a_call_can_make_is_twiml_that_never_cuts_
         waiting.extend(next_requests(url, document))
 
     assert problems == []
-    assert {"Say", "Gather", "Redirect", "Dial", "Enqueue", "Hangup"} <= verbs_seen   # Record: via hold keys
+    # The backup line's <Dial> needs a wait to run out or a second key on hold: test_hold.py has it.
+    assert {"Say", "Gather", "Redirect", "Enqueue", "Leave", "Record", "Hangup"} <= verbs_seen
     assert len(seen) > 300
 
 

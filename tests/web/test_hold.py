@@ -1,0 +1,416 @@
+"""Waiting for a person, as a caller hears it: the ringing tone while phones ring, then the hold page
+— their place in line, the usual wait and the keys they may press, in their language — keys and
+words on hold (0 and "a person" keep their place, the crisis words give the emergency numbers, 1/2/3
+their choices), the longest wait counted from the first ask, and the line moving on as soon as a
+professional is free — over real HTTP, signed as Twilio signs, with Twilio and the professionals'
+phones simulated (ivr/sim), on SQLite and on a real PostgreSQL."""
+from __future__ import annotations
+
+import concurrent.futures
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from ivr.phone import HttpTransport, Phone
+from ivr.sim.clock import SimClock
+from ivr.sim.twilio import ACCOUNT_SID, Helpline, SimTwilio
+from like_twilio import AUTH_TOKEN, BACKUP_LINE, CALL_PARAMS, CALLER, call_params, parse_twiml, signed_post, wait_for
+
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+#: Wednesday 10:00 in New York: Ana Rivera (en, es), Marisol Peña (es, en) and Ben Carter (en) are
+#: on shift on the demo roster, and nobody else.
+WEDNESDAY_10AM = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=NEW_YORK).astimezone(datetime.timezone.utc)
+ANA, MARISOL, BEN = "+12025550101", "+12025550102", "+12025550103"
+HELPLINE = CALL_PARAMS["To"]
+LANGUAGE_KEY = {"en": "1", "es": "2"}
+VOICE = {"en": "en-US", "es": "es-US"}
+API = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
+#: The shipped recordings: the ringing tone (6 s) and the hold music (25.6 s) play as long as they are.
+AUDIO = Path(__file__).resolve().parents[2] / "audio"
+#: Simulated seconds per real second.
+SPEED = 100.0
+PLACE = {
+    "en": {0: "You are next in line.", 1: "There is 1 caller ahead of you.", 2: "There are 2 callers ahead of you.",
+           "wait": "Callers are waiting about 3 minutes right now."},
+    "es": {0: "Usted es la próxima persona en la fila.", 1: "Hay 1 persona antes que usted.",
+           2: "Hay 2 personas antes que usted.", "wait": "En este momento la espera es de unos 3 minutos."},
+}
+CRISIS = {"en": "say:I think he overdosed", "es": "say:creo que tuvo una sobredosis"}
+
+
+class Phones(dict):
+    """Which phone answers each professional's number, and when each started ringing (simulated s)."""
+
+    def __init__(self, clock: SimClock):
+        super().__init__()
+        self.clock, self.rang = clock, []
+
+    def get(self, number, default=None):
+        self.rang.append((number, self.clock.seconds()))
+        return super().get(number, default)
+
+
+@pytest.fixture
+def twilio():
+    """Twilio in software from Wednesday 10:00 New York, SPEED times faster than the wall clock."""
+    sim = SimTwilio(Helpline(HttpTransport(), AUTH_TOKEN), SimClock(SPEED, start=WEDNESDAY_10AM), AUTH_TOKEN)
+    sim.phones = Phones(sim.clock)
+    sim.api_url = sim.serve()
+    yield sim
+    sim.stop()
+
+
+@dataclass
+class Line:
+    app: Flask
+    url: str
+    twilio: SimTwilio
+
+    @property
+    def ivr(self):
+        return self.app.extensions["ivr"]
+
+    def prompt(self, name: str, language: str) -> str:
+        return self.ivr.flows.current().prompts[("main", name)].text(language)
+
+
+@pytest.fixture
+def start_line(make_app, serve, twilio):
+    """Serve a helpline on `database_url` (SQLite by default) whose clock is the simulator's."""
+    started = []
+
+    def start(database_url: str | None = None) -> Line:
+        app = make_app(flows_check_seconds=0, audio_dir=AUDIO,
+                       **({"database_url": database_url} if database_url else {}))
+        app.extensions["ivr"].clock = twilio.clock
+        started.append(app)
+        return Line(app, serve(app).url, twilio)
+
+    yield start
+    twilio.stop()                # every phone hangs up while the helpline is still there to hear it
+    for app in started:
+        app.extensions["ivr"].close()
+        app.extensions["ivr"].database.dispose()
+
+
+def answering(*menu: str, on_hold=None):
+    """A caller who answers each menu in turn (a key, 'say:words', 'wait'), hangs up when out of
+    answers, and while waiting for a person does what `on_hold(heard)` says: '' waits, None hangs
+    up, or a key or 'say:words'."""
+    remaining = list(menu)
+
+    def answer(heard):
+        if heard and heard[-1].kind == "menu" and heard[-1].text in ("ringing", "on hold"):
+            return on_hold(heard) if on_hold else ""
+        if not remaining:
+            return None
+        token = remaining.pop(0)
+        return "" if token == "wait" else token
+    return answer
+
+
+class KnowsTheMenusByHeart:
+    """A caller's sense of time: the greeting and the first two menus (language, then the main
+    menu) pass at once — what they hear is kept all the same; everything after their answer to the
+    main menu takes as long as it does (the "connecting" prompt before <Enqueue> too)."""
+
+    def __init__(self, clock: SimClock, caller: Phone):
+        self.clock, self.caller = clock, caller
+
+    def sleep(self, seconds: float, interrupt=None) -> bool:
+        if sum(1 for h in self.caller.heard if h.kind == "menu") < 2:
+            return False
+        return self.clock.sleep(seconds, interrupt)
+
+    def __getattr__(self, name):
+        return getattr(self.clock, name)
+
+
+def new_caller(line: Line, number: str = CALLER) -> Phone:
+    caller = Phone(HttpTransport(), AUTH_TOKEN, base_url=line.url, from_number=number, to_number=HELPLINE,
+                   twilio=line.twilio)
+    caller.clock = KnowsTheMenusByHeart(line.twilio.clock, caller)
+    return caller
+
+
+def call(line: Line, *menu: str, on_hold=None, on_heard=None, caller: Phone | None = None) -> Phone:
+    caller = caller or new_caller(line)
+    caller.call(answering(*menu, on_hold=on_hold), on_heard)
+    assert not [h for h in caller.heard if h.kind in ("error", "cut-off")], caller.heard
+    return caller
+
+
+def call_in_background(line: Line, *menu: str, on_hold=None, number: str = CALLER) -> tuple:
+    caller = new_caller(line, number)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="caller")
+    future = pool.submit(call, line, *menu, on_hold=on_hold, caller=caller)
+    pool.shutdown(wait=False)
+    return caller, future
+
+
+def transcript(caller: Phone) -> str:
+    """What the caller heard, one line each: the message of a failed assertion."""
+    return "\n".join(str(h) for h in caller.heard)
+
+
+def said(caller: Phone) -> list:
+    return [h.text for h in caller.heard if h.kind == "say"]
+
+
+def on_hold_menus(heard) -> int:
+    """How many times the caller has been offered the hold page's keys so far."""
+    return sum(1 for h in heard if h.kind == "menu" and h.text == "on hold")
+
+
+def hang_up_on_hold(after: int = 1):
+    """On hold: listen to `after` hold pages, then hang up (phones ringing: listen)."""
+    return lambda heard: None if on_hold_menus(heard) >= after else ""
+
+
+def text_helpline(line: Line, number: str, body: str) -> None:
+    """A professional texts the helpline number, signed as Twilio signs an SMS webhook."""
+    response = signed_post(f"{line.url}/sms/incoming", {
+        "MessageSid": "SM" + "1" * 32, "AccountSid": ACCOUNT_SID, "From": number, "To": HELPLINE, "Body": body})
+    assert response.status_code == 200, response.text
+
+
+def everyone_texts_off(line: Line) -> None:
+    for number in (ANA, MARISOL, BEN):
+        text_helpline(line, number, "OFF")
+
+
+def sid(n: int) -> str:
+    return f"CA{n:032x}"
+
+
+def waiting_ahead(line: Line, language: str, callers: int, connected_after: datetime.timedelta | None = None):
+    """Callers already in line (`callers`), and two earlier callers put through after `connected_after`."""
+    waits, now = line.ivr.waits, line.twilio.clock()
+    if connected_after is not None:
+        for n in (90, 91):
+            asked = now - datetime.timedelta(minutes=20)
+            waits.ask(sid(n), language, "recovery", "main:wait-for-someone", HELPLINE, asked)
+            assert waits.connect(sid(n), asked + connected_after)
+    for n in range(callers):
+        waits.ask(sid(n), language, "recovery", "main:wait-for-someone", HELPLINE,
+                  now - datetime.timedelta(minutes=5 - n))
+
+
+# -- the hold page ------------------------------------------------------------------------------
+@pytest.mark.parametrize("database_url, language", [("sqlite", "en"), ("postgresql", "es")], indirect=["database_url"])
+def test_on_hold_the_caller_hears_their_place_the_usual_wait_and_their_keys_in_their_language_over_music(
+        database_url, start_line, language):
+    line = start_line(database_url)
+    everyone_texts_off(line)
+    waiting_ahead(line, language, callers=2, connected_after=datetime.timedelta(minutes=3))
+
+    caller = call(line, LANGUAGE_KEY[language], "0", on_hold=hang_up_on_hold())
+
+    heard = caller.heard
+    hold = next(i for i, h in enumerate(heard) if h.kind == "hold")
+    assert heard[hold].text == f"helpline-recovery-{language}"
+    assert heard[hold - 1].text == line.prompt("on-hold", language)       # nobody could be rung: on hold at once
+    page = heard[hold + 1:]
+    assert [(h.kind, h.text, h.language) for h in page[:2]] == [
+        ("say", f"{PLACE[language][2]} {PLACE[language]['wait']}", VOICE[language]),
+        ("say", line.prompt("on-hold-choices", language), VOICE[language])]
+    assert (page[2].kind, page[2].text) == ("play", "../audio/music/hold.wav")
+    assert (page[3].kind, page[3].text) == ("menu", "on hold")
+    assert line.prompt("connecting", language) not in said(caller)
+    assert line.twilio.phones.rang == []
+
+
+@pytest.mark.parametrize("answer", ["0", "say:talk to someone", "7"], ids=["key-0", "asking-for-a-person", "key-7"])
+def test_0_asking_for_a_person_or_a_key_that_is_no_choice_keeps_the_callers_place_in_line(start_line, answer):
+    line = start_line()
+    everyone_texts_off(line)
+    waiting_ahead(line, "en", callers=1)
+    presses = []
+
+    def on_hold(heard):
+        if on_hold_menus(heard) == 1:
+            presses.append(line.twilio.clock())
+            return answer
+        return None
+    caller = call(line, "1", "0", on_hold=on_hold)
+
+    hold = next(i for i, h in enumerate(caller.heard) if h.kind == "hold")
+    after = [h.text for h in caller.heard[hold:] if h.kind == "say"]
+    assert after == [PLACE["en"][1], line.prompt("on-hold-choices", "en")] * 2     # still second in line
+    assert [h.kind for h in caller.heard].count("hold") == 1                      # never left the queue
+    assert line.ivr.waits.get(caller.call_sid).asked_at.replace(tzinfo=None) < presses[0].replace(tzinfo=None)
+
+
+# -- keys and words on hold -----------------------------------------------------------------------
+@pytest.mark.parametrize("key, then, expect", [
+    ("1", [], "voicemail-instructions"),
+    ("2", ["2025550199", "1"], "callback-instructions"),
+    ("3", [], "partner-line"),
+], ids=["1-voicemail", "2-call-back", "3-partner-line"])
+def test_a_key_pressed_on_hold_takes_the_caller_to_their_choice(start_line, key, then, expect):
+    line = start_line()
+    everyone_texts_off(line)
+
+    caller = call(line, "1", "0", *then, on_hold=lambda heard: key if on_hold_menus(heard) == 1 else None)
+
+    heard = caller.heard
+    choice = said(caller).index(line.prompt(expect, "en"))
+    assert said(caller).index(line.prompt("on-hold-choices", "en")) < choice
+    if key == "1":
+        assert any(h.kind == "record" for h in heard)
+        assert "Goodbye." in said(caller)[-1] and heard[-1].kind == "hangup"
+    elif key == "2":
+        assert "You entered 2 0 2, 5 5 5, 0 1 9 9. If that is right, press 1. To type it again, press 2." in said(caller)
+        assert "Goodbye." in said(caller)[-1] and heard[-1].kind == "hangup"
+        [pending] = line.ivr.calls.pending_callbacks()
+        assert (pending.number, pending.language) == ("+12025550199", "en")
+    else:
+        assert [h.text for h in heard if h.kind == "dial"] == [BACKUP_LINE]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_crisis_word_while_phones_ring_gives_the_emergency_numbers_then_puts_the_caller_through(
+        start_line, language):
+    line = start_line()
+    twilio = line.twilio
+    twilio.default_phone = "no-answer"
+    spoke = []
+
+    def on_hold(heard):
+        if spoke:
+            return ""
+        spoke.append(heard[-1].text)
+        twilio.default_phone = "person"          # from now on, whoever is rung picks up
+        return CRISIS[language]
+
+    caller = call(line, LANGUAGE_KEY[language], "0", on_hold=on_hold)
+
+    heard = caller.heard
+    first_hold = next(i for i, h in enumerate(heard) if h.kind == "hold")
+    after = [h for h in heard[first_hold + 1:] if h.kind in ("say", "hold", "talk")]
+    assert [(h.kind, h.text) for h in after] == [
+        ("say", line.prompt("emergency-now", language)), ("say", line.prompt("connecting", language)),
+        ("hold", f"helpline-recovery-{language}"), ("talk", f"helpline-{caller.call_sid}")], transcript(caller)
+    assert "911" in after[0].text and after[0].language == VOICE[language]
+    assert spoke == ["ringing"]                                # said while the phones were ringing
+    speakers = {"en": [ANA, MARISOL, BEN], "es": [ANA, MARISOL]}[language]
+    first_round = [c for c in list(twilio.calls.values()) if c.direction == "outbound-api"][:len(speakers)]
+    for leg in first_round:                                    # the phones ringing in vain were stopped …
+        assert {"Status": ["canceled"]} in [form for _, path, form in list(twilio.requests)
+                                            if path == f"{API}/Calls/{leg.sid}.json"]
+    assert sorted(number for number, _ in twilio.phones.rang) == sorted(speakers * 2)   # … and rung again at once
+
+
+# -- the longest wait ---------------------------------------------------------------------------------
+def edit_main_flow(flows_dir: Path, max_wait: int, ring_seconds: int = 20) -> None:
+    """The test's copy of main.yaml, with a shorter longest wait (and ringing round) of its own."""
+    main = flows_dir / "main.yaml"
+    text = main.read_text(encoding="utf-8").replace("max_wait: 300", f"max_wait: {max_wait}").replace(
+        "if_nobody_answers: wait-for-someone\n", f"if_nobody_answers: wait-for-someone\n    ring_seconds: {ring_seconds}\n")
+    main.write_text(text, encoding="utf-8")
+
+
+def waits_for_the_partner_line(line: Line) -> tuple:
+    """(the caller, simulated seconds from their 0 — the first ask — to the partner line's message)."""
+    moments = {}
+
+    def on_heard(heard):
+        if heard.kind == "say" and heard.text == line.prompt("partner-line", "en"):
+            moments["partner line"] = line.twilio.clock.seconds()
+
+    def answer(heard):
+        if heard[-1].kind == "menu" and heard[-1].text in ("ringing", "on hold"):
+            return ""                                          # waits, silent
+        if "asked" in moments:
+            return None
+        if heard[-1].kind == "menu" and len([h for h in heard if h.kind == "menu"]) == 2:
+            moments["asked"] = line.twilio.clock.seconds()     # the main menu: 0, a person
+            return "0"
+        return "1"                                             # English
+    caller = new_caller(line)
+    caller.call(answer, on_heard)
+    assert not [h for h in caller.heard if h.kind in ("error", "cut-off")], caller.heard
+    assert [h.text for h in caller.heard if h.kind == "dial"] == [BACKUP_LINE]
+    return caller, moments["partner line"] - moments["asked"]
+
+
+def test_max_wait_counts_from_the_first_ask_so_the_caller_reaches_the_partner_line_within_max_wait_and_one_ring(
+        database_url, start_line, flows_dir):
+    edit_main_flow(flows_dir, max_wait=90)
+    line = start_line(database_url)
+    line.twilio.default_phone = "no-answer"
+
+    caller, waited = waits_for_the_partner_line(line)
+
+    heard = [(h.kind, h.text) for h in caller.heard]
+    in_turn = [("play", "../audio/music/ringing.wav"), ("say", line.prompt("on-hold", "en")), ("menu", "on hold"),
+               ("say", line.prompt("partner-line", "en"))]      # phones rang, nobody answered, on hold, then away
+    assert all(moment in heard for moment in in_turn), transcript(caller)
+    assert [heard.index(moment) for moment in in_turn] == sorted(heard.index(moment) for moment in in_turn)
+    assert 90 <= waited <= 90 + 20, waited                  # max_wait, plus at most the ringing round
+
+
+def test_a_caller_whose_longest_wait_ran_out_while_phones_rang_goes_straight_to_the_partner_line(
+        start_line, flows_dir):
+    edit_main_flow(flows_dir, max_wait=30, ring_seconds=30)
+    line = start_line()
+    line.twilio.default_phone = "no-answer"
+
+    caller, waited = waits_for_the_partner_line(line)
+
+    assert all(leg.timeout == 30 for leg in list(line.twilio.calls.values()) if leg.direction == "outbound-api")
+    assert 30 <= waited <= 30 + 30, waited
+    # Not "please stay on the line: the next one who is free will talk with you", then sent away.
+    assert line.prompt("on-hold", "en") not in said(caller)
+    assert ("play", "../audio/music/hold.wav") not in [(h.kind, h.text) for h in caller.heard]
+
+
+# -- the line moves ----------------------------------------------------------------------------------
+def test_the_longest_waiting_caller_is_put_through_when_a_professional_texts_on_and_the_next_when_that_talk_ends(
+        database_url, start_line):
+    line = start_line(database_url)
+    twilio = line.twilio
+    everyone_texts_off(line)
+    first, first_call = call_in_background(line, "1", "0")
+    assert wait_for(lambda: on_hold_menus(first.heard) >= 1, timeout=10)
+    second, second_call = call_in_background(line, "1", "0", number="+15017122662")
+    assert wait_for(lambda: on_hold_menus(second.heard) >= 1, timeout=10)
+
+    text_helpline(line, ANA, "ON")
+
+    first_call.result(timeout=30)
+    second_call.result(timeout=30)
+    assert [h.text for h in first.heard if h.kind == "talk"] == [f"helpline-{first.call_sid}"]
+    assert [h.text for h in second.heard if h.kind == "talk"] == [f"helpline-{second.call_sid}"]
+    second_heard = said(second)
+    behind = second_heard.index(PLACE["en"][1])
+    assert PLACE["en"][0] in second_heard[behind:]           # then next in line, once the first was put through
+    assert [number for number, _ in twilio.phones.rang] == [ANA, ANA]
+    assert [len(line.ivr.offers.for_caller(c.call_sid, live_only=False)) for c in (first, second)] == [1, 1]
+    with_first, with_second = [c for c in list(twilio.calls.values()) if c.direction == "outbound-api"]
+    assert with_first.ended <= twilio.phones.rang[1][1] < with_first.ended + 20    # rung again as her talk ended
+
+
+def test_a_caller_who_hangs_up_while_phones_ring_stops_them_and_the_professionals_are_free_for_the_next(
+        start_line):
+    line = start_line()
+    twilio = line.twilio
+    twilio.default_phone = "no-answer"
+
+    call(line, "1", "0", on_hold=lambda heard: None)
+
+    legs = [c for c in list(twilio.calls.values()) if c.direction == "outbound-api"]
+    assert len(legs) == 3
+    for leg in legs:
+        statuses = [form for method, path, form in list(twilio.requests) if path == f"{API}/Calls/{leg.sid}.json"]
+        assert statuses and statuses[0] == {"Status": ["canceled"]}
+    assert wait_for(lambda: all(leg.status == "canceled" for leg in legs))
+    twilio.incoming_call(sid(7), CALLER, HELPLINE)
+    response = signed_post(f"{line.url}/voice/step?at=main:main-menu&lang=en&tries=0", call_params(sid(7), Digits="0"))
+    assert line.prompt("connecting", "en") in [say.text for say in parse_twiml(response.text).iter("Say")]
+    assert wait_for(lambda: len(twilio.phones.rang) == 6)                      # all three again, no rest
+    assert sorted(number for number, _ in twilio.phones.rang[3:]) == sorted([ANA, MARISOL, BEN])
