@@ -14,6 +14,7 @@ import concurrent.futures
 import datetime
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -23,6 +24,7 @@ from .flow import model
 from .flow.model import Ref
 from .routing.choose import Chooser, Presence
 from .store.offers import FINAL_LEG_STATUSES
+from .store.schema import LIVE_OFFER_STATES
 from .store.waits import aware
 from .twilio_api import NOT_FOUND, TwilioUnavailable
 
@@ -34,6 +36,11 @@ ESTIMATE_HOURS = 1
 RECONCILE_BATCH = 20
 #: Extra time a ringing leg gets beyond its timeout before Twilio is asked about it.
 RING_GRACE_SECONDS = 60
+#: A round claimed this recently whose offers are not written yet is still being placed.
+CLAIM_SECONDS = 5
+#: After Twilio's REST API failed to place a leg, callers go straight to the backup line for this
+#: long rather than wait for phones that cannot ring; then placing is tried again.
+TWILIO_DOWN_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -106,18 +113,22 @@ class CallControl:
         self._running = self._again = False
         self._links: Links | None = None
         self._chooser: Chooser | None = None
+        self._twilio_down_until = 0.0      # monotonic seconds
 
     # -- a caller asks ---------------------------------------------------------------------------
     def ask_for_person(self, call_sid: str, step, language: str, helpline_number: str, links: Links) -> bool:
         """The caller reached a connect or queue step. False when the step should not wait: a
         connect step with nobody free to ring, or no way to ring anyone (no roster, no Twilio)."""
         roster = self.roster.current()
-        if roster is None or not self.api.configured:
+        if roster is None or not self.api.configured or self.twilio_down:
             return False
         now = self.clock()
         wait = self.waits.ask(call_sid, language, step.team, str(step.ref), helpline_number, now)
         if isinstance(step, model.Connect) and not self._people_for(wait, roster, now):
             return False
+        if isinstance(step, model.Queue) and (now - aware(wait.asked_at)).total_seconds() >= step.max_wait:
+            self.waits.leave(call_sid, str(step.overflow), now)
+            return False           # the longest wait ran out while phones rang: its overflow, at once
         self.offer_soon(links)
         return True
 
@@ -134,7 +145,8 @@ class CallControl:
         remaining = None
         if isinstance(step, model.Queue):
             remaining = step.max_wait - (now - aware(wait.asked_at)).total_seconds()
-            if remaining <= 0 and self.waits.leave(call_sid, str(step.overflow), now):
+            # Nobody can be rung while Twilio refuses: a person elsewhere now beats a long wait.
+            if (remaining <= 0 or self.twilio_down) and self.waits.leave(call_sid, str(step.overflow), now):
                 self._stop_legs(call_sid)
                 return Leave()
         elif isinstance(step, model.Connect) and self._ringing_is_over(wait, step, now):
@@ -208,11 +220,12 @@ class CallControl:
             return NotNeeded("taken" if wait is not None and wait.state == "connected" else "gone")
         self._pool.submit(self._stop_legs, offer.call_sid, False, offer_id)
         wait = self.waits.get(offer.call_sid)
+        if not wait.queue_sid:
+            # Not on hold yet: still hearing what comes before it (the 911/988 message after a
+            # crisis word). Their first hold page sees 'connected' and brings them over.
+            return Bridge(conference_name(offer.call_sid))
         try:
-            if wait.queue_sid:
-                self.api.dequeue(wait.queue_sid, wait.call_sid, links.bridge(wait))
-            else:
-                self.api.redirect(wait.call_sid, links.bridge(wait))
+            self.api.dequeue(wait.queue_sid, wait.call_sid, links.bridge(wait))
         except TwilioUnavailable as error:
             # Not in the queue (404): hung up, or the hold page has just seen 'connected' and let
             # them <Leave> for this very talk. Only their call says which.
@@ -325,7 +338,10 @@ class CallControl:
         except TwilioUnavailable as error:
             log.error("could not ring %s for call %s: %s", person.id, wait.call_sid, error)
             self.offers.move(offer_id, "failed", self.clock())
+            if error.status is None or error.status >= 500 or error.status in (401, 403):
+                self._twilio_down_until = time.monotonic() + TWILIO_DOWN_SECONDS
             return
+        self._twilio_down_until = 0.0
         now = self.clock()
         self.offers.placed(offer_id, leg_sid, now)
         self.offers.move(offer_id, "ringing", now)
@@ -348,6 +364,11 @@ class CallControl:
                 self.offers.leg_over(offer.id, status, now)
             else:
                 self.offers.checked(offer.id, now)
+
+    @property
+    def twilio_down(self) -> bool:
+        """Twilio's REST API failed to place a leg a moment ago (unreachable, refusing, broken)."""
+        return time.monotonic() < self._twilio_down_until
 
     # -- helpers ---------------------------------------------------------------------------------
     def _stop_legs(self, call_sid: str, including_accepted: bool = False, keep: str = "") -> None:
@@ -379,8 +400,13 @@ class CallControl:
 
     def _ringing_is_over(self, wait, step, now) -> bool:
         """At a connect step: nobody is ringing, and nobody more will be rung."""
-        if self.offers.for_caller(wait.call_sid):
+        offers = self.offers.for_caller(wait.call_sid, live_only=False)
+        if any(offer.state in LIVE_OFFER_STATES for offer in offers):
             return False
+        claimed_moments_ago = (now - aware(wait.updated_at)).total_seconds() < CLAIM_SECONDS
+        if wait.round > wait.step_round and claimed_moments_ago and \
+                not any(offer.round == wait.round for offer in offers):
+            return False               # a round was just claimed; its legs are being placed
         roster = self.roster.current()
         if roster is None:
             return True

@@ -35,29 +35,32 @@ def test_a_call_in_spanish_hears_the_emergency_notice_then_neurotoxicity_then_is
     assert lines[0].startswith("[en-US]") and "911" in lines[0] and "988" in lines[0]
     assert lines[1].startswith("[es-US]") and "911" in lines[1] and "988" in lines[1]
     assert any(line.startswith("[es-US]") and "neurotoxicidad causada por opioides" in line for line in lines)
-    assert any(line.startswith("(dial: +1202555") for line in lines)    # people on the demo roster
+    assert "(hold: helpline-recovery-es)" in lines      # waiting while professionals' phones ring
+    assert lines[-2].startswith("(talk: helpline-CA")    # one of them pressed 1: they talk
     assert lines[-1] == "(hangup)"                       # the conversation ended: Twilio hangs up
+    assert "professional's phone +1202555" in result.stderr          # people on the demo roster
     assert (tmp_path / "helpline.db").exists()            # its own instance folder, not the project's
 
 
 def test_when_nobody_answers_the_caller_waits_on_hold_and_is_offered_voicemail_and_a_call_back(ivr_call):
-    result = ivr_call("--press", "1,0", "--nobody-answers")
+    result = ivr_call("--press", "1,0,hold:hangup", "--nobody-answers")
 
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    after_dial = lines[next(i for i, line in enumerate(lines) if line.startswith("(dial: ")) + 1:]
-    assert "the next one who is free will talk with you" in after_dial[0]
-    assert after_dial[1] == "(hold: helpline-recovery-en)"
-    assert after_dial[2] == "[en-US] You are next in line."
-    assert "to leave a confidential voicemail, press 1" in after_dial[3]
-    assert "To ask for a call back, press 2" in after_dial[3]
-    assert after_dial[4] == "(play: ../audio/music/hold.wav)"
-    assert after_dial[5].startswith("(menu")
-    assert after_dial[-1] == "(hangup: the caller hung up)"
+    ringing = lines.index("(menu: ringing)")             # first the phones ring, and nobody answers
+    after = lines[next(i for i in range(ringing, len(lines)) if "the next one who is free" in lines[i]):]
+    assert after[1] == "(hold: helpline-recovery-en)"
+    assert after[2] == "[en-US] You are next in line."
+    assert "to leave a confidential voicemail, press 1" in after[3]
+    assert "To ask for a call back, press 2" in after[3]
+    assert after[4] == "(play: ../audio/music/hold.wav)"
+    assert after[5] == "(menu: on hold)"
+    assert after[-1] == "(hangup: the caller hung up)"
+    assert "no-answer" in result.stderr
 
 
 def test_when_nobody_answers_the_caller_can_leave_a_voicemail_and_hears_goodbye(ivr_call):
-    result = ivr_call("--press", "1,0,1", "--nobody-answers")
+    result = ivr_call("--press", "1,0,hold:1", "--nobody-answers")
 
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()

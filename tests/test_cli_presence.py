@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from ivr.store.database import ensure_schema, open_database
+from ivr.store.offers import OfferStore
 from ivr.store.presence import PresenceStore
 
 #: Two people on shift at every hour of every day, so what `status` says does not depend on when
@@ -77,7 +78,8 @@ def test_a_professional_is_found_by_id_or_by_name_with_its_accents(ivr_presence,
 
 
 def test_status_says_on_a_call_while_they_take_one(ivr_presence, store):
-    store.leg_accepted("ana-rivera", "CA" + "1" * 32, "CA" + "2" * 32, datetime.datetime.now(datetime.timezone.utc))
+    offers, now = OfferStore(store.engine), datetime.datetime.now(datetime.timezone.utc)
+    offers.move(offers.claim("CA" + "2" * 32, 1, "ana-rivera", now), "accepted", now)
 
     assert said(ivr_presence("ana-rivera", "status")) == "Ana Rivera: ON A CALL, on shift now."
 

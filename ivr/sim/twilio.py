@@ -35,8 +35,13 @@ class Helpline:
         self.log: list = []          # (url, params, status) of every webhook request
 
     def post(self, url: str, params: dict) -> tuple:
+        """(HTTP status, body); (0, '') when the helpline could not be reached, which Twilio
+        records as error 11200 and goes on."""
         signature = self.validator.compute_signature(url, params)
-        status, body = self.transport.post(url, params, {"X-Twilio-Signature": signature})
+        try:
+            status, body = self.transport.post(url, params, {"X-Twilio-Signature": signature})
+        except OSError:                # requests' ConnectionError is an OSError too
+            status, body = 0, ""
         self.log.append((url, params, status))
         return status, body
 

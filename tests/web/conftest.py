@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from ivr.phone import HttpTransport
+from ivr.phone import HttpTransport, TestClientTransport
 from ivr.sim.clock import SimClock
 from ivr.sim.twilio import ACCOUNT_SID, Helpline, SimTwilio
 from ivr.web import create_app
@@ -55,12 +55,27 @@ def settings_for(tmp_path, flows_dir, twilio):
     return overrides
 
 
+class ToTheHelpline:
+    """How the simulated Twilio reaches a test's helpline: in-process for http://localhost URLs
+    (what Flask's test client serves), over real HTTP for a served one."""
+
+    def __init__(self, app: Flask):
+        self.local, self.http = TestClientTransport(app), HttpTransport()
+
+    def post(self, url: str, params: dict, headers: dict):
+        return (self.local if url.startswith("http://localhost/") else self.http).post(url, params, headers)
+
+    def get(self, url: str) -> bytes:
+        return (self.local if url.startswith("http://localhost/") else self.http).get(url)
+
+
 @pytest.fixture
-def make_app(settings_for):
+def make_app(settings_for, twilio):
     built = []
 
     def build(**changes) -> Flask:
         app = create_app(settings_for(**changes))
+        twilio.helpline.transport = ToTheHelpline(app)
         built.append(app)
         return app
     yield build

@@ -14,7 +14,8 @@ NOW = datetime.datetime(2026, 12, 2, 15, 0, tzinfo=datetime.timezone.utc)     # 
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def helpline(request, make_app):
+def helpline(request, make_app, twilio):
+    twilio.default_phone = "no-answer"       # this test's own requests say who takes the call
     overrides = {}
     if request.param == "postgresql":
         overrides["database_url"] = request.getfixturevalue("postgres_url")
@@ -49,7 +50,8 @@ def test_a_call_that_talked_to_a_person_keeps_its_path_its_outcome_and_its_wait(
     post(helpline, "step?at=main:choose-language&lang=en&tries=0", sid, Digits="2")
     post(helpline, "step?at=main:main-menu&lang=es&tries=0", sid, SpeechResult="quiero hablar con una persona")
     helpline.extensions["ivr"].clock = lambda: NOW + datetime.timedelta(seconds=25)
-    post(helpline, "dialed?at=main:talk-to-someone&lang=es&tries=0", sid, DialCallStatus="completed")
+    assert helpline.extensions["ivr"].waits.connect(sid, NOW)        # a professional pressed 1
+    post(helpline, "queued?at=main:talk-to-someone&lang=es&tries=0", sid, QueueResult="redirected")
     post(helpline, "status", sid, CallStatus="completed", CallDuration="600")
 
     assert path(helpline, sid) == [("main:choose-language", "2"), ("main:main-menu", "speech")]
@@ -82,7 +84,8 @@ def test_a_voicemail_and_the_partner_line_are_outcomes_too(helpline):
     post(helpline, "done?at=main:leave-voicemail&lang=en&tries=0", voicemail,
          RecordingUrl="https://api.twilio.com/recording/RE1", RecordingDuration="30")
     post(helpline, "step?at=main:main-menu&lang=en&tries=0", overflow, Digits="0")
-    post(helpline, "queued?at=main:wait-for-someone&lang=en&tries=0", overflow, QueueResult="leave", QueueTime="400")
+    post(helpline, "hold-key?at=main:wait-for-someone&lang=en&tries=0", overflow, Digits="3")   # the partner line
+    post(helpline, "queued?at=main:wait-for-someone&lang=en&tries=0", overflow, QueueResult="leave", QueueTime="40")
 
     assert row(helpline, voicemail)[1] == "voicemail"
     assert row(helpline, overflow)[1] == "overflow"

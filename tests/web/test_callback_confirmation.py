@@ -41,7 +41,8 @@ def test_a_number_too_short_is_explained_and_asked_again_then_a_person_takes_ove
     assert "not a full phone number" in " ".join(spoken(first))
     assert first.find("Gather").get("action").startswith("callback-number?")
     last = post(app, NUMBER.format(lang="en", tries=2), Digits="")
-    assert last.find("Dial") is not None                               # after three tries: a person
+    assert last.find("Enqueue") is not None                            # after three tries: a person
+    assert "connecting you" in " ".join(spoken(last))
 
 
 def test_done_erases_the_number(app, settings_for, tmp_path):

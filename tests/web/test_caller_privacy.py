@@ -12,13 +12,13 @@ from like_twilio import AUTH_TOKEN, CALLER, call_params, signed_post, wait_for
 TYPED_CALLBACK_NUMBER = "5017129934"
 
 
-def test_the_caller_number_never_appears_in_clear_in_the_logs_of_a_whole_call(live_server, caplog):
+def test_the_caller_number_never_appears_in_clear_in_the_logs_of_a_whole_call(live_server, twilio, caplog):
     caplog.set_level(logging.DEBUG)
-    phone = Phone(HttpTransport(), AUTH_TOKEN, base_url=live_server.url, from_number=CALLER,
-                  dial_outcome="no-answer")
+    twilio.default_phone = "no-answer"
+    phone = Phone(HttpTransport(), AUTH_TOKEN, base_url=live_server.url, from_number=CALLER, twilio=twilio)
 
     # Spanish, neurotoxicity, a person; nobody answers; ask for a call back and type a number.
-    phone.call(scripted(["2", "3", "0", "2", TYPED_CALLBACK_NUMBER]))
+    phone.call(scripted(["2", "3", "0", "hold:2", TYPED_CALLBACK_NUMBER]))
     sid = phone.call_sid
     signed_post(live_server.url + "/voice/status", call_params(sid, CallStatus="completed", CallDuration="95"))
     signed_post(live_server.url + "/voice/fallback", call_params(sid, ErrorCode="11200"))
@@ -27,7 +27,7 @@ def test_the_caller_number_never_appears_in_clear_in_the_logs_of_a_whole_call(li
     logged = caplog.text + "\n".join(str(record.args) for record in caplog.records)
     digits = re.sub(r"\D", "", CALLER)
     kinds = [h.kind for h in phone.heard]
-    assert "dial" in kinds and kinds[-1] == "hangup"      # the whole call, to the goodbye
+    assert "hold" in kinds and kinds[-1] == "hangup"      # the whole call, to the goodbye
     assert CALLER not in logged
     assert digits not in logged
     assert digits[:7] not in logged                 # not even the first digits (+1 501 712…)

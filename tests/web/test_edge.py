@@ -21,7 +21,8 @@ class Broken:
 
 @pytest.fixture
 def broken_app(app):
-    app.config.update(IVR_PRESENCE=Broken(), IVR_QUEUE_CHOICES=Broken())
+    app.extensions["ivr"].presence = Broken()
+    app.extensions["ivr"].control = Broken()       # who waits, who is offered, what a leg does
     return app
 
 
@@ -31,7 +32,9 @@ def post(app, route, **params):
 
 @pytest.mark.parametrize("route, params, verbs", [
     ("/voice/hold-key" + Q, {"Digits": "1"}, ["Leave"]),
-    ("/voice/whisper-answer?pro=ana-rivera&call=CA1", {"Digits": "1"}, ["Hangup"]),
+    ("/voice/hold" + Q, {"QueuePosition": "1"}, ["Leave"]),
+    ("/voice/offer?offer=0123abcd", {"CallStatus": "in-progress"}, ["Hangup"]),
+    ("/voice/offer-answer?offer=0123abcd", {"Digits": "1"}, ["Hangup"]),
 ])
 def test_an_unexpected_error_on_hold_or_in_a_whisper_is_answered_with_twiml_that_fits_there(
         broken_app, route, params, verbs, caplog):
@@ -50,7 +53,7 @@ def test_an_unexpected_error_when_leaving_the_queue_sends_the_caller_to_the_back
 
 
 def test_an_unexpected_error_on_a_leg_callback_asks_twilio_to_retry(broken_app):
-    assert post(broken_app, "/voice/leg?pro=ana-rivera&call=CA1", CallStatus="completed").status_code == 503
+    assert post(broken_app, "/voice/offer-status?offer=0123abcd", CallStatus="completed").status_code == 503
 
 
 def test_an_unexpected_error_on_a_text_gets_an_empty_reply(broken_app):

@@ -39,7 +39,7 @@ PLACE = {
     "es": {0: "Usted es la próxima persona en la fila.", 1: "Hay 1 persona antes que usted.",
            2: "Hay 2 personas antes que usted.", "wait": "En este momento la espera es de unos 3 minutos."},
 }
-CRISIS = {"en": "say:I think he overdosed", "es": "say:creo que tuvo una sobredosis"}
+CRISIS = {"en": "say:he took an overdose", "es": "say:creo que tuvo una sobredosis"}
 
 
 class Phones(dict):
@@ -140,7 +140,7 @@ def new_caller(line: Line, number: str = CALLER) -> Phone:
 def call(line: Line, *menu: str, on_hold=None, on_heard=None, caller: Phone | None = None) -> Phone:
     caller = caller or new_caller(line)
     caller.call(answering(*menu, on_hold=on_hold), on_heard)
-    assert not [h for h in caller.heard if h.kind in ("error", "cut-off")], caller.heard
+    assert not [h for h in caller.heard if h.kind in ("error", "cut-off")], transcript(caller)
     return caller
 
 
@@ -264,7 +264,8 @@ def test_a_key_pressed_on_hold_takes_the_caller_to_their_choice(start_line, key,
         assert any(h.kind == "record" for h in heard)
         assert "Goodbye." in said(caller)[-1] and heard[-1].kind == "hangup"
     elif key == "2":
-        assert "You entered 2 0 2, 5 5 5, 0 1 9 9. If that is right, press 1. To type it again, press 2." in said(caller)
+        read_back = "You entered 2 0 2, 5 5 5, 0 1 9 9. If that is right, press 1. To type it again, press 2."
+        assert read_back in said(caller)
         assert "Goodbye." in said(caller)[-1] and heard[-1].kind == "hangup"
         [pending] = line.ivr.calls.pending_callbacks()
         assert (pending.number, pending.language) == ("+12025550199", "en")
@@ -309,8 +310,9 @@ def test_a_crisis_word_while_phones_ring_gives_the_emergency_numbers_then_puts_t
 def edit_main_flow(flows_dir: Path, max_wait: int, ring_seconds: int = 20) -> None:
     """The test's copy of main.yaml, with a shorter longest wait (and ringing round) of its own."""
     main = flows_dir / "main.yaml"
+    connect = "if_nobody_answers: wait-for-someone\n"
     text = main.read_text(encoding="utf-8").replace("max_wait: 300", f"max_wait: {max_wait}").replace(
-        "if_nobody_answers: wait-for-someone\n", f"if_nobody_answers: wait-for-someone\n    ring_seconds: {ring_seconds}\n")
+        connect, f"{connect}    ring_seconds: {ring_seconds}\n")
     main.write_text(text, encoding="utf-8")
 
 
@@ -333,8 +335,8 @@ def waits_for_the_partner_line(line: Line) -> tuple:
         return "1"                                             # English
     caller = new_caller(line)
     caller.call(answer, on_heard)
-    assert not [h for h in caller.heard if h.kind in ("error", "cut-off")], caller.heard
-    assert [h.text for h in caller.heard if h.kind == "dial"] == [BACKUP_LINE]
+    assert not [h for h in caller.heard if h.kind in ("error", "cut-off")], transcript(caller)
+    assert [h.text for h in caller.heard if h.kind == "dial"] == [BACKUP_LINE], transcript(caller)
     return caller, moments["partner line"] - moments["asked"]
 
 

@@ -21,7 +21,8 @@ from flask import Flask, request
 from ivr.phone import HttpTransport, Phone
 from ivr.sim.clock import SimClock
 from ivr.sim.twilio import ACCOUNT_SID, FINAL, Helpline, SimTwilio
-from like_twilio import AUTH_TOKEN, CALL_PARAMS, CALLER, call_params, parse_twiml, signed_post, spoken, wait_for
+from like_twilio import (AUTH_TOKEN, BACKUP_LINE, CALL_PARAMS, CALLER, call_params, parse_twiml, signed_post, spoken,
+                         wait_for)
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 #: Wednesday 10:00 in New York. On the demo roster Ana Rivera (en, es), Marisol Peña (es, en) and
@@ -36,6 +37,9 @@ HELPLINE = CALL_PARAMS["To"]
 API = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
 WHISPER = {"en": "Helpline call in English. Press 1 to take it.", "es": "Helpline call in Spanish. Press 1 to take it."}
 TAKEN = "A colleague has taken this call. Thank you."
+PLACE_IN_LINE = {"en": "You are next in line.", "es": "Usted es la próxima persona en la fila."}
+#: A PostgreSQL nobody listens for: the database is down.
+UNREACHABLE_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
 #: The shipped recordings: the ringing tone (6 s) and the hold music (25.6 s) play as long as they are.
 AUDIO = Path(__file__).resolve().parents[2] / "audio"
 #: Simulated seconds per real second: a two-minute rest passes in 1.2 s.
@@ -44,20 +48,22 @@ MISSED_REST = 120
 #: The longest a Spanish hold page lasts (place in line, the keys, the music): the next chance to
 #: notice that someone has become free.
 HOLD_PAGE = 45
+#: A ring lasts two minutes at most; a minute after that, Twilio is asked how the leg is.
+LONGEST_RING = 120 + 60
 #: What the helpline's own work may add to a simulated wait on a busy machine (150 ms at SPEED).
 SLACK = 15
 
 
 # -- Twilio in software, and what it saw -------------------------------------------------------------
-class Recorded(HttpTransport):
-    """Twilio's side of every webhook request: what it asked the helpline, and the answer."""
+class Recorded(Helpline):
+    """How Twilio reaches the helpline, keeping each webhook request with the helpline's answer."""
 
     def __init__(self):
-        super().__init__()
+        super().__init__(HttpTransport(), AUTH_TOKEN)
         self.exchanges: list = []          # (url, params, status, body)
 
-    def post(self, url: str, params: dict, headers: dict):
-        status, body = super().post(url, params, headers)
+    def post(self, url: str, params: dict) -> tuple:
+        status, body = super().post(url, params)
         self.exchanges.append((url, dict(params), status, body))
         return status, body
 
@@ -114,7 +120,7 @@ class Twilio(SimTwilio):
 def twilio():
     """Twilio in software from Wednesday 10:00 New York, SPEED times faster than the wall clock; the
     professionals' phones are people who press 1 unless a test says otherwise."""
-    sim = Twilio(Helpline(Recorded(), AUTH_TOKEN), SimClock(SPEED, start=WEDNESDAY_10AM), AUTH_TOKEN)
+    sim = Twilio(Recorded(), SimClock(SPEED, start=WEDNESDAY_10AM), AUTH_TOKEN)
     sim.phones = Phones(sim.clock)
     sim.api_url = sim.serve()
     yield sim
@@ -193,13 +199,13 @@ def updates_of(twilio, leg: Leg) -> list:
 
 def answers_to(twilio, route: str, leg: Leg) -> list:
     """The TwiML the helpline answered on `route` (offer, offer-answer) for this leg: what its phone heard."""
-    return [parse_twiml(body) for url, params, status, body in list(twilio.helpline.transport.exchanges)
+    return [parse_twiml(body) for url, params, status, body in list(twilio.helpline.exchanges)
             if urlsplit(url).path == f"/voice/{route}" and query(url).get("offer") == leg.offer and status == 200]
 
 
 def posted(twilio, route: str, leg: Leg) -> list:
     """The parameters of every request Twilio made on `route` for this leg."""
-    return [params for url, params, status, body in list(twilio.helpline.transport.exchanges)
+    return [params for url, params, status, body in list(twilio.helpline.exchanges)
             if urlsplit(url).path == f"/voice/{route}" and query(url).get("offer") == leg.offer]
 
 
@@ -253,7 +259,7 @@ def new_caller(line: Line) -> Phone:
 def call(line: Line, *menu: str, on_hold=None, caller: Phone | None = None) -> Phone:
     caller = caller or new_caller(line)
     caller.call(answering(*menu, on_hold=on_hold))
-    assert not [h for h in caller.heard if h.kind in ("error", "cut-off")], caller.heard
+    assert not [h for h in caller.heard if h.kind in ("error", "cut-off")], transcript(caller)
     return caller
 
 
@@ -337,20 +343,40 @@ def test_professionals_who_texted_off_or_are_in_another_team_are_not_rung(start_
     assert sorted(line.twilio.phones.numbers()) == sorted([ANA, MARISOL])
 
 
-@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("language, asks", [("en", "0"), ("es", "say:creo que tuvo una sobredosis")],
+                         ids=["en-pressing-0", "es-saying-a-crisis-word"])
 def test_when_everyone_on_shift_has_texted_off_a_caller_goes_straight_to_the_hold_with_its_choices(
-        start_line, language):
+        start_line, language, asks):
     line = start_line()
     for number in (ANA, MARISOL, BEN):
         text_helpline(line, number, "OFF")
 
-    caller = call(line, LANGUAGE_KEY[language], "0", on_hold=lambda heard: None)
+    caller = call(line, LANGUAGE_KEY[language], asks, on_hold=lambda heard: None)
 
     said = [h.text for h in caller.heard if h.kind == "say"]
-    assert prompt(line, "connecting", language) not in said          # never "connecting you" to nobody
-    assert prompt(line, "on-hold", language) in said
-    assert prompt(line, "on-hold-choices", language) in said          # a voicemail, a call back, the partner line
+    asked = said.index(prompt(line, "main-menu-choices", language)) + 1
+    expected = [prompt(line, "on-hold", language), PLACE_IN_LINE[language], prompt(line, "on-hold-choices", language)]
+    if asks.startswith("say:"):
+        expected.insert(0, prompt(line, "emergency-now", language))     # 911 and 988 first, even so
+    assert said[asked:] == expected, transcript(caller)                 # never "connecting you" to nobody
     assert line.twilio.phones.rang == []
+
+
+def test_with_the_database_down_a_caller_asking_for_a_person_reaches_the_partner_line_and_leg_callbacks_are_retried(
+        start_line):
+    line = start_line(UNREACHABLE_DATABASE)
+
+    asked = press_0(line, "en", sid(1))
+
+    assert [dial.text for dial in asked.iter("Dial")] == [BACKUP_LINE]
+    assert any("911" in text for text in spoken(asked))
+    assert line.twilio.phones.rang == []
+    leg = Leg(ANA, "0" * 32, sid(2), {})
+    late_callback = signed_post(f"{line.url}/voice/offer-status?offer={leg.offer}",
+                                leg_params(leg, CallStatus="completed"))
+    assert late_callback.status_code == 503                              # Twilio is asked to try again
+    key = signed_post(f"{line.url}/voice/offer-answer?offer={leg.offer}", leg_params(leg, Digits="1"))
+    assert [verb.tag for verb in parse_twiml(key.text)][-1] == "Hangup"   # their phone is let go, not left hanging
 
 
 # -- the REST requests --------------------------------------------------------------------------------
@@ -412,7 +438,8 @@ def test_professionals_phones_show_the_helpline_never_the_caller(start_line, ros
 
 # -- voicemail boxes, machines and the first to press 1 -----------------------------------------------
 @pytest.mark.parametrize("database_url, detection", [("sqlite", False), ("postgresql", True)],
-                         indirect=["database_url"], ids=["sqlite-without-detection", "postgresql-with-machine-detection"])
+                         indirect=["database_url"],
+                         ids=["sqlite-without-detection", "postgresql-with-machine-detection"])
 def test_a_voicemail_box_among_three_never_takes_the_call_nor_stops_the_others_and_a_person_pressing_1_does(
         database_url, start_line, flows_dir, detection):
     if detection:
@@ -444,8 +471,9 @@ def test_a_voicemail_box_among_three_never_takes_the_call_nor_stops_the_others_a
         assert updates_of(twilio, ana) == []                           # it was over before Ben pressed 1
     else:
         assert spoken(answered)[0] == WHISPER["en"]                   # left on the voicemail, unanswered
-    assert [row.state for row in line.ivr.offers.for_caller(caller.call_sid, live_only=False)
-            if row.professional_id == "ben-carter"] == ["ended"]
+    # Ben's leg ends as the talk does (its last callback may still be on its way).
+    assert wait_for(lambda: [row.state for row in line.ivr.offers.for_caller(caller.call_sid, live_only=False)
+                             if row.professional_id == "ben-carter"] == ["ended"])
 
 
 def test_the_first_to_press_1_takes_the_caller_and_a_later_press_hears_that_a_colleague_has_taken_it(
@@ -536,7 +564,8 @@ def test_a_professional_who_presses_another_key_lets_the_caller_go_on_to_someone
 
 
 # -- busy, resting, free --------------------------------------------------------------------------------
-@pytest.mark.parametrize("phone", ["no-answer", "busy", "silent"], ids=["rings-out", "busy", "answers-and-presses-nothing"])
+@pytest.mark.parametrize("phone", ["no-answer", "busy", "silent"],
+                         ids=["rings-out", "busy", "answers-and-presses-nothing"])
 def test_a_professional_who_misses_a_call_rests_two_minutes_then_is_rung_again(start_line, phone):
     line = start_line()
     twilio = line.twilio
@@ -691,16 +720,22 @@ def test_a_ringing_leg_whose_last_callback_never_arrives_is_settled_by_asking_tw
     twilio.default_phone = "no-answer"
     text_helpline(line, MARISOL, "OFF")
     press_0(line, "es", sid(1))
+    queue = twilio.enqueue(twilio.calls[sid(1)], "helpline-recovery-es")      # the caller's <Enqueue>
+
+    def hold_page() -> ET.Element:
+        """Twilio asks the hold page (the waitUrl) again, as it does whenever the last one ends."""
+        response = signed_post(f"{line.url}/voice/hold?at=main:talk-to-someone&lang=es&tries=0",
+                               call_params(sid(1), **twilio.queue_params(twilio.calls[sid(1)], queue)))
+        return parse_twiml(response.text)
     assert wait_for(lambda: len(legs(twilio)) == 1)
     ana = legs(twilio)[0]
     twilio.calls[ana.sid].status_callback = ""         # from now on Twilio's callbacks for her leg are lost
     assert wait_for(lambda: twilio.calls[ana.sid].status == "no-answer")
-    hold = f"{line.url}/voice/hold?at=main:talk-to-someone&lang=es&tries=0"
-    assert parse_twiml(signed_post(hold, call_params(sid(1))).text).find("Leave") is None   # still ringing, it seems
+    assert hold_page().find("Leave") is None           # as far as the helpline knows, her phone still rings
 
-    line.clock.move_on(181)
-    signed_post(hold, call_params(sid(1)))
+    line.clock.move_on(LONGEST_RING + 1)
+    hold_page()
 
     assert wait_for(lambda: ("GET", f"{API}/Calls/{ana.sid}.json", {}) in twilio.requests)
-    assert wait_for(lambda: parse_twiml(signed_post(hold, call_params(sid(1))).text).find("Leave") is not None)
-    assert "ana-rivera" in line.ivr.presence.snapshot(line.clock()).busy   # let it ring out: rests
+    assert wait_for(lambda: hold_page().find("Leave") is not None)      # nobody rings now: on to the hold
+    assert "ana-rivera" in line.ivr.presence.snapshot(line.clock()).busy   # she let it ring out: she rests

@@ -4,8 +4,11 @@ import requests
 
 from ivr.store.calls import CallRecords
 from ivr.store.database import open_database
+from ivr.store.offers import OfferStore
+from ivr.store.presence import PresenceStore
+from ivr.store.waits import WaitStore
 from like_twilio import (BACKUP_LINE, ROSTER_PHONES, call_params, dialed_numbers, parse_twiml, problems_for_a_caller,
-                         signed_post, spoken)
+                         signed_post, spoken, wait_for)
 
 UNREACHABLE_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
 VOICE_ROUTES = [
@@ -27,9 +30,12 @@ def assert_backup_line(response):
 
 
 def without_database(app):
-    """Point the app's records at a PostgreSQL nobody is listening for."""
+    """Point the app's records, waits, offers and presence at a PostgreSQL nobody is listening for."""
     broken = open_database(UNREACHABLE_DATABASE)
-    app.config.update(IVR_DATABASE=broken, IVR_CALLS=CallRecords(broken))
+    ivr = app.extensions["ivr"]
+    ivr.database, ivr.calls = broken, CallRecords(broken)
+    for holder in (ivr, ivr.control):
+        holder.waits, holder.offers, holder.presence = WaitStore(broken), OfferStore(broken), PresenceStore(broken)
     return app
 
 
@@ -124,11 +130,43 @@ def test_a_helpline_started_while_its_database_is_down_still_answers_the_fallbac
     ("/voice/done?at=main:deleted-step&lang=en&tries=0", {}),
     ("/voice/dialed?at=main:deleted-step&lang=en&tries=0", {"DialCallStatus": "no-answer"}),
 ])
-def test_a_url_for_a_step_that_no_longer_exists_reaches_a_person(live_server, route, extra):
+def test_a_url_for_a_step_that_no_longer_exists_reaches_a_person(live_server, twilio, route, extra):
     response = signed_post(live_server.url + route, call_params(**extra))
 
     assert response.status_code == 200
     document = parse_twiml(response.text)
-    assert document.find("Dial") is not None, response.text
-    assert dialed_numbers(document) and set(dialed_numbers(document)) <= ROSTER_PHONES   # a person
+    assert document.find("Enqueue") is not None, response.text      # waiting for a person…
+    assert wait_for(lambda: [c.to for c in twilio.calls.values() if c.direction == "outbound-api"])
+    assert {c.to for c in twilio.calls.values() if c.direction == "outbound-api"} <= ROSTER_PHONES  # …rung
+    assert problems_for_a_caller(document) == []
+
+
+def test_a_caller_who_asks_for_a_person_during_a_database_outage_reaches_the_backup_line(make_app, serve):
+    server = serve(without_database(make_app()))
+
+    assert_backup_line(signed_post(server.url + "/voice/step?at=main:main-menu&lang=en&tries=0",
+                                   call_params(Digits="0")))
+
+
+def test_a_caller_who_asks_for_a_person_while_twilio_refuses_to_place_calls_reaches_the_backup_line(
+        make_app, serve, twilio):
+    twilio.auth_token = "not-what-the-helpline-sends"        # every REST request: 401
+    server = serve(make_app())
+    first = signed_post(server.url + "/voice/step?at=main:main-menu&lang=en&tries=0", call_params(Digits="0"))
+    assert first.status_code == 200
+    control = server.app.extensions["ivr"].control
+    assert wait_for(lambda: control.twilio_down)
+
+    response = signed_post(server.url + "/voice/step?at=main:main-menu&lang=en&tries=0", call_params(Digits="0"))
+
+    assert_backup_line_step(response)
+    hold = signed_post(server.url + "/voice/hold?at=main:wait-for-someone&lang=en&tries=0", call_params())
+    assert [verb.tag for verb in parse_twiml(hold.text)] == ["Leave"]        # nobody can be rung: on
+
+
+def assert_backup_line_step(response):
+    """The flow's own backup-line step: its words, then the partner line."""
+    assert response.status_code == 200, response.text
+    document = parse_twiml(response.text)
+    assert dialed_numbers(document) == [BACKUP_LINE]
     assert problems_for_a_caller(document) == []

@@ -11,7 +11,9 @@ import requests
 
 from ivr.store.database import open_database
 from ivr.store.presence import PresenceStore
-from like_twilio import call_params, client_post, dialed_numbers, parse_twiml, signed_post, twilio_signature
+from ivr.sim.clock import SimClock
+from like_twilio import call_params, client_post, parse_twiml, signed_post, twilio_signature
+from stand_ins import passes_done
 
 #: Wednesday 10:00 in New York: Ana Rivera (en, es) and Marisol Peña (es, en) are the Spanish
 #: speakers on shift on the demo roster.
@@ -32,7 +34,10 @@ def sms_params(sender: str, body: str) -> dict:
 
 
 @pytest.fixture
-def helpline(make_app, database_url):
+def helpline(make_app, database_url, twilio):
+    # Professionals' phones ring (in real time) until the test's caller hangs up: nobody answers,
+    # nobody rests for a missed call, and the test sees who was rung.
+    twilio.clock, twilio.default_phone = SimClock(speed=1.0), "no-answer"
     app = make_app(database_url=database_url, flows_check_seconds=0)
     app.extensions["ivr"].clock = lambda: WEDNESDAY_10AM
     yield app
@@ -56,11 +61,24 @@ def reply_of(client, sender: str, body: str) -> list:
     return [(message.text or "").strip() for message in text(client, sender, body).iter("Message")]
 
 
-def rung_for_a_spanish_caller(client) -> list:
-    url = "http://localhost/voice/step?at=main:main-menu&lang=es&tries=0"
-    response = client_post(client, url, call_params("CA" + uuid.uuid4().hex, Digits="0"))
+def rung_for_a_spanish_caller(client, base: str = "http://localhost") -> list:
+    """The professionals a Spanish caller pressing 0 rings; the caller then hangs up."""
+    app, twilio = client.application, client.application.extensions["ivr"]
+    sid = "CA" + uuid.uuid4().hex
+    response = client_post(client, f"{base}/voice/step?at=main:main-menu&lang=es&tries=0", call_params(sid, Digits="0"))
     assert response.status_code == 200
-    return sorted(dialed_numbers(parse_twiml(response.get_data(as_text=True))))
+    passes_done(twilio.control)
+    rung = sorted(number for number, call in legs_of(app, sid))
+    client_post(client, f"{base}/voice/status", call_params(sid, CallStatus="completed", CallDuration="30"))
+    return rung
+
+
+def legs_of(app, call_sid: str) -> list:
+    """(number, offer) of each professional's leg placed for the caller `call_sid`."""
+    ivr = app.extensions["ivr"]
+    roster = ivr.roster.current()
+    return [(roster.by_id(offer.professional_id).phone, offer)
+            for offer in ivr.offers.for_caller(call_sid, live_only=False) if offer.state != "failed"]
 
 
 @pytest.mark.parametrize("sender", ["+12025550101", "+1 202-555-0101", "(202) 555-0101", "202.555.0101",
@@ -97,7 +115,9 @@ def test_status_of_someone_not_on_shift_says_so(client):
 
 
 def test_status_says_on_a_call_while_they_are_taking_one(helpline, client):
-    helpline.extensions["ivr"].presence.leg_accepted("ana-rivera", "CA" + "7" * 32, "CA" + "8" * 32, WEDNESDAY_10AM)
+    offers = helpline.extensions["ivr"].offers
+    offer = offers.claim("CA" + "8" * 32, 1, "ana-rivera", WEDNESDAY_10AM)
+    offers.move(offer, "accepted", WEDNESDAY_10AM)
 
     assert reply_of(client, ANA, "STATUS") == ["Ana Rivera: ON A CALL, on shift now."]
 
@@ -113,7 +133,7 @@ def test_a_number_not_on_the_roster_gets_an_empty_reply_and_changes_nothing(help
 @pytest.mark.parametrize("body", ["hello", "", "   ", "STOP NOW", "1"])
 def test_a_word_it_does_not_know_gets_the_help_text_and_changes_nothing(helpline, client, body):
     assert reply_of(client, ANA, body) == [HELP]
-    assert helpline.extensions["ivr"].presence.status("ana-rivera") is None
+    assert helpline.extensions["ivr"].presence.status("ana-rivera") == {"away": False, "on_a_call": False}
 
 
 def test_a_text_not_signed_by_twilio_is_refused_and_changes_nothing(helpline, client):
@@ -123,7 +143,7 @@ def test_a_text_not_signed_by_twilio_is_refused_and_changes_nothing(helpline, cl
                                                                          token="not-the-auth-token")})
 
     assert (unsigned.status_code, forged.status_code) == (403, 403)
-    assert helpline.extensions["ivr"].presence.status("ana-rivera") is None
+    assert helpline.extensions["ivr"].presence.status("ana-rivera") == {"away": False, "on_a_call": False}
 
 
 def test_a_professional_texts_off_over_real_http_and_the_next_caller_does_not_ring_them(helpline, serve):
@@ -136,9 +156,11 @@ def test_a_professional_texts_off_over_real_http_and_the_next_caller_does_not_ri
     assert refused.status_code == 403
     assert answered.status_code == 200
     assert [m.text for m in parse_twiml(answered.text).iter("Message")] == ["Ana Rivera: AWAY, on shift now."]
-    call = signed_post(server.url + "/voice/step?at=main:main-menu&lang=es&tries=0",
-                       call_params("CA" + uuid.uuid4().hex, Digits="0"))
-    assert dialed_numbers(parse_twiml(call.text)) == [MARISOL]
+    sid = "CA" + uuid.uuid4().hex
+    call = signed_post(server.url + "/voice/step?at=main:main-menu&lang=es&tries=0", call_params(sid, Digits="0"))
+    assert parse_twiml(call.text).find("Enqueue") is not None
+    passes_done(helpline.extensions["ivr"].control)
+    assert [number for number, _ in legs_of(helpline, sid)] == [MARISOL]
 
 
 def test_with_the_database_down_a_text_is_answered_that_it_could_not_be_recorded(make_app):
