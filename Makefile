@@ -13,10 +13,13 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# Development: professionals are rung through the simulated Twilio that `ivr call --url` serves on 5001.
+DEV_TWILIO := TWILIO_ACCOUNT_SID=$${TWILIO_ACCOUNT_SID:-AC00000000000000000000000000000000} IVR_TWILIO_API_URL=$${IVR_TWILIO_API_URL:-http://127.0.0.1:5001}
+
 run: install
 	$(VENV)/bin/ivr check flows
 	@echo "Helpline on http://127.0.0.1:5000 - try a call in another terminal: .venv/bin/ivr call --url http://127.0.0.1:5000"
-	$(PY) app.py
+	$(DEV_TWILIO) $(PY) app.py
 
 serve: install
 	$(VENV)/bin/gunicorn -w 2 -b 127.0.0.1:5000 app:app

@@ -241,11 +241,48 @@ def _call_records():
 
 @callbacks.command("list")
 def callbacks_list():
-    """The pending callbacks, oldest first: id, when, language, number to call."""
+    """The pending callbacks, oldest first: id, when, language, tries so far (never the number:
+    `ivr callbacks call` rings it through the helpline)."""
     pending = _call_records().pending_callbacks()
     for row in pending:
-        click.echo(f"{row.id:>5}  {row.requested_at:%Y-%m-%d %H:%M} UTC  {row.language}  {row.number}")
+        tried = f"  tried {row.attempts}x, last: {row.last_outcome}" if row.attempts else ""
+        click.echo(f"{row.id:>5}  {row.requested_at:%Y-%m-%d %H:%M} UTC  {row.language}{tried}")
     click.echo(f"{len(pending)} callback{'s' * (len(pending) != 1)} waiting", err=True)
+
+
+@callbacks.command("call")
+@click.argument("callback_id", type=int)
+@click.option("--by", "who", required=True, help="The professional who makes the call (id or name on the roster).")
+def callbacks_call(callback_id, who):
+    """Call a caller back through the helpline: WHO's phone rings first; when they press 1 the
+    helpline dials the caller from its own number and joins them. Neither sees the other's number;
+    how it went is kept, and the number is erased once the caller is reached."""
+    from .callback_calls import CallbackLinks, CallbackUnavailable
+    from .config import finish, from_environment
+    from .routing.roster import slug
+    from .store.database import ensure_schema
+    from .twilio_api import TwilioUnavailable
+    from .web.services import make_services
+
+    settings = finish(from_environment())
+    if not settings.public_url:
+        raise click.ClickException("set IVR_PUBLIC_URL (how Twilio reaches this helpline) to place a callback")
+    helpline = make_services(settings)
+    try:
+        roster = helpline.roster.current()
+        person = roster and (roster.by_id(who) or roster.by_id(slug(who)))
+        if not person:
+            raise click.ClickException(f"{who!r} is not on the roster")
+        ensure_schema(helpline.database)
+        helpline.callback_calls.ring(callback_id, person, CallbackLinks(settings.public_url))
+        click.echo(f"ringing {person.name} for callback {callback_id}: when they press 1, the caller is dialled")
+    except CallbackUnavailable as error:
+        raise click.ClickException(str(error))
+    except TwilioUnavailable as error:
+        raise click.ClickException(f"could not ring {who}: {error}")
+    finally:
+        helpline.close()
+        helpline.database.dispose()
 
 
 @callbacks.command("done")

@@ -100,10 +100,6 @@ class TwilioApi:
         self._do("dequeue a caller", lambda: self.client.queues(queue_sid).members(call_sid).update(
             url=url, method="POST"))
 
-    def redirect(self, call_sid: str, url: str) -> None:
-        """Send a live call to the TwiML at `url` (Update a Call with Url)."""
-        self._do("redirect a call", lambda: self.client.calls(call_sid).update(url=url, method="POST"))
-
     def _do(self, what: str, request):
         try:
             return request()

@@ -191,6 +191,24 @@ def professional_to_conference(text: str, voice: str, room: str, action: str) ->
     return str(response)
 
 
+def dial_for_professional(text: str, voice: str, number: str, caller_id: str, action: str) -> str:
+    """A professional calls a caller back through the helpline: the caller sees the helpline's number."""
+    response = VoiceResponse()
+    response.say(text, voice=voice)
+    dial = response.dial(action=action, method="POST", caller_id=caller_id or None, timeout=30)
+    dial.number(number)
+    return str(response)
+
+
+def ask_professional(text: str, voice: str, action: str) -> str:
+    """One key from a professional; silence posts to `action` with no Digits."""
+    response = VoiceResponse()
+    with response.gather(num_digits=1, timeout=8, action=action, method="POST") as gather:
+        gather.say(text, voice=voice)
+    response.redirect(action, method="POST")
+    return str(response)
+
+
 def say_and_hang_up(text: str, voice: str) -> str:
     response = VoiceResponse()
     if text:

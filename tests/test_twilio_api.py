@@ -129,20 +129,12 @@ def test_taking_a_caller_out_of_the_queue_updates_the_queue_member_with_the_brid
                                   {"Url": BRIDGE_URL, "Method": "POST"}, (ACCOUNT_SID, AUTH_TOKEN))]
 
 
-def test_redirecting_a_caller_updates_their_call_with_the_bridge_url():
-    api, recorder = api_with((200, call_resource(CALLER, "in-progress")))
-    api.redirect(CALLER, BRIDGE_URL)
-    assert recorder.sent == [Sent("POST", f"{ACCOUNTS}/Calls/{CALLER}.json", None,
-                                  {"Url": BRIDGE_URL, "Method": "POST"}, (ACCOUNT_SID, AUTH_TOKEN))]
-
-
 # -- failures --------------------------------------------------------------------------------------
 EVERY_REQUEST = {
     "ring": lambda api: api.ring(PROFESSIONAL, HELPLINE, WHISPER_URL, STATUS_URL, 20, False),
     "stop_ringing": lambda api: api.stop_ringing(LEG),
     "leg_status": lambda api: api.leg_status(LEG),
     "dequeue": lambda api: api.dequeue(QUEUE, CALLER, BRIDGE_URL),
-    "redirect": lambda api: api.redirect(CALLER, BRIDGE_URL),
 }
 
 
@@ -211,9 +203,10 @@ def test_a_base_url_on_this_machine_receives_every_request_the_helpline_makes(si
 
 def test_the_base_url_given_to_the_adapter_is_where_its_requests_go(sim):
     api = TwilioApi(ACCOUNT_SID, AUTH_TOKEN, base_url=sim.api_url + "/")
-    api.redirect(api.ring(PROFESSIONAL, HELPLINE, WHISPER_URL, STATUS_URL, 20, False), BRIDGE_URL)
-    assert [method for method, _, _ in sim.requests] == ["POST", "POST"]
-    assert sim.requests[1][2] == {"Url": [BRIDGE_URL], "Method": ["POST"]}
+    leg = api.ring(PROFESSIONAL, HELPLINE, WHISPER_URL, STATUS_URL, 20, False)
+    api.leg_status(leg)
+    assert [(method, path.rsplit("/", 1)[-1]) for method, path, _ in sim.requests] == [
+        ("POST", "Calls.json"), ("GET", f"{leg}.json")]
 
 
 def test_a_twilio_edge_in_the_environment_does_not_send_the_requests_somewhere_else(sim, monkeypatch):
@@ -232,7 +225,7 @@ def test_a_twilio_edge_in_the_environment_does_not_send_the_requests_somewhere_e
 def test_a_refusal_from_the_simulator_comes_back_with_twilios_status_and_code(sim):
     api = TwilioApi(ACCOUNT_SID, AUTH_TOKEN, base_url=sim.api_url)
     with pytest.raises(TwilioUnavailable) as raised:
-        api.redirect("CA" + "9" * 32, BRIDGE_URL)
+        api.leg_status("CA" + "9" * 32)
     assert (raised.value.status, raised.value.code) == (404, 20404)
 
 

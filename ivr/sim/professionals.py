@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from .twilio import Call, SimTwilio
+from .twilio import Call, SimTwilio, new_sid
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,10 @@ PHONES = {
     "busy": Phone(answers_after=None, busy=True),
     "no-answer": Phone(answers_after=None),
 }
+#: A caller being called back: they answer and talk, or their voicemail does, or nobody.
+CALLED_BACK = {"person": Phone(answers_after=5, talks_for=120), "voicemail": Phone(answers_after=3, machine=True,
+                                                                                  talks_for=20),
+               "no-answer": Phone(answers_after=None), "busy": Phone(answers_after=None, busy=True)}
 SAY_WORDS_PER_SECOND = 2.5
 
 
@@ -120,7 +124,7 @@ class ProfessionalSide:
     def dial(self, verb, url):
         room = verb.find("Conference")
         if room is None:
-            return None
+            return self.dial_number(verb, url)
         conference = self.sim.join(self.call, (room.text or "").strip(),
                                    room.get("endConferenceOnExit", "false") == "true")
         # They talk while the caller is there, then hang up; or the conference ends under them.
@@ -135,4 +139,31 @@ class ProfessionalSide:
         if verb.get("action"):
             status = "completed" if conference.talked else "no-answer"
             return urljoin(url, verb.get("action")), {"DialCallStatus": status}
+        return None
+
+    def dial_number(self, verb, url):
+        """The professional's leg dials a number (a caller called back): who answers there is
+        `sim.phones` (person, voicemail, no-answer, busy), the call showing `callerId`."""
+        number = verb.find("Number")
+        to = ((number.text if number is not None else verb.text) or "").strip()
+        dialed = Call(new_sid(), to, verb.get("callerId", self.call.from_), "outbound-dial")
+        with self.sim.lock:
+            self.sim.calls[dialed.sid] = dialed
+        other = CALLED_BACK.get(self.sim.phones.get(to, "person"), CALLED_BACK["person"])
+        timeout = float(verb.get("timeout", "30"))
+        if other.busy:
+            status, talked = "busy", 0.0
+        elif other.answers_after is None or other.answers_after > timeout:
+            self.sim.clock.sleep(timeout, self.call.hangup)
+            status, talked = "no-answer", 0.0
+        else:
+            self.sim.clock.sleep(other.answers_after, self.call.hangup)
+            dialed.started = self.sim.clock.seconds()
+            self.sim.clock.sleep(other.talks_for, self.call.hangup)
+            status, talked = "completed", other.talks_for
+        dialed.status = status
+        dialed.ended = self.sim.clock.seconds()
+        if verb.get("action"):
+            return urljoin(url, verb.get("action")), {"DialCallStatus": status, "DialCallSid": dialed.sid,
+                                                      "DialCallDuration": str(int(talked))}
         return None

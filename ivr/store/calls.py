@@ -278,11 +278,11 @@ class CallRecords:
                 continue
 
     def callback_requested(self, call_sid: str, caller_key: str, number: str, language: str,
-                           at: datetime.datetime, status: str = "pending") -> None:
+                           at: datetime.datetime, status: str = "pending", helpline_number: str = "") -> None:
         """Keep a caller's request to be called back: one per call, the latest number typed."""
         self.ensure_schema()
         values = {"caller_key": caller_key, "number": number, "language": language,
-                  "requested_at": at, "status": status}
+                  "requested_at": at, "status": status, "helpline_number": helpline_number[:32]}
         for _ in range(2):
             try:
                 with self.engine.begin() as connection:

@@ -27,6 +27,10 @@ callbacks = Table(
     Column("language", String(10), nullable=False, default="en"),
     Column("requested_at", DateTime(timezone=True), nullable=False),
     Column("status", String(20), nullable=False, default="pending"),
+    Column("helpline_number", String(32), nullable=False, default=""),   # the number they dialled
+    Column("attempts", Integer, nullable=False, default=0),             # calls placed back to them
+    Column("last_outcome", String(20)),            # reached | voicemail | no-answer | busy | failed
+    Column("last_tried_at", DateTime(timezone=True)),
 )
 
 voicemails = Table(

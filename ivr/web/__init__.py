@@ -24,9 +24,9 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
         # Behind an HTTPS terminator, Twilio signed https://public-host/...: rebuild that URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)
 
-    from . import audio, callback, edge, hold, offers, sms, voice
+    from . import audio, callback, callback_calls, edge, hold, offers, sms, voice
     app.register_error_handler(Exception, edge.never_fail_a_caller)
-    for module in (voice, callback, hold, offers, sms, audio):
+    for module in (voice, callback, hold, offers, callback_calls, sms, audio):
         app.register_blueprint(module.blueprint)
 
     @app.get("/healthz")

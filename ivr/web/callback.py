@@ -73,7 +73,7 @@ def callback_number():
     key = caller_key(form().first("From"), ivr.settings.caller_hash_key)
     try:
         ivr.calls.callback_requested(form().first("CallSid")[:64], key, number, state.language,
-                                     ivr.now(), status="unconfirmed")
+                                     ivr.now(), status="unconfirmed", helpline_number=form().first("To"))
     except SQLAlchemyError as error:
         log.error("could not keep a callback number (%s): the caller goes to a person", error.__class__.__name__)
         return backup_line(ivr)

@@ -14,9 +14,10 @@ from .twilio_request import form
 
 log = logging.getLogger(__name__)
 #: Callbacks Twilio may retry: a 503 says "try again", and no caller hears it.
-RETRIED = ("/voice/status", "/voice/offer-status")
+RETRIED = ("/voice/status", "/voice/offer-status", "/voice/callback-leg")
 #: A professional's own leg: hanging it up lets the caller go on to someone else.
-PROFESSIONAL = ("/voice/offer", "/voice/offer-answer", "/voice/offer-done")
+PROFESSIONAL = ("/voice/offer", "/voice/offer-answer", "/voice/offer-done", "/voice/callback-offer",
+                "/voice/callback-go", "/voice/callback-dialed", "/voice/callback-result")
 #: The hold music's page: <Leave> hands the caller to the queue's action, which decides.
 ON_HOLD = ("/voice/hold", "/voice/hold-key")
 

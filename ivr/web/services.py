@@ -9,6 +9,7 @@ from flask import current_app, request
 from twilio.request_validator import RequestValidator
 
 from ..call_control import CallControl, Links
+from ..callback_calls import CallbackCalls
 from ..config import Settings
 from ..flow.live import LiveFlows
 from ..routing.roster import ROSTER_FILE, live_roster
@@ -41,6 +42,7 @@ class Services:
     clock: object = utc_now         # tests replace it; call control reads it through `now`
     answers: object = None
     control: CallControl | None = None
+    callback_calls: CallbackCalls | None = None
 
     def now(self) -> datetime.datetime:
         return self.clock()
@@ -69,6 +71,7 @@ def make_services(settings: Settings, answers=None) -> Services:
     services.roster = live_roster(settings.flows_dir / ROSTER_FILE, services.flows, settings.flows_check_seconds)
     services.control = CallControl(services.flows, services.roster, services.waits, services.offers,
                                    services.presence, api, services.now)
+    services.callback_calls = CallbackCalls(database, api, services.roster, services.now)
     return services
 
 

@@ -53,7 +53,8 @@ def test_done_erases_the_number(app, settings_for, tmp_path):
     env = {**os.environ, "DATABASE_URL": settings["database_url"], "IVR_INSTANCE_DIR": str(settings["instance_dir"])}
     command = [sys.executable, "-c", "from ivr.cli import main; main()", "callbacks"]
     listed = subprocess.run(command + ["list"], env=env, capture_output=True, text=True, timeout=60)
-    assert "+12025550199" in listed.stdout
+    assert f"{pending.id:>5}  " in listed.stdout and " en" in listed.stdout
+    assert "2025550199" not in listed.stdout          # nobody dials it from their own phone
     done = subprocess.run(command + ["done", str(pending.id)], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert app.extensions["ivr"].calls.pending_callbacks() == []

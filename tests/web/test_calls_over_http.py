@@ -2,7 +2,6 @@
 from collections import deque
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import xml.etree.ElementTree as ET
 
 import pytest
 

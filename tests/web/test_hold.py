@@ -6,7 +6,6 @@ professional is free — over real HTTP, signed as Twilio signs, with Twilio and
 phones simulated (ivr/sim), on SQLite and on a real PostgreSQL."""
 from __future__ import annotations
 
-import concurrent.futures
 import datetime
 import zoneinfo
 from dataclasses import dataclass
@@ -18,14 +17,15 @@ from flask import Flask
 from ivr.phone import HttpTransport, Phone
 from ivr.sim.clock import SimClock
 from ivr.sim.twilio import ACCOUNT_SID, Helpline, SimTwilio
-from like_twilio import AUTH_TOKEN, BACKUP_LINE, CALL_PARAMS, CALLER, call_params, parse_twiml, signed_post, wait_for
+from callers import (HELPLINE, Phones, call, call_in_background,
+                     new_caller, text_helpline, transcript)
+from like_twilio import AUTH_TOKEN, BACKUP_LINE, CALLER, call_params, parse_twiml, signed_post, wait_for
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 #: Wednesday 10:00 in New York: Ana Rivera (en, es), Marisol Peña (es, en) and Ben Carter (en) are
 #: on shift on the demo roster, and nobody else.
 WEDNESDAY_10AM = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=NEW_YORK).astimezone(datetime.timezone.utc)
 ANA, MARISOL, BEN = "+12025550101", "+12025550102", "+12025550103"
-HELPLINE = CALL_PARAMS["To"]
 LANGUAGE_KEY = {"en": "1", "es": "2"}
 VOICE = {"en": "en-US", "es": "es-US"}
 API = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
@@ -40,18 +40,6 @@ PLACE = {
            2: "Hay 2 personas antes que usted.", "wait": "En este momento la espera es de unos 3 minutos."},
 }
 CRISIS = {"en": "say:he took an overdose", "es": "say:creo que tuvo una sobredosis"}
-
-
-class Phones(dict):
-    """Which phone answers each professional's number, and when each started ringing (simulated s)."""
-
-    def __init__(self, clock: SimClock):
-        super().__init__()
-        self.clock, self.rang = clock, []
-
-    def get(self, number, default=None):
-        self.rang.append((number, self.clock.seconds()))
-        return super().get(number, default)
 
 
 @pytest.fixture
@@ -97,66 +85,6 @@ def start_line(make_app, serve, twilio):
         app.extensions["ivr"].database.dispose()
 
 
-def answering(*menu: str, on_hold=None):
-    """A caller who answers each menu in turn (a key, 'say:words', 'wait'), hangs up when out of
-    answers, and while waiting for a person does what `on_hold(heard)` says: '' waits, None hangs
-    up, or a key or 'say:words'."""
-    remaining = list(menu)
-
-    def answer(heard):
-        if heard and heard[-1].kind == "menu" and heard[-1].text in ("ringing", "on hold"):
-            return on_hold(heard) if on_hold else ""
-        if not remaining:
-            return None
-        token = remaining.pop(0)
-        return "" if token == "wait" else token
-    return answer
-
-
-class KnowsTheMenusByHeart:
-    """A caller's sense of time: the greeting and the first two menus (language, then the main
-    menu) pass at once — what they hear is kept all the same; everything after their answer to the
-    main menu takes as long as it does (the "connecting" prompt before <Enqueue> too)."""
-
-    def __init__(self, clock: SimClock, caller: Phone):
-        self.clock, self.caller = clock, caller
-
-    def sleep(self, seconds: float, interrupt=None) -> bool:
-        if sum(1 for h in self.caller.heard if h.kind == "menu") < 2:
-            return False
-        return self.clock.sleep(seconds, interrupt)
-
-    def __getattr__(self, name):
-        return getattr(self.clock, name)
-
-
-def new_caller(line: Line, number: str = CALLER) -> Phone:
-    caller = Phone(HttpTransport(), AUTH_TOKEN, base_url=line.url, from_number=number, to_number=HELPLINE,
-                   twilio=line.twilio)
-    caller.clock = KnowsTheMenusByHeart(line.twilio.clock, caller)
-    return caller
-
-
-def call(line: Line, *menu: str, on_hold=None, on_heard=None, caller: Phone | None = None) -> Phone:
-    caller = caller or new_caller(line)
-    caller.call(answering(*menu, on_hold=on_hold), on_heard)
-    assert not [h for h in caller.heard if h.kind in ("error", "cut-off")], transcript(caller)
-    return caller
-
-
-def call_in_background(line: Line, *menu: str, on_hold=None, number: str = CALLER) -> tuple:
-    caller = new_caller(line, number)
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="caller")
-    future = pool.submit(call, line, *menu, on_hold=on_hold, caller=caller)
-    pool.shutdown(wait=False)
-    return caller, future
-
-
-def transcript(caller: Phone) -> str:
-    """What the caller heard, one line each: the message of a failed assertion."""
-    return "\n".join(str(h) for h in caller.heard)
-
-
 def said(caller: Phone) -> list:
     return [h.text for h in caller.heard if h.kind == "say"]
 
@@ -169,13 +97,6 @@ def on_hold_menus(heard) -> int:
 def hang_up_on_hold(after: int = 1):
     """On hold: listen to `after` hold pages, then hang up (phones ringing: listen)."""
     return lambda heard: None if on_hold_menus(heard) >= after else ""
-
-
-def text_helpline(line: Line, number: str, body: str) -> None:
-    """A professional texts the helpline number, signed as Twilio signs an SMS webhook."""
-    response = signed_post(f"{line.url}/sms/incoming", {
-        "MessageSid": "SM" + "1" * 32, "AccountSid": ACCOUNT_SID, "From": number, "To": HELPLINE, "Body": body})
-    assert response.status_code == 200, response.text
 
 
 def everyone_texts_off(line: Line) -> None:

@@ -54,9 +54,18 @@ def upgrade() -> None:
         batch.drop_column("busy_since")
     # A key pressed on hold is now kept as where it leads, on the caller's wait.
     op.drop_table("queue_choices")
+    # Callbacks are placed through the helpline: from the number the caller dialled, tries counted.
+    with op.batch_alter_table("callbacks") as batch:
+        batch.add_column(sa.Column("helpline_number", sa.String(32), nullable=False, server_default=""))
+        batch.add_column(sa.Column("attempts", sa.Integer, nullable=False, server_default="0"))
+        batch.add_column(sa.Column("last_outcome", sa.String(20)))
+        batch.add_column(sa.Column("last_tried_at", sa.DateTime(timezone=True)))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("callbacks") as batch:
+        for column in ("last_tried_at", "last_outcome", "attempts", "helpline_number"):
+            batch.drop_column(column)
     op.create_table(
         "queue_choices",
         sa.Column("call_sid", sa.String(64), primary_key=True),
