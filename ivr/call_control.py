@@ -85,6 +85,7 @@ class Leave:
 @dataclass(frozen=True)
 class Bridge:
     room: str
+    language: str = ""             # the caller's: what the professional hears is said in it
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,14 @@ class Whisper:
 class NotNeeded:
     """The leg is not wanted (a machine, a caller already taken or gone)."""
     reason: str                    # machine | taken | gone
+    language: str = ""
+
+
+def _not_needed(wait) -> NotNeeded:
+    """Why a professional's leg is no longer wanted: a colleague has the caller, or they are gone."""
+    if wait is None:
+        return NotNeeded("gone")
+    return NotNeeded("taken" if wait.state == "connected" else "gone", wait.language)
 
 
 class CallControl:
@@ -201,7 +210,7 @@ class CallControl:
         wait = self.waits.get(offer.call_sid)
         if wait is None or wait.state != "waiting":
             self.offers.move(offer_id, "canceled", now)
-            return NotNeeded("taken" if wait is not None and wait.state == "connected" else "gone")
+            return _not_needed(wait)
         self.offers.move(offer_id, "answered", now)
         return Whisper(wait.language)
 
@@ -213,17 +222,17 @@ class CallControl:
             return NotNeeded("gone")
         if not self.offers.move(offer_id, "accepted", now):
             wait = self.waits.get(offer.call_sid)     # canceled a moment ago: who has the caller?
-            return NotNeeded("taken" if wait is not None and wait.state == "connected" else "gone")
+            return _not_needed(wait)
         if not self.waits.connect(offer.call_sid, now):
             wait = self.waits.get(offer.call_sid)
             self.offers.move(offer_id, "ended", now)        # accepted a moment ago: free again now
-            return NotNeeded("taken" if wait is not None and wait.state == "connected" else "gone")
+            return _not_needed(wait)
         self._pool.submit(self._stop_legs, offer.call_sid, False, offer_id)
         wait = self.waits.get(offer.call_sid)
         if not wait.queue_sid:
             # Not on hold yet: still hearing what comes before it (the 911/988 message after a
             # crisis word). Their first hold page sees 'connected' and brings them over.
-            return Bridge(conference_name(offer.call_sid))
+            return Bridge(conference_name(offer.call_sid), wait.language)
         try:
             self.api.dequeue(wait.queue_sid, wait.call_sid, links.bridge(wait))
         except TwilioUnavailable as error:
@@ -232,11 +241,11 @@ class CallControl:
             if error.status == NOT_FOUND and self._call_over(wait.call_sid):
                 log.info("call %s hung up as %s accepted it", offer.call_sid, offer.professional_id)
                 self.waits.gone(offer.call_sid, now)
-                return NotNeeded("gone")
+                return NotNeeded("gone", wait.language)
             if error.status != NOT_FOUND:
                 # The hold page will see 'connected' at its next fetch and bring the caller over.
                 log.error("could not take call %s out of the queue (%s); the hold page will", offer.call_sid, error)
-        return Bridge(conference_name(offer.call_sid))
+        return Bridge(conference_name(offer.call_sid), wait.language)
 
     def _call_over(self, call_sid: str) -> bool:
         try:

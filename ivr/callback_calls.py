@@ -9,6 +9,8 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass
 
+from babel import UnknownLocaleError
+from babel.dates import format_time
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
@@ -60,13 +62,16 @@ class CallbackCalls:
         return self.api.ring(professional.phone, caller_id, links.answered(callback_id), links.status(callback_id),
                              seconds, machine)
 
-    def asked_at(self, row) -> str:
-        """'2:05 pm': when the caller asked, on the roster's clock."""
+    def asked_at(self, row, language: str) -> str:
+        """'2:05 PM' (or '14:05' in Spanish): when the caller asked, on the roster's clock, as the
+        language says times."""
         roster = self.roster.current()
         zone = zoneinfo.ZoneInfo(roster.timezone if roster is not None else "UTC")
         moment = row.requested_at if row.requested_at.tzinfo else row.requested_at.replace(tzinfo=datetime.timezone.utc)
-        local = moment.astimezone(zone)
-        return f"{local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
+        try:
+            return format_time(moment.astimezone(zone), format="short", locale=language)
+        except (UnknownLocaleError, ValueError):
+            return format_time(moment.astimezone(zone), format="short", locale="en_US_POSIX")
 
     def caller_id(self, row) -> str:
         roster = self.roster.current()

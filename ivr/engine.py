@@ -9,6 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 from .flow import model
+from .flow.messages import compose
 from .flow.model import Ref
 from .hours import is_open
 from .speech import contains_phrase, normalize, spoken_key
@@ -70,8 +71,10 @@ class Finished:
     """The waiting step is done: nobody answered, the voicemail was left, the callback saved."""
 
 
-def begin(flows: model.FlowSet, now: datetime.datetime) -> Turn:
-    return enter(flows, flows.start, flows.default_language, now)
+def begin(flows: model.FlowSet, now: datetime.datetime, dialled: str = "") -> Turn:
+    """The first turn of a call: in the language of the line dialled (a Spanish line starts in
+    Spanish, listening for Spanish words), else the flows' first language."""
+    return enter(flows, flows.start, flows.language_of_line(dialled), now)
 
 
 def advance(flows: model.FlowSet, state: CallState, event, now: datetime.datetime) -> Turn:
@@ -80,8 +83,8 @@ def advance(flows: model.FlowSet, state: CallState, event, now: datetime.datetim
     step = flows.step(state.step)
     if isinstance(step, model.Menu) and not isinstance(event, Finished):
         return answer_menu(flows, step, CallState(step.ref, language, state.tries), event, now)
-    if isinstance(step, model.Queue) and isinstance(event, (Pressed, Spoke)):
-        return enter(flows, answer_on_hold(flows, step, event) or step.ref, language, now)
+    if step is not None and isinstance(event, (Pressed, Spoke)) and not isinstance(step, model.Menu):
+        return interrupted(flows, step, CallState(step.ref, language, state.tries), event, now)
     if isinstance(event, Finished) and step is not None:
         said = ()
         if isinstance(step, model.BackupLine) and step.if_unanswered is not None:
@@ -104,6 +107,16 @@ def after_finished(flows, step: model.Step) -> Ref:
     return step.ref                              # a stale report: play this step again
 
 
+def interrupted(flows, step: model.Step, state: CallState, event, now) -> Turn:
+    """A key or words while what leads to a step that takes no keys itself was being said (a
+    goodbye, a voicemail's instructions, 'please hold'): a choice that goes somewhere else is
+    taken; anything else cuts the speech short and the step goes on."""
+    goto = answer_on_hold(flows, step, event)
+    if goto is not None:
+        return enter(flows, goto, state.language, now)
+    return Turn((), (), step, state)
+
+
 def answer_on_hold(flows, step, event) -> Ref | None:
     """A key or words while waiting for a person (on hold or while phones ring): the step they
     lead to — the step's own options, the crisis words — or None to keep waiting."""
@@ -116,8 +129,9 @@ def answer_on_hold(flows, step, event) -> Ref | None:
     for choice in flows.everywhere:
         if (key is not None and key == choice.key) or _heard(words, choice.words):
             # "0" while already waiting for a person keeps their place; crisis words always act.
-            waits_for_a_person = isinstance(flows.step(choice.goto), (model.Connect, model.Queue))
-            return None if waits_for_a_person else choice.goto
+            waiting = isinstance(step, (model.Connect, model.Queue)) \
+                and isinstance(flows.step(choice.goto), (model.Connect, model.Queue))
+            return None if waiting else choice.goto
     for option in getattr(step, "options", ()):
         if (key is not None and key == option.key) or _heard(words, option.words):
             return option.goto
@@ -191,6 +205,16 @@ def _speak(prompt, language, every_language, flows, pause=0) -> tuple:
     # The caller's own language first, when they have one, then the others.
     codes.sort(key=lambda code: code != language)
     return tuple(Utterance(prompt, code, pause if i == len(codes) - 1 else 0) for i, code in enumerate(codes))
+
+
+def message(flows: model.FlowSet, name: str, language: str, **values) -> Utterance:
+    """One of the flows' messages, put together now ('There are 3 callers ahead of you.')."""
+    text = compose(flows.messages.get(name), language, **values)
+    return Utterance(model.Prompt(name, ((language, text),)), language)
+
+
+def message_in_every_language(flows: model.FlowSet, name: str) -> tuple:
+    return tuple(message(flows, name, language.code) for language in flows.languages)
 
 
 def _heard(words: list, wanted: model.Words) -> bool:

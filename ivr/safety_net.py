@@ -1,40 +1,31 @@
-"""The answer of last resort: connect the caller to the backup line, needing no flows and no database.
+"""The answer of last resort: connect the caller to the backup line, needing no database.
 
 Served at /voice/fallback (Twilio's fallback URL) and whenever a voice request fails unexpectedly.
-Built once, from constants only, so nothing that has broken can break it too.
+What it says comes from the last flows that loaded well (the `something-went-wrong` and
+`could-not-connect` messages, in every language); with none at all, the caller is put through
+without a word rather than not at all.
 """
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
-from twilio.twiml.voice_response import VoiceResponse
+from . import engine, twiml
 
-EN = ("Sorry, something went wrong on our side. We are connecting you to a helpline that can help "
-      "right now. Please stay on the line. If someone is in danger or not breathing, hang up and call 911.")
-ES = ("Lo sentimos, tuvimos un problema. Lo estamos comunicando con una línea de ayuda que puede "
-      "ayudarle ahora. Por favor, no cuelgue. Si alguien está en peligro o no respira, cuelgue y llame al 911.")
-AFTER_EN = ("We could not complete the connection. Please call us again. If you are thinking of suicide, "
-            "call or text 988. In an emergency, call 911.")
-AFTER_ES = ("No pudimos completar la llamada. Por favor, llámenos de nuevo. Si piensa en el suicidio, "
-            "llame o envíe un mensaje al 988. En una emergencia, llame al 911.")
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=8)
-def backup_line_twiml(backup_line: str) -> str:
-    response = VoiceResponse()
-    response.say(EN, voice="Polly.Joanna-Neural", language="en-US")
-    response.say(ES, voice="Polly.Lupe-Neural", language="es-US")
-    response.dial(backup_line, answer_on_bridge=True)
-    # Reached only if the backup line did not answer or the call there ended.
-    response.say(AFTER_EN, voice="Polly.Joanna-Neural", language="en-US")
-    response.say(AFTER_ES, voice="Polly.Lupe-Neural", language="es-US")
-    response.hangup()
-    return str(response)
+def backup_line_twiml(backup_line: str, flows=None) -> str:
+    if flows is not None:
+        try:
+            return twiml.backup_line(backup_line, engine.message_in_every_language(flows, "something-went-wrong"),
+                                     engine.message_in_every_language(flows, "could-not-connect"), flows)
+        except Exception:       # noqa: BLE001 — whatever broke, the caller still reaches a person
+            log.exception("the backup line's words could not be rendered; putting the caller through without them")
+    return twiml.backup_line(backup_line, (), (), None)
 
 
-@lru_cache(maxsize=1)
 def hang_up_twiml() -> str:
     """After a conversation with a person has ended."""
-    response = VoiceResponse()
-    response.hangup()
-    return str(response)
+    return twiml.hang_up()

@@ -5,6 +5,8 @@ and can be rendered once per step and reused: a menu press costs a dictionary lo
 """
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from twilio.twiml.voice_response import VoiceResponse
 
 from .engine import CallState, Turn, Utterance
@@ -15,11 +17,15 @@ MAX_CACHED = 4096
 
 def state_query(state: CallState, **extra) -> str:
     """The call's place, carried in the URL Twilio posts back (and signs) on the next request."""
-    query = f"at={state.step.flow}:{state.step.step}&lang={state.language}&tries={state.tries}"
-    return query + "".join(f"&{key}={value}" for key, value in extra.items())
+    # Flow and step names are whatever staff typed ('q&a', 'café menu'): encoded, so an '&' or a
+    # '#' in a name can never cut the URL short or add a parameter.
+    query = f"at={quote(str(state.step), safe=':')}&lang={quote(state.language)}&tries={state.tries}"
+    return query + "".join(f"&{key}={quote(str(value))}" for key, value in extra.items())
 
 
-def speak(parent, utterance: Utterance, flows: model.FlowSet) -> None:
+def speak(parent, utterance: Utterance | None, flows: model.FlowSet) -> None:
+    if utterance is None:
+        return
     if utterance.audio:
         parent.play(f"../audio/{utterance.language}/{utterance.audio}")
     else:
@@ -27,6 +33,32 @@ def speak(parent, utterance: Utterance, flows: model.FlowSet) -> None:
         parent.say(utterance.text, voice=language.voice or None, language=language.speech or None)
     if utterance.pause:
         parent.pause(length=utterance.pause)
+
+
+def _named(said: tuple) -> tuple:
+    """Utterances as a cache key: a flows prompt by its id (it lives as long as its flows
+    version); a message put together now (no file) by its value, as its object does not live on."""
+    return tuple((id(u.prompt) if u.prompt.file else u.prompt, u.language, u.pause) for u in said)
+
+
+def interruptible(response, turn: Turn, flows: model.FlowSet, options=()) -> None:
+    """Everything said before a step that does not take keys itself (a goodbye, a voicemail, the
+    ringing), inside a <Gather>: 0, the crisis words and the step's own keys work from the first
+    word. A key or words cut the speech short and post to the step again; with none, Twilio goes
+    on to the next verb ("If no input is received before timeout, Twilio falls through to the
+    next verb": https://www.twilio.com/docs/voice/twiml/gather), after `timeout`, whose least
+    is one second."""
+    spoken = turn.said + turn.asked
+    if not spoken:
+        return
+    language = flows.language(turn.state.language)
+    gather = response.gather(
+        input="dtmf speech", action="step?" + state_query(turn.state, during="1"), method="POST",
+        timeout=1, num_digits=1, finish_on_key="", speech_timeout="auto",
+        language=language.speech or None, hints=_hints(options, flows, turn.state.language) or None,
+        action_on_empty_result=False)
+    for utterance in spoken:
+        speak(gather, utterance, flows)
 
 
 class Renderer:
@@ -40,15 +72,13 @@ class Renderer:
         see the caller's)."""
         cacheable = not isinstance(turn.step, model.PERSON_STEPS)
         if cacheable:
-            # Prompts are objects of this flows version, so their ids name them cheaply.
-            key = (flows.version, turn.state,
-                   tuple((id(u.prompt), u.language, u.pause) for u in turn.said))
+            # Prompts are objects of this flows version, so their ids name them cheaply; a message
+            # put together now (no file) is named by its value, as its object does not live on.
+            key = (flows.version, turn.state, _named(turn.said), _named(turn.asked))
             found = self._cache.get(key)
             if found is not None:
                 return found
         response = VoiceResponse()
-        for utterance in turn.said:
-            speak(response, utterance, flows)
         handler = getattr(self, "_" + type(turn.step).__name__.lower(), None)
         handler(response, turn, flows, backup_line=backup_line, caller_id=caller_id)
         xml = str(response)
@@ -67,7 +97,7 @@ class Renderer:
             language=language.speech, hints=hints(menu, flows, turn.state.language) or None,
             action_on_empty_result=False,
         )
-        for utterance in turn.asked:
+        for utterance in turn.said + turn.asked:     # keys work from the first word of what leads here
             speak(gather, utterance, flows)
         # Silence: Twilio runs the verb after <Gather>; without one it would hang up on the caller.
         response.redirect("step?" + state_query(turn.state, heard="nothing"), method="POST")
@@ -75,19 +105,16 @@ class Renderer:
     _languagemenu = _menu
 
     def _goodbye(self, response, turn, flows, **_):
-        for utterance in turn.asked:
-            speak(response, utterance, flows)
+        interruptible(response, turn, flows)
         response.hangup()
 
     def _connect(self, response, turn, flows, **_):
         """Ringing: the caller waits in the helpline's queue while professionals are called out."""
-        for utterance in turn.asked:
-            speak(response, utterance, flows)
+        interruptible(response, turn, flows)
         self._enqueue(response, turn)
 
     def _queue(self, response, turn, flows, **_):
-        for utterance in turn.asked:
-            speak(response, utterance, flows)
+        interruptible(response, turn, flows, turn.step.options)
         self._enqueue(response, turn)
 
     @staticmethod
@@ -100,15 +127,13 @@ class Renderer:
                          method="POST", wait_url="hold?" + state_query(turn.state), wait_url_method="POST")
 
     def _backupline(self, response, turn, flows, backup_line="", caller_id=None, **_):
-        for utterance in turn.asked:
-            speak(response, utterance, flows)
+        interruptible(response, turn, flows)
         response.dial(backup_line, action="dialed?" + state_query(turn.state), method="POST",
                       answer_on_bridge=True, caller_id=caller_id or None)
 
     def _voicemail(self, response, turn, flows, **_):
         voicemail: model.Voicemail = turn.step
-        for utterance in turn.asked:
-            speak(response, utterance, flows)
+        interruptible(response, turn, flows)
         response.record(action="done?" + state_query(turn.state), method="POST",
                         max_length=voicemail.max_seconds, play_beep=True, finish_on_key="#", timeout=8)
         # A recording of pure silence skips the action; go on all the same.
@@ -117,7 +142,7 @@ class Renderer:
     def _callback(self, response, turn, flows, **_):
         gather = response.gather(input="dtmf", action="callback-number?" + state_query(turn.state), method="POST",
                                  timeout=10, finish_on_key="#", num_digits=15)
-        for utterance in turn.asked:
+        for utterance in turn.said + turn.asked:     # 0 alone, then silence: a person (callback.py)
             speak(gather, utterance, flows)
         # Nothing typed: the number page asks again (and, after a few tries, finds them a person).
         response.redirect("callback-number?" + state_query(turn.state), method="POST")
@@ -171,56 +196,90 @@ def caller_to_conference(room: str, state: CallState) -> str:
 
 
 # -- a professional's leg -----------------------------------------------------------------------
-def whisper(text: str, voice: str, action: str) -> str:
+def whisper(said: Utterance | None, flows: model.FlowSet | None, action: str) -> str:
     """Played to whoever answered a professional's phone. Only a key press takes the call: a
     voicemail box or a pocket never does, and the leg then ends."""
     response = VoiceResponse()
     with response.gather(num_digits=1, timeout=8, action=action, method="POST") as gather:
-        gather.say(text, voice=voice)
+        speak(gather, said, flows)
         gather.pause(length=1)
-        gather.say(text, voice=voice)
+        speak(gather, said, flows)
     response.hangup()
     return str(response)
 
 
-def professional_to_conference(text: str, voice: str, room: str, action: str) -> str:
+def professional_to_conference(said: Utterance | None, flows: model.FlowSet | None, room: str, action: str) -> str:
     response = VoiceResponse()
-    response.say(text, voice=voice)
+    speak(response, said, flows)
     dial = response.dial(action=action, method="POST")
     dial.conference(room, beep=False, start_conference_on_enter=True, end_conference_on_exit=True)
     return str(response)
 
 
-def dial_for_professional(text: str, voice: str, number: str, caller_id: str, action: str) -> str:
+def dial_for_professional(said: Utterance | None, flows: model.FlowSet | None, number: str, caller_id: str, action: str) -> str:
     """A professional calls a caller back through the helpline: the caller sees the helpline's number."""
     response = VoiceResponse()
-    response.say(text, voice=voice)
+    speak(response, said, flows)
     dial = response.dial(action=action, method="POST", caller_id=caller_id or None, timeout=30)
     dial.number(number)
     return str(response)
 
 
-def ask_professional(text: str, voice: str, action: str) -> str:
+def ask_professional(said: Utterance | None, flows: model.FlowSet | None, action: str) -> str:
     """One key from a professional; silence posts to `action` with no Digits."""
     response = VoiceResponse()
     with response.gather(num_digits=1, timeout=8, action=action, method="POST") as gather:
-        gather.say(text, voice=voice)
+        speak(gather, said, flows)
     response.redirect(action, method="POST")
     return str(response)
 
 
-def say_and_hang_up(text: str, voice: str) -> str:
+def say_and_hang_up(said: tuple = (), flows: model.FlowSet | None = None) -> str:
     response = VoiceResponse()
-    if text:
-        response.say(text, voice=voice)
+    for utterance in said:
+        speak(response, utterance, flows)
+    response.hangup()
+    return str(response)
+
+
+# -- a callback number ---------------------------------------------------------------------------
+def read_back(said: Utterance | None, flows: model.FlowSet | None, state: CallState) -> str:
+    """The number they typed, read back: 1 confirms it; silence asks again."""
+    response = VoiceResponse()
+    gather = response.gather(input="dtmf", num_digits=1, timeout=8, method="POST",
+                             action="callback-confirm?" + state_query(state))
+    speak(gather, said, flows)
+    response.redirect("callback-confirm?" + state_query(state), method="POST")
+    return str(response)
+
+
+# -- the answer of last resort -------------------------------------------------------------------
+def backup_line(number: str, before: tuple, after: tuple, flows: model.FlowSet | None) -> str:
+    """What went wrong, the backup line, and what to do if even that does not answer."""
+    response = VoiceResponse()
+    for utterance in before:
+        speak(response, utterance, flows)
+    response.dial(number, answer_on_bridge=True)
+    for utterance in after:            # reached only when the backup line did not answer or has hung up
+        speak(response, utterance, flows)
+    response.hangup()
+    return str(response)
+
+
+def hang_up() -> str:
+    response = VoiceResponse()
     response.hangup()
     return str(response)
 
 
 def hints(menu: model.Menu, flows: model.FlowSet, language: str) -> str:
     """Words the speech recogniser should expect here: the menu's and the everywhere choices'."""
+    return _hints(getattr(menu, "options", ()), flows, language)     # a menu's, or a queue's keys on hold
+
+
+def _hints(options, flows: model.FlowSet, language: str) -> str:
     phrases = []
-    for option in getattr(menu, "options", ()):      # a menu's, or a queue's keys on hold
+    for option in options:
         phrases += option.words.for_language(language)
     for choice in flows.everywhere:
         phrases += choice.words.for_language(language)

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import model
+from ..numbers import e164
 from .fields import Fields
+from .messages import MessageReader
 from .model import Ref
 from .problems import did_you_mean
 from .prompts import PromptReader
@@ -19,7 +21,9 @@ from .weekly import read_weekly
 from .yaml_source import Mapping, Node, Scalar, describe
 
 ENTRY = "main"
-MAIN_FIELDS = ("languages", "start", "fallback", "everywhere", "defaults", "prompts", "steps", "note")
+MAIN_FIELDS = ("languages", "start", "fallback", "everywhere", "defaults", "prompts", "messages", "steps",
+               "note")
+LANGUAGE_FIELDS = ("name", "voice", "speech", "numbers", "press", "note")
 FLOW_FIELDS = ("defaults", "prompts", "steps", "note")
 MENU_DEFAULT_FIELDS = ("timeout", "tries", "after_tries", "repeat_key", "back_key", "when_invalid",
                        "when_silent")
@@ -37,10 +41,10 @@ STEP_FIELDS = {
     "callback": COMMON + ("prompt", "goto"),
     "goodbye": COMMON + ("prompt",),
 }
-DEFAULT_LANGUAGES = {
-    "en": ("English", "Polly.Joanna-Neural", "en-US"),
-    "es": ("Español", "Polly.Lupe-Neural", "es-US"),
-}
+def usable_name(name: str) -> bool:
+    """Staff name steps and files as they like ('q&a', 'café menu'): every URL carrying a name
+    encodes it. Only ':' is taken (flow:step), and spaces at either end would be invisible."""
+    return bool(name) and ":" not in name and name == name.strip()
 
 
 @dataclass(frozen=True)
@@ -89,32 +93,52 @@ class FlowSetBuilder:
         fallback = self.reference(main, "fallback", ENTRY, "fallback",
                                   required="name the step (usually a person) for a caller when anything is unclear")
         everywhere = self.read_everywhere(main, languages)
+        messages = MessageReader(self.prompts.languages, self.problems).read(main)
         return model.FlowSet(languages=languages, start=start, fallback=fallback,
-                             everywhere=everywhere, steps=self.steps, prompts=self.prompts.named)
+                             everywhere=everywhere, steps=self.steps, prompts=self.prompts.named,
+                             messages=messages)
 
     def read_languages(self, main: Fields) -> tuple:
+        """Any number of languages; each names its voice and speech locale, since nothing in the
+        code knows one language from another."""
         node = main.raw("languages")
         if node is None:
-            main.missing("languages", "list the languages, e.g. en: {voice: ..., speech: en-US}")
-            return (model.Language("en", *DEFAULT_LANGUAGES["en"]),)
+            main.missing("languages", "list the languages, e.g. en: {name: English, voice: Polly.Joanna-Neural, "
+                         "speech: en-US}")
+            return ()
         group = Fields(node, "languages", main.file, self.problems, ())
-        languages = []
+        languages, lines = [], {}
         for code, (key_node, value) in group.node.entries.items():
             if not re.match(r"^[a-z]{2,3}$", code):
-                group.report(key_node, f"{code!r} is not a language code", "use two letters, like en or es")
+                group.report(key_node, f"{code!r} is not a language code", "use two letters, like en, es or fr")
                 continue
-            name, voice, speech = DEFAULT_LANGUAGES.get(code, (code, "", ""))
-            fields = Fields(value, f"language '{code}'", main.file, self.problems, ("name", "voice", "speech"))
+            fields = Fields(value, f"language '{code}'", main.file, self.problems, LANGUAGE_FIELDS)
             fields.check_unknown()
+            numbers = self.read_numbers(fields, code, lines)
             languages.append(model.Language(
-                code, fields.text("name", default=name),
-                fields.text("voice", required="" if voice else "name a text-to-speech voice", default=voice),
-                fields.text("speech", required="" if speech else "name a speech locale, e.g. fr-FR",
-                            default=speech)))
-        if not languages:
+                code, fields.text("name", required="say the language's name as its speakers say it, e.g. Français"),
+                fields.text("voice", required="name a text-to-speech voice, e.g. Polly.Lea-Neural"),
+                fields.text("speech", required="name a speech-recognition language, e.g. fr-FR"),
+                numbers, tuple(w for w in (fields.text_of(n, "a word") for n in fields.listing("press")) if w)))
+        if not languages and isinstance(group.node, Mapping):
             group.report(node, "lists no language")
-            languages.append(model.Language("en", *DEFAULT_LANGUAGES["en"]))
         return tuple(languages)
+
+    def read_numbers(self, fields: Fields, code: str, lines: dict) -> tuple:
+        """A helpline number of this language's own: a call to it starts in this language."""
+        numbers = []
+        for item in fields.listing("numbers"):
+            text = fields.text_of(item, "a number")
+            number = e164(text) if text else None
+            if text and number is None:
+                fields.report(item, f"{text!r} is not a phone number", "write it as +18005550199")
+            elif number in lines:
+                fields.report(item, f"{text!r} is also the number of {lines[number]!r}",
+                              "a number starts a call in one language only")
+            elif number:
+                lines[number] = code
+                numbers.append(number)
+        return tuple(numbers)
 
     def read_menu_defaults(self, fields: Fields, flow: str) -> dict:
         inherited = dict(self.menu_defaults.get(ENTRY, {})) if flow != ENTRY else {}
@@ -153,9 +177,10 @@ class FlowSetBuilder:
             return
         container = Fields(node, "steps", flow_fields.file, self.problems, ())
         for name, (key_node, value) in container.node.entries.items():
-            if not re.match(r"^[a-z0-9][a-z0-9_-]*$", name):
+            if not usable_name(name):
                 container.report(key_node, f"the step name {name!r} is not usable",
-                                 "use lower-case letters, digits and '-'")
+                                 "a name may not contain ':' (it separates a flow from a step) "
+                                 "or start or end with a space")
             step = self.read_step(flow, name, flow_fields.file, value)
             if step is not None:
                 self.steps[step.ref] = step
@@ -334,10 +359,11 @@ class FlowSetBuilder:
         text = fields.text(key, required=required)
         if not text:
             return None
-        if " " in text:
-            fields.report(fields.raw(key), f"{text!r} is not a step name", "step names have no spaces")
-            return None
         ref = Ref.parse(text, flow)
+        if not (usable_name(ref.flow) and usable_name(ref.step)):
+            fields.report(fields.raw(key), f"{text!r} is not a step name",
+                          "write a step of this file as its name, or another file's as file-name:step-name")
+            return None
         node = fields.raw(key)
         self.references.append(Reference(ref, fields.file, node.line, node.column, fields.where, what))
         return ref

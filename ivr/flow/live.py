@@ -38,6 +38,11 @@ class Live:
             self._refresh()
         return self._value
 
+    @property
+    def last_good(self):
+        """The version in use, without looking at the files: for the answer of last resort."""
+        return self._value
+
     def _refresh(self) -> None:
         if not self._lock.acquire(blocking=False):
             return                      # another thread is already looking; use what we have

@@ -33,6 +33,23 @@ class Language:
     name: str
     voice: str
     speech: str          # the speech-recognition locale Twilio expects, e.g. 'es-US'
+    numbers: tuple = ()  # helpline numbers that start a call in this language (a Spanish line)
+    press: tuple = ()    # the words that announce a key ('press' 3), so a menu's prompt can be checked
+    pronounce: tuple = ()  # pronunciation rules (see pronounce.py)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence the helpline puts together when it speaks (see messages.py): per language, its
+    plural forms, e.g. (('one', 'There is 1 caller ahead of you.'), ('other', 'There are {count}…'))."""
+    name: str
+    texts: tuple          # ((language, ((form, text), ...)), ...)
+    file: str = ""
+    line: int = 0
+    column: int = 0
+
+    def forms(self, language: str) -> dict:
+        return dict(dict(self.texts).get(language, ()))
 
 
 @dataclass(frozen=True)
@@ -245,6 +262,7 @@ class FlowSet:
     everywhere: tuple
     steps: dict                   # Ref -> Step
     prompts: dict                 # (flow, name) -> Prompt
+    messages: dict = field(default_factory=dict)   # name -> Message
     version: str = ""
 
     @property
@@ -256,6 +274,13 @@ class FlowSet:
             if language.code == code:
                 return language
         return self.languages[0]
+
+    def language_of_line(self, dialled: str) -> str:
+        """The language a call starts in: the one whose own number was dialled, else the first."""
+        for language in self.languages:
+            if dialled and dialled in language.numbers:
+                return language.code
+        return self.default_language
 
     def step(self, ref: Ref) -> Step | None:
         return self.steps.get(ref)

@@ -14,14 +14,15 @@ def check_helpline(flows_dir, audio_dir=None, review_months: int = 12, today: da
     today = today or datetime.date.today()
     roster_path = Path(flows_dir) / ROSTER_FILE
     roster, roster_problems = None, []
-    languages = ("en", "es")
     if roster_path.exists():
         flows_first = load_flows(flows_dir, audio_dir, today=today, review_months=review_months)
+        languages = None            # flows that do not load: the roster is checked on its own terms
         if flows_first.flows is not None:
             languages = tuple(language.code for language in flows_first.flows.languages)
         roster, roster_problems = load_roster(roster_path, languages)
         if roster is not None:
-            roster_problems += check_coverage(roster, str(roster_path), languages, today)
+            covered = languages or tuple(sorted({code for person in roster.professionals for code in person.languages}))
+            roster_problems += check_coverage(roster, str(roster_path), covered, today)
     result = load_flows(flows_dir, audio_dir, today=today, review_months=review_months,
                         teams=roster.teams if roster is not None else None)
     return result, roster, result.problems + roster_problems

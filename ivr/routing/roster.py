@@ -12,9 +12,9 @@ import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import phonenumbers
 
 from ..flow.weekly import read_weekly
+from ..numbers import e164
 from ..flow.fields import Fields
 from ..flow.problems import Problem
 from ..flow.yaml_source import Mapping, read_yaml
@@ -88,17 +88,6 @@ def slug(name: str) -> str:
     """'Tomás Reyes' -> 'tomas-reyes': the id a professional gets unless the roster names one."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", name.lower()) if not unicodedata.combining(c))
     return SLUG.sub("-", plain).strip("-")
-
-
-def e164(text: str) -> str | None:
-    """'+1 (202) 555-0101' -> '+12025550101'; None when it is not a real, dialable number."""
-    try:
-        number = phonenumbers.parse(text, "US")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def load_roster(path, languages: tuple | None = None) -> tuple:

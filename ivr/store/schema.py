@@ -24,7 +24,7 @@ callbacks = Table(
     Column("caller_key", String(40), nullable=False, default=""),
     # The one place a number is kept in clear: a person has to dial it. Deleted once done.
     Column("number", String(32), nullable=False),
-    Column("language", String(10), nullable=False, default="en"),
+    Column("language", String(10), nullable=False),                   # a code of the flows
     Column("requested_at", DateTime(timezone=True), nullable=False),
     Column("status", String(20), nullable=False, default="pending"),
     Column("helpline_number", String(32), nullable=False, default=""),   # the number they dialled
@@ -40,7 +40,7 @@ voicemails = Table(
     Column("caller_key", String(40), nullable=False, default=""),
     Column("recording_url", Text, nullable=False),
     Column("duration_seconds", Integer),
-    Column("language", String(10), nullable=False, default="en"),
+    Column("language", String(10), nullable=False),                   # a code of the flows
     Column("left_at", DateTime(timezone=True), nullable=False),
 )
 

@@ -9,14 +9,12 @@ import logging
 
 from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
-from twilio.twiml.voice_response import VoiceResponse
 
-from .. import engine
-from ..engine import Finished
+from .. import engine, twiml
+from ..engine import Finished, Pressed
 from ..flow import model
+from ..numbers import e164
 from ..privacy import caller_key
-from ..routing.roster import e164
-from ..twiml import state_query
 from .services import services
 from .signature import twilio_only
 from .voice import backup_line, render, state_from_url
@@ -24,12 +22,6 @@ from .twilio_request import form
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("callback", __name__, url_prefix="/voice")
-READ_BACK = {
-    "en": ("You entered {digits}. If that is right, press 1. To type it again, press 2.",
-           "That was not a full phone number, with its area code. Let's try again."),
-    "es": ("Usted marcó {digits}. Si es correcto, oprima 1. Para marcarlo de nuevo, oprima 2.",
-           "Ese no es un número de teléfono completo, con su código de área. Intentemos de nuevo."),
-}
 MAX_TRIES = 3
 
 
@@ -52,10 +44,8 @@ def _again(ivr, flows, state, sorry: str | None = None) -> Response:
         return xml(render(ivr, flows, engine.enter(flows, flows.fallback, state.language, now)))
     turn = engine.enter(flows, state.step, state.language, now, tries=state.tries + 1)
     if sorry:
-        language = flows.language(state.language)
-        sorry_prompt = model.Prompt("callback-sorry", ((language.code, sorry),))
-        turn = engine.Turn((engine.Utterance(sorry_prompt, language.code),) + turn.said, turn.asked, turn.step,
-                           turn.state)
+        said = (engine.message(flows, sorry, flows.language(state.language).code),)
+        turn = engine.Turn(said + turn.said, turn.asked, turn.step, turn.state)
     return xml(render(ivr, flows, turn))
 
 
@@ -65,11 +55,14 @@ def callback_number():
     ivr, flows, state, step = _context()
     if not isinstance(step, model.Callback):
         return backup_line(ivr)
-    texts = READ_BACK.get(state.language, READ_BACK["en"])
     digits = "".join(c for c in form().first("Digits") if c in "0123456789")[:15]
+    goto = engine.answer_on_hold(flows, step, Pressed(digits)) if len(digits) == 1 else None
+    if goto is not None:
+        # One key, then silence: not a number but a choice — 0 for a person, as everywhere.
+        return xml(render(ivr, flows, engine.enter(flows, goto, state.language, ivr.now())))
     number = e164(digits) if len(digits) >= 10 else None
     if number is None:
-        return _again(ivr, flows, state, texts[1])
+        return _again(ivr, flows, state, "callback-not-a-number")
     key = caller_key(form().first("From"), ivr.settings.caller_hash_key)
     try:
         ivr.calls.callback_requested(form().first("CallSid")[:64], key, number, state.language,
@@ -77,14 +70,9 @@ def callback_number():
     except SQLAlchemyError as error:
         log.error("could not keep a callback number (%s): the caller goes to a person", error.__class__.__name__)
         return backup_line(ivr)
-    language = flows.language(state.language)
     spoken = ", ".join(" ".join(group) for group in _groups(number[-10:] if number.startswith("+1") else number[1:]))
-    response = VoiceResponse()
-    gather = response.gather(input="dtmf", num_digits=1, timeout=8, method="POST",
-                             action="callback-confirm?" + state_query(state))
-    gather.say(texts[0].format(digits=spoken), voice=language.voice or None, language=language.speech or None)
-    response.redirect("callback-confirm?" + state_query(state), method="POST")     # silence: ask again
-    return xml(str(response))
+    said = engine.message(flows, "callback-read-back", flows.language(state.language).code, number=spoken)
+    return xml(twiml.read_back(said, flows, state))
 
 
 @blueprint.post("/callback-confirm")
@@ -97,7 +85,10 @@ def callback_confirm():
     try:
         if form().first("Digits") == "1" and ivr.calls.confirm_callback(sid):
             ivr.calls.outcome(sid, "callback", ivr.now())
-            return xml(render(ivr, flows, engine.advance(flows, state, Finished(), ivr.now())))
+            turn = engine.advance(flows, state, Finished(), ivr.now())
+            saved = (engine.message(flows, "callback-saved", flows.language(state.language).code),)
+            return xml(render(ivr, flows, engine.Turn(saved + turn.said, turn.asked, turn.step, turn.state,
+                                                      turn.timed)))
         ivr.calls.forget_unconfirmed_callback(sid)
     except SQLAlchemyError as error:
         log.error("could not confirm a callback (%s): the caller goes to a person", error.__class__.__name__)

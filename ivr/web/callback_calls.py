@@ -7,23 +7,15 @@ import logging
 from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import twiml
+from .. import engine, twiml
 from ..callback_calls import DIAL_OUTCOMES
 from ..call_control import MACHINE_ANSWERS
-from .offers import LANGUAGE_NAMES, VOICE
 from .services import services
 from .signature import twilio_only
 from .twilio_request import args, form
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("callback_calls", __name__, url_prefix="/voice")
-WHISPER = "Callback for a caller who asked in {language} at {time}. Press 1 to call them now."
-ALREADY = "This callback has already been made. Thank you."
-CALLING = "Calling them now. They will see the helpline's number."
-ASK = "If you talked with the caller, press 1. If you reached their voicemail, press 2."
-NOT_REACHED = "The caller did not answer. Their request stays on the list."
-THANKS = "Thank you."
-
 
 def xml(text: str) -> Response:
     return Response(text, mimetype="text/xml")
@@ -34,19 +26,35 @@ def _id() -> int:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
 
 
+def _said(ivr, name: str, language: str, **values) -> tuple:
+    """A message in the callback's language (the professional rung for it speaks it)."""
+    flows = ivr.flows.current()
+    if flows is None:
+        return ()
+    return (engine.message(flows, name, flows.language(language).code, **values),)
+
+
+def _say_and_hang_up(ivr, name: str | None, language: str = "") -> Response:
+    said = _said(ivr, name, language) if name else ()
+    return xml(twiml.say_and_hang_up(said, ivr.flows.current()))
+
+
 @blueprint.post("/callback-offer")
 @twilio_only
 def callback_offer():
     ivr = services()
     row = ivr.callback_calls.pending(_id())
     if form().first("AnsweredBy") in MACHINE_ANSWERS:
-        return xml(twiml.say_and_hang_up("", VOICE))         # their voicemail: never the caller's details
+        return _say_and_hang_up(ivr, None)        # their voicemail: never the caller's details
     if row is None:
-        return xml(twiml.say_and_hang_up(ALREADY, VOICE))
+        return _say_and_hang_up(ivr, "callback-already-made")
     flows = ivr.flows.current()
-    language = LANGUAGE_NAMES.get(row.language) or (flows.language(row.language).name if flows else row.language)
-    text = WHISPER.format(language=language, time=ivr.callback_calls.asked_at(row))
-    return xml(twiml.whisper(text, VOICE, f"callback-go?id={_id()}"))
+    if flows is None:
+        return _say_and_hang_up(ivr, None)        # nothing to say it with; the request stays listed
+    language = flows.language(row.language)
+    said = engine.message(flows, "callback-offer", language.code, language=language.name,
+                          time=ivr.callback_calls.asked_at(row, language.code))
+    return xml(twiml.whisper(said, flows, f"callback-go?id={_id()}"))
 
 
 @blueprint.post("/callback-go")
@@ -55,9 +63,10 @@ def callback_go():
     ivr = services()
     row = ivr.callback_calls.pending(_id())
     if form().first("Digits") != "1" or row is None:
-        return xml(twiml.say_and_hang_up("" if row else ALREADY, VOICE))
-    return xml(twiml.dial_for_professional(CALLING, VOICE, row.number, ivr.callback_calls.caller_id(row),
-                                           f"callback-dialed?id={_id()}"))
+        return _say_and_hang_up(ivr, None if row else "callback-already-made")
+    said = _said(ivr, "callback-calling", row.language)
+    return xml(twiml.dial_for_professional(said[0] if said else None, ivr.flows.current(), row.number,
+                                           ivr.callback_calls.caller_id(row), f"callback-dialed?id={_id()}"))
 
 
 @blueprint.post("/callback-dialed")
@@ -66,13 +75,16 @@ def callback_dialed():
     """The dial to the caller ended: a talk (ask how it went) or no answer (kept for another try)."""
     ivr = services()
     status = form().first("DialCallStatus")
+    language = _language(ivr)
     if status in ("completed", "answered"):
-        return xml(twiml.ask_professional(ASK, VOICE, f"callback-result?id={_id()}"))
+        said = _said(ivr, "callback-how-did-it-go", language)
+        return xml(twiml.ask_professional(said[0] if said else None, ivr.flows.current(),
+                                          f"callback-result?id={_id()}"))
     try:
         ivr.callback_calls.tried(_id(), DIAL_OUTCOMES.get(status, "failed"))
     except SQLAlchemyError as error:
         log.error("could not record a callback's try (%s)", error.__class__.__name__)
-    return xml(twiml.say_and_hang_up(NOT_REACHED, VOICE))
+    return _say_and_hang_up(ivr, "callback-not-reached", language)
 
 
 @blueprint.post("/callback-result")
@@ -80,13 +92,19 @@ def callback_dialed():
 def callback_result():
     ivr = services()
     digits = form().first("Digits")
+    language = _language(ivr)
     # Reached erases the number; a voicemail, or no answer to the question, keeps the request.
     outcome = {"1": "reached", "2": "voicemail"}.get(digits, "unconfirmed")
     try:
         ivr.callback_calls.tried(_id(), outcome)
     except SQLAlchemyError as error:
         log.error("could not record a callback's outcome (%s)", error.__class__.__name__)
-    return xml(twiml.say_and_hang_up(THANKS, VOICE))
+    return _say_and_hang_up(ivr, "thank-you", language)
+
+
+def _language(ivr) -> str:
+    row = ivr.callback_calls.pending(_id())
+    return row.language if row is not None else ""
 
 
 @blueprint.post("/callback-leg")

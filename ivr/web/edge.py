@@ -6,10 +6,9 @@ import logging
 
 from flask import Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
-from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from .. import safety_net
+from .. import safety_net, twiml
 from .twilio_request import form
 
 log = logging.getLogger(__name__)
@@ -22,8 +21,8 @@ PROFESSIONAL = ("/voice/offer", "/voice/offer-answer", "/voice/offer-done", "/vo
 ON_HOLD = ("/voice/hold", "/voice/hold-key")
 
 
-def _xml(response) -> Response:
-    return Response(str(response), status=200, mimetype="text/xml")
+def _xml(document) -> Response:
+    return Response(str(document), status=200, mimetype="text/xml")
 
 
 def never_fail_a_caller(error):
@@ -34,15 +33,12 @@ def never_fail_a_caller(error):
     if path in RETRIED:
         return Response("internal error; please retry", status=503, mimetype="text/plain")
     if path in PROFESSIONAL:
-        response = VoiceResponse()
-        response.hangup()
-        return _xml(response)
+        return _xml(twiml.hang_up())
     if path in ON_HOLD:
-        response = VoiceResponse()
-        response.leave()
-        return _xml(response)
+        return _xml(twiml.leave_queue())
     if path.startswith("/sms/"):
         return _xml(MessagingResponse())
     if path.startswith("/voice/"):
-        return _xml(safety_net.backup_line_twiml(current_app.extensions["ivr"].settings.backup_line))
+        ivr = current_app.extensions["ivr"]
+        return _xml(safety_net.backup_line_twiml(ivr.settings.backup_line, ivr.flows.last_good))
     return Response("internal error", status=500, mimetype="text/plain")

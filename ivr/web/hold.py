@@ -27,13 +27,6 @@ blueprint = Blueprint("hold", __name__, url_prefix="/voice")
 #: While phones ring (a connect step) the caller hears a ringing tone, and the page is asked for
 #: again every few seconds, so a round that ends with nobody is noticed at once.
 RINGING = "ringing.wav"
-PLACE = {
-    "en": ("You are next in line.", "There is 1 caller ahead of you.", "There are {n} callers ahead of you.",
-           "Callers are waiting about {m} minutes right now."),
-    "es": ("Usted es la próxima persona en la fila.", "Hay 1 persona antes que usted.",
-           "Hay {n} personas antes que usted.", "En este momento la espera es de unos {m} minutos."),
-}
-
 
 def xml(text: str) -> Response:
     return Response(text, mimetype="text/xml")
@@ -94,12 +87,15 @@ def hold():
 
 
 def _place_in_line(flows, language: str, stay) -> tuple:
-    language = flows.language(language)
-    place = PLACE.get(language.code, PLACE["en"])
-    said = place[0] if stay.ahead == 0 else (place[1] if stay.ahead == 1 else place[2].format(n=stay.ahead))
+    """'There are 3 callers ahead of you.' and, when the wait is long, how long callers wait."""
+    code = flows.language(language).code
+    if stay.ahead == 0:
+        said = (engine.message(flows, "next-in-line", code),)
+    else:
+        said = (engine.message(flows, "callers-ahead", code, count=stay.ahead),)
     if stay.typical_wait is not None and stay.typical_wait >= 90:
-        said += " " + place[3].format(m=round(stay.typical_wait / 60))
-    return (Utterance(model.Prompt("place-in-line", ((language.code, said),)), language.code),)
+        said += (engine.message(flows, "usual-wait", code, minutes=round(stay.typical_wait / 60)),)
+    return said
 
 
 @blueprint.post("/hold-key")
@@ -174,4 +170,4 @@ def _join(ivr, room: str, state) -> Response:
 @twilio_only
 def bridged():
     """The talk is over (the conference ended): the call ends."""
-    return xml(twiml.say_and_hang_up("", ""))
+    return xml(twiml.hang_up())

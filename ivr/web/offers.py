@@ -11,7 +11,7 @@ import logging
 from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import twiml
+from .. import engine, twiml
 from ..call_control import Bridge, Whisper
 from .services import services
 from .signature import twilio_only
@@ -20,15 +20,8 @@ from .voice import token
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("offers", __name__, url_prefix="/voice")
-VOICE = "Polly.Joanna-Neural"
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
-WHISPER = "Helpline call in {language}. Press 1 to take it."
-CONNECTING = "Connecting you now."
-NOT_NEEDED = {
-    "taken": "A colleague has taken this call. Thank you.",
-    "gone": "The caller is no longer on the line. Thank you.",
-    "machine": "",
-}
+#: What a professional hears when the call is no longer theirs to take (a machine hears nothing).
+NOT_NEEDED = {"taken": "offer-taken", "gone": "offer-caller-gone", "machine": None}
 
 
 def xml(text: str) -> Response:
@@ -45,12 +38,13 @@ def offer():
     """Their phone was answered (by them, their voicemail, or — with detection on — a machine)."""
     ivr = services()
     decision = ivr.control.leg_answered(_offer_id(), form().first("AnsweredBy"))
-    if isinstance(decision, Whisper):
-        flows = ivr.flows.current()
-        name = LANGUAGE_NAMES.get(decision.language) or (flows.language(decision.language).name if flows else "")
-        return xml(twiml.whisper(WHISPER.format(language=name or "another language"), VOICE,
-                                 f"offer-answer?offer={_offer_id()}"))
-    return xml(twiml.say_and_hang_up(NOT_NEEDED[decision.reason], VOICE))
+    flows = ivr.flows.current()
+    if isinstance(decision, Whisper) and flows is not None:
+        # In the caller's language: the professional was chosen because they speak it.
+        language = flows.language(decision.language)
+        said = engine.message(flows, "offer", language.code, language=language.name)
+        return xml(twiml.whisper(said, flows, f"offer-answer?offer={_offer_id()}"))
+    return _not_needed(flows, getattr(decision, "reason", "gone"), getattr(decision, "language", ""))
 
 
 @blueprint.post("/offer-answer")
@@ -58,12 +52,20 @@ def offer():
 def offer_answer():
     ivr = services()
     if form().first("Digits") != "1":
-        return xml(twiml.say_and_hang_up("", VOICE))   # not taken: the caller goes on to someone else
+        return xml(twiml.hang_up())          # not taken: the caller goes on to someone else
     decision = ivr.control.leg_accepted(_offer_id(), ivr.links())
+    flows = ivr.flows.current()
     if isinstance(decision, Bridge):
-        return xml(twiml.professional_to_conference(CONNECTING, VOICE, decision.room,
-                                                    f"offer-done?offer={_offer_id()}"))
-    return xml(twiml.say_and_hang_up(NOT_NEEDED[decision.reason], VOICE))
+        said = engine.message(flows, "offer-connecting", flows.language(decision.language).code) \
+            if flows is not None else None
+        return xml(twiml.professional_to_conference(said, flows, decision.room, f"offer-done?offer={_offer_id()}"))
+    return _not_needed(flows, decision.reason, decision.language)
+
+
+def _not_needed(flows, reason: str, language: str) -> Response:
+    name = NOT_NEEDED.get(reason)
+    said = (engine.message(flows, name, flows.language(language).code),) if name and flows is not None else ()
+    return xml(twiml.say_and_hang_up(said, flows))
 
 
 @blueprint.post("/offer-status")
@@ -84,4 +86,4 @@ def offer_status():
 @twilio_only
 def offer_done():
     """Their talk is over."""
-    return xml(twiml.say_and_hang_up("", VOICE))
+    return xml(twiml.hang_up())

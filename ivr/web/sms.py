@@ -13,7 +13,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from ..privacy import mask_number
 from ..routing.presence_words import HELP, command_of, describe
-from ..routing.roster import e164
+from ..numbers import e164
 from .services import services
 from .signature import twilio_only
 from .twilio_request import form

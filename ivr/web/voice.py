@@ -61,7 +61,7 @@ def twiml(xml: str) -> Response:
 
 def backup_line(ivr=None) -> Response:
     ivr = ivr or services()
-    return twiml(safety_net.backup_line_twiml(ivr.settings.backup_line))
+    return twiml(safety_net.backup_line_twiml(ivr.settings.backup_line, ivr.flows.last_good))
 
 
 def render(ivr, flows, turn) -> str:
@@ -77,7 +77,7 @@ def render(ivr, flows, turn) -> str:
         except (SQLAlchemyError, TwilioUnavailable) as error:
             # Without the line's records nobody can be offered this caller: a person elsewhere.
             log.error("call %s cannot wait for a person (%s): backup line", _sid(), error.__class__.__name__)
-            return safety_net.backup_line_twiml(ivr.settings.backup_line)
+            return safety_net.backup_line_twiml(ivr.settings.backup_line, flows)
         if asked:
             break
         following = engine.advance(flows, turn.state, Finished(), ivr.now())
@@ -144,11 +144,12 @@ def incoming():
     if flows is None:
         return backup_line(ivr)
     answers = ivr.answers
-    xml = answers.get(flows.version, "begin")
+    key = ("begin", flows.language_of_line(params.first("To")))
+    xml = answers.get(flows.version, key)
     if xml is None:
-        turn = engine.begin(flows, ivr.now())
+        turn = engine.begin(flows, ivr.now(), params.first("To"))
         xml = render(ivr, flows, turn)
-        answers.keep(flows.version, "begin", turn, xml)
+        answers.keep(flows.version, key, turn, xml)
     return twiml(xml)
 
 
