@@ -52,6 +52,59 @@ def check(flows_dir, audio_dir, review_months, output):
 
 
 @main.command()
+@click.argument("prompts", nargs=-1, metavar="[PROMPT]...")
+@click.option("--by", "by", help="The clinician who checked the prompts, as their name should be kept.")
+@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="The day they checked them [default: today].")
+@click.option("--due", is_flag=True, help="List the health prompts never reviewed or due again; sign nothing.")
+@click.option("--review-months", default=DEFAULT_REVIEW_MONTHS, show_default=True, type=click.IntRange(1, 120),
+              help="With --due: a review this many months old or more is due again.")
+@click.option("--flows", "flows_dir", default="flows", show_default=True, type=click.Path(file_okay=False),
+              help="The folder of flow files.")
+def review(prompts, by, on, due, review_months, flows_dir):
+    """Record a clinician's review of health information, in the flow file itself.
+
+    PROMPT is a prompt's name, as health-info:oin-what, or oin-what when only one flow has it.
+    Its `reviewed:` line becomes {by: NAME, on: DATE}; the rest of the file is kept as it was.
+    Nothing is written if any PROMPT is refused.
+    """
+    import datetime
+
+    from .flow.loader import load_flows
+    from .flow.review import NotRecorded, due_for_review, written
+    from .flow.review_edit import record_reviews
+
+    today = datetime.date.today()
+    if due:
+        if prompts or by or on:
+            raise click.UsageError("--due lists what is due; sign prompts in a command of their own")
+        result = load_flows(flows_dir, today=today)
+        if result.flows is None:
+            raise click.ClickException(f"{flows_dir} has problems to fix first (run: ivr check {flows_dir})")
+        listed = due_for_review(result.flows.prompts, today, review_months)
+        for key, prompt in listed:
+            when = (f"last reviewed {prompt.reviewed_on.isoformat()} by {prompt.reviewed_by}"
+                    if prompt.reviewed_on else "never reviewed")
+            click.echo(f"{prompt.file}:{prompt.line}: {written(key)}: {when}")
+        if listed:
+            click.echo(f"{len(listed)} health prompt{'s' * (len(listed) != 1)} due for a clinical review; once "
+                       "checked: ivr review PROMPT... --by NAME", err=True)
+        else:
+            click.echo(f"{flows_dir}: nothing is due; every health prompt was reviewed in the last "
+                       f"{review_months} months")
+        return
+    if not prompts or not by:
+        raise click.UsageError("name the PROMPTs reviewed and --by whom (or --due to list what is due)")
+    on = on.date() if on else today
+    try:
+        recorded = record_reviews(flows_dir, prompts, by, on, today)
+    except NotRecorded as refused:
+        raise click.ClickException("nothing was recorded:\n  " + "\n  ".join(refused.reasons))
+    for entry in recorded:
+        click.echo(f"{entry.file}:{entry.line}: {entry.prompt}: reviewed by {by.strip()} on {on.isoformat()}")
+
+
+@main.command()
 @click.option("--press", "script", help="Answers to play, comma-separated: keys (2), words (say:operator), "
               "silence (wait), on hold: hold:1, hold:say:words, hold:hangup. The caller hangs up when they "
               "run out (on hold they wait). Without it, answer at the keyboard.")
