@@ -207,10 +207,11 @@ def _speak(prompt, language, every_language, flows, pause=0) -> tuple:
     return tuple(Utterance(prompt, code, pause if i == len(codes) - 1 else 0) for i, code in enumerate(codes))
 
 
-def message(flows: model.FlowSet, name: str, language: str, **values) -> Utterance:
-    """One of the flows' messages, put together now ('There are 3 callers ahead of you.')."""
-    text = compose(flows.messages.get(name), language, **values)
-    return Utterance(model.Prompt(name, ((language, text),)), language)
+def message(flows: model.FlowSet, name: str, code: str, /, **values) -> Utterance:
+    """One of the flows' messages in language `code`, put together now ('There are 3 callers
+    ahead of you.'); `values` fill its placeholders ({count}, {language}, …)."""
+    text = compose(flows.messages.get(name), code, **values)
+    return Utterance(model.Prompt(name, ((code, text),)), code)
 
 
 def message_in_every_language(flows: model.FlowSet, name: str) -> tuple:

@@ -27,6 +27,7 @@ class Live:
         self.check_every = check_every
         self.clock = clock
         self.problems: list = []
+        self.broken = False             # the saved files have errors (the last good version plays on)
         self._value = None
         self._signature = None
         self._next_check = float("-inf")
@@ -56,13 +57,17 @@ class Live:
             self.problems = problems
             errors = [p for p in problems if p.is_error]
             if value is None:
+                self.broken = True
                 state = f"keeping the last good {self.what}" if self._value is not None else f"no good {self.what} yet"
                 log.error("%s have %d problem(s); %s", self.what, len(errors), state)
                 for problem in errors:
                     log.error("%s", problem)
                 return
-            if self._value is not None:
+            if self.broken:
+                log.warning("%s are fixed: the saved edit is playing now", self.what)
+            elif self._value is not None:
                 log.info("%s reloaded", self.what)
+            self.broken = False
             self._value = value
         finally:
             self._lock.release()

@@ -179,7 +179,7 @@ def plural_form(code: str, number: int) -> str:
     return locale.plural_form(number) if locale is not None else "other"
 
 
-def compose(message: Message | None, language: str, **values) -> str:
+def compose(message: Message | None, language: str, /, **values) -> str:
     """The message's sentence in `language`, with its placeholders filled ('' if it is missing:
     the validator refuses flows without it, so only a stale object could get here)."""
     if message is None:

@@ -31,8 +31,13 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
 
     @app.get("/healthz")
     def healthz():
+        """Up, and what it plays: with the saved flows broken, the last good ones serve callers
+        (still 200) and `saved_flows` says so, with the count of errors to fix."""
         flows = services.flows.current()
-        return ({"flows": flows.version if flows else None, "ok": flows is not None},
+        live = services.flows
+        errors = sum(1 for problem in live.problems if problem.is_error)
+        return ({"flows": flows.version if flows else None, "ok": flows is not None,
+                 "saved_flows": "broken" if live.broken else "ok", "flow_errors": errors},
                 200 if flows else 503)
 
     return app

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import safety_net, twiml
 from .twilio_request import form
+from .voice import last_good_flows
 
 log = logging.getLogger(__name__)
 #: Callbacks Twilio may retry: a 503 says "try again", and no caller hears it.
@@ -40,5 +41,5 @@ def never_fail_a_caller(error):
         return _xml(MessagingResponse())
     if path.startswith("/voice/"):
         ivr = current_app.extensions["ivr"]
-        return _xml(safety_net.backup_line_twiml(ivr.settings.backup_line, ivr.flows.last_good))
+        return _xml(safety_net.backup_line_twiml(ivr.settings.backup_line, last_good_flows(ivr)))
     return Response("internal error", status=500, mimetype="text/plain")

@@ -61,7 +61,12 @@ def twiml(xml: str) -> Response:
 
 def backup_line(ivr=None) -> Response:
     ivr = ivr or services()
-    return twiml(safety_net.backup_line_twiml(ivr.settings.backup_line, ivr.flows.last_good))
+    return twiml(safety_net.backup_line_twiml(ivr.settings.backup_line, last_good_flows(ivr)))
+
+
+def last_good_flows(ivr):
+    """The flows the backup line's words come from (see safety_net)."""
+    return getattr(ivr.flows, "last_good", None) or safety_net.words_from(ivr.settings.flows_dir)
 
 
 def render(ivr, flows, turn) -> str:

@@ -150,8 +150,8 @@ WARNINGS = {
         " by Dr. A. Rivera (reviews are due every 12 months; ask the clinical lead to check it)",
     ],
     "health-review-missing": [
-        "flows/main.yaml:32:5: warning: prompt 'naloxone-facts': health information that nobody has"
-        " reviewed (add reviewed: {by: NAME, on: YYYY-MM-DD} once the clinical lead has checked it)",
+        "flows/main.yaml:32:5: warning: prompt 'naloxone-facts': health information not yet reviewed by a"
+        " clinician (once the clinical lead has checked it: ivr review main:naloxone-facts --by NAME)",
     ],
     "health-source-missing": [
         "flows/main.yaml:32:5: warning: prompt 'naloxone-facts': health information with no source"

@@ -63,3 +63,20 @@ def test_flows_broken_from_the_start_give_nothing_to_play_rather_than_a_broken_f
     live = LiveFlows(flows_dir, check_every=0)
     assert live.current() is None
     assert live.problems and live.problems[0].file.endswith("main.yaml")
+
+
+def test_a_fixed_edit_is_logged_when_it_is_picked_up_and_broken_files_are_known_meanwhile(tmp_path, caplog):
+    flows_dir, clock = copy_flows(tmp_path), Clock()
+    live = LiveFlows(flows_dir, check_every=1.0, clock=clock)
+    live.current()
+    assert live.broken is False
+    edit(flows_dir / "main.yaml", "goto: welcome", "goto: welcom")
+    clock.now += 5
+    live.current()
+    assert live.broken is True
+    edit(flows_dir / "main.yaml", "goto: welcom\n", "goto: welcome\n")
+    clock.now += 5
+    with caplog.at_level(logging.INFO, logger="ivr.flow.live"):
+        live.current()
+    assert live.broken is False
+    assert "are fixed: the saved edit is playing now" in caplog.text

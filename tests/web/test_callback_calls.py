@@ -22,7 +22,8 @@ ASKED = datetime.datetime(2026, 11, 25, 10, 5, tzinfo=NEW_YORK).astimezone(datet
 ANA = "+12025550101"
 HELPLINE = CALL_PARAMS["To"]
 TYPED = "+12025550199"                      # the number the caller typed to be called back on
-WHISPER = "Callback for a caller who asked in Spanish at 10:05 am. Press 1 to call them now."
+# In the language the caller asked in: the professional rung for it speaks it.
+WHISPER = "Devolución de llamada para una persona que la pidió en español a las 10:05. Oprima 1 para llamarla ahora."
 
 
 @pytest.fixture

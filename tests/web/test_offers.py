@@ -35,7 +35,8 @@ SPEAKERS = {"en": {ANA, MARISOL, BEN}, "es": {ANA, MARISOL}}
 LANGUAGE_KEY = {"en": "1", "es": "2"}
 #: The number the caller dialled: what Twilio sends as `To` on the caller's webhooks.
 API = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
-WHISPER = {"en": "Helpline call in English. Press 1 to take it.", "es": "Helpline call in Spanish. Press 1 to take it."}
+WHISPER = {"en": "Helpline call in English. Press 1 to take it.",
+           "es": "Llamada de la línea de ayuda, en español. Oprima 1 para atenderla."}
 TAKEN = "A colleague has taken this call. Thank you."
 PLACE_IN_LINE = {"en": "You are next in line.", "es": "Usted es la próxima persona en la fila."}
 #: A PostgreSQL nobody listens for: the database is down.
