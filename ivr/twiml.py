@@ -11,6 +11,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from .engine import CallState, Turn, Utterance
 from .flow import model
+from .flow.pronounce import PHONEME, SAY_AS, SUB, pieces
 
 MAX_CACHED = 4096
 
@@ -29,8 +30,7 @@ def speak(parent, utterance: Utterance | None, flows: model.FlowSet) -> None:
     if utterance.audio:
         parent.play(f"../audio/{utterance.language}/{utterance.audio}")
     else:
-        language = flows.language(utterance.language)
-        parent.say(utterance.text, voice=language.voice or None, language=language.speech or None)
+        say_pronounced(parent, utterance.text, flows.language(utterance.language))
     if utterance.pause:
         parent.pause(length=utterance.pause)
 
@@ -59,6 +59,26 @@ def interruptible(response, turn: Turn, flows: model.FlowSet, options=()) -> Non
         action_on_empty_result=False)
     for utterance in spoken:
         speak(gather, utterance, flows)
+
+
+def say_pronounced(parent, text: str, language: model.Language):
+    """One <Say>: the text, with the language's pronounce rules as SSML around their words
+    (https://www.twilio.com/docs/voice/twiml/say/text-speech). Never say(text) and then nested
+    strings: twilio's TwiML keeps only the last string before a child element."""
+    say = parent.say(voice=language.voice or None, language=language.speech or None)
+    for piece in pieces(text, language.pronounce):
+        rule = piece.rule
+        if rule is None:
+            say.nest(piece.text)
+        elif rule.element == SAY_AS:
+            say.say_as(piece.text, interpret_as=rule.value)
+        elif rule.element == SUB:
+            say.sub(piece.text, alias=rule.value)
+        elif rule.element == PHONEME:
+            say.phoneme(piece.text, alphabet="ipa", ph=rule.value)
+        else:                                      # 'number': the voice's own reading
+            say.nest(piece.text)
+    return say
 
 
 class Renderer:

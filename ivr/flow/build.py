@@ -16,6 +16,7 @@ from .fields import Fields
 from .messages import MessageReader
 from .model import Ref
 from .problems import did_you_mean
+from .pronounce import SpokenText, check_pronunciation, check_voice, read_pronunciation
 from .prompts import PromptReader
 from .weekly import read_weekly
 from .yaml_source import Mapping, Node, Scalar, describe
@@ -23,7 +24,7 @@ from .yaml_source import Mapping, Node, Scalar, describe
 ENTRY = "main"
 MAIN_FIELDS = ("languages", "start", "fallback", "everywhere", "defaults", "prompts", "messages", "steps",
                "note")
-LANGUAGE_FIELDS = ("name", "voice", "speech", "numbers", "press", "note")
+LANGUAGE_FIELDS = ("name", "voice", "speech", "numbers", "press", "pronounce", "note")
 FLOW_FIELDS = ("defaults", "prompts", "steps", "note")
 MENU_DEFAULT_FIELDS = ("timeout", "tries", "after_tries", "repeat_key", "back_key", "when_invalid",
                        "when_silent")
@@ -41,6 +42,27 @@ STEP_FIELDS = {
     "callback": COMMON + ("prompt", "goto"),
     "goodbye": COMMON + ("prompt",),
 }
+def spoken_texts(named: dict, steps: dict, messages: dict):
+    """Every text a voice will read, with where it was written: named and inline prompts, and
+    messages (their placeholders removed: a number filled in is read as a number)."""
+    seen = set()
+    prompts = list(named.values())
+    for step in steps.values():
+        prompts += [getattr(step, name, None) for name in ("prompt", "offer", "when_invalid", "when_silent",
+                                                            "if_unanswered")]
+    for prompt in prompts:
+        if prompt is None or id(prompt) in seen:
+            continue
+        seen.add(id(prompt))
+        for code, text in prompt.texts:
+            yield SpokenText(f"prompt '{prompt.name}'", prompt.file, prompt.line, prompt.column, code, text)
+    for message in messages.values():
+        for code, forms in message.texts:
+            for _, text in forms:
+                yield SpokenText(f"message '{message.name}'", message.file, message.line, message.column, code,
+                                 re.sub(r"\{[^}]*\}", "", text))
+
+
 def usable_name(name: str) -> bool:
     """Staff name steps and files as they like ('q&a', 'café menu'): every URL carrying a name
     encodes it. Only ':' is taken (flow:step), and spaces at either end would be invisible."""
@@ -94,6 +116,8 @@ class FlowSetBuilder:
                                   required="name the step (usually a person) for a caller when anything is unclear")
         everywhere = self.read_everywhere(main, languages)
         messages = MessageReader(self.prompts.languages, self.problems).read(main)
+        self.problems += check_pronunciation({language.code: language.pronounce for language in languages},
+                                             spoken_texts(self.prompts.named, self.steps, messages))
         return model.FlowSet(languages=languages, start=start, fallback=fallback,
                              everywhere=everywhere, steps=self.steps, prompts=self.prompts.named,
                              messages=messages)
@@ -115,11 +139,14 @@ class FlowSetBuilder:
             fields = Fields(value, f"language '{code}'", main.file, self.problems, LANGUAGE_FIELDS)
             fields.check_unknown()
             numbers = self.read_numbers(fields, code, lines)
+            voice = fields.text("voice", required="name a text-to-speech voice, e.g. Polly.Lea-Neural")
+            pronounce = read_pronunciation(fields.raw("pronounce"), main.file, code, self.problems)
+            self.problems += check_voice(pronounce, voice)
             languages.append(model.Language(
                 code, fields.text("name", required="say the language's name as its speakers say it, e.g. Français"),
-                fields.text("voice", required="name a text-to-speech voice, e.g. Polly.Lea-Neural"),
-                fields.text("speech", required="name a speech-recognition language, e.g. fr-FR"),
-                numbers, tuple(w for w in (fields.text_of(n, "a word") for n in fields.listing("press")) if w)))
+                voice, fields.text("speech", required="name a speech-recognition language, e.g. fr-FR"),
+                numbers, tuple(w for w in (fields.text_of(n, "a word") for n in fields.listing("press")) if w),
+                pronounce))
         if not languages and isinstance(group.node, Mapping):
             group.report(node, "lists no language")
         return tuple(languages)

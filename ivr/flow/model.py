@@ -5,6 +5,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .pronounce import NO_RULES, Pronunciation
+
 
 class Ref(NamedTuple):
     """A step anywhere in the flow set: 'health-info:oin-signs' or, within a flow, 'oin-signs'.
@@ -35,7 +37,7 @@ class Language:
     speech: str          # the speech-recognition locale Twilio expects, e.g. 'es-US'
     numbers: tuple = ()  # helpline numbers that start a call in this language (a Spanish line)
     press: tuple = ()    # the words that announce a key ('press' 3), so a menu's prompt can be checked
-    pronounce: tuple = ()  # pronunciation rules (see pronounce.py)
+    pronounce: Pronunciation = NO_RULES   # how the voice says 911, myoclonus… (pronounce.py)
 
 
 @dataclass(frozen=True)
