@@ -42,7 +42,8 @@ class PromptReader:
             elif isinstance(node, Mapping):
                 fields.report(node, f"has no {code!r} text", "every prompt needs each language: "
                               + ", ".join(self.languages))
-        reviewed = fields.sub("reviewed", where, ("by", "on"))
+        # `reviewed:` left empty is how a new prompt waits for the clinical lead: a to-do, not a mistake.
+        reviewed = None if _left_empty(fields.raw("reviewed")) else fields.sub("reviewed", where, ("by", "on"))
         reviewed_by, reviewed_on = "", None
         if reviewed is not None:
             reviewed.check_unknown()
@@ -125,3 +126,7 @@ class PromptReader:
                 found = frozenset()
             self._listing[code] = found
         return found
+
+
+def _left_empty(node: Node | None) -> bool:
+    return isinstance(node, Scalar) and (node.value is None or node.value == "")
