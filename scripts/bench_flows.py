@@ -3,7 +3,8 @@
     .venv/bin/python scripts/bench_flows.py [--steps 10000] [--runs 5]
 
 The flows come from tests/flowgen.py (valid by construction), written to a temporary folder.
-Reading the YAML alone is timed too, to show where the time goes.
+Reading the YAML alone is timed too (libyaml's composer, then the located tree), to show where the
+time goes.
 """
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from flowgen import big_flow, write_flows  # noqa: E402
 
 from ivr.flow.loader import load_flows  # noqa: E402
-from ivr.flow.yaml_fast import read_fast  # noqa: E402
 from ivr.flow.yaml_source import read_yaml  # noqa: E402
 
 
@@ -76,11 +76,10 @@ def main() -> int:
         print(f"flows: {len(files)} files ({', '.join(sorted(files))}), {steps} steps, "
               f"{lines} lines, {size / 1e6:.1f} MB; generated in {generated:.2f} s")
         texts = {name: (flows_dir / name).read_text(encoding="utf-8") for name in files}
-        fast = timed(lambda: paused_gc(lambda: [read_fast(text.encode()) for text in texts.values()]), args.runs)
-        careful = timed(lambda: [read_yaml(text, name) for name, text in texts.items()], max(1, args.runs // 2))
+        reading = timed(lambda: paused_gc(lambda: [read_yaml(text, name) for name, text in texts.items()]),
+                        args.runs)
         whole = timed(lambda: load_flows(flows_dir, audio_dir=audio_dir), args.runs)
-    print(summary("read, fast path (rapidyaml)", fast))
-    print(summary("read, careful path (PyYAML)", careful) + "  <- only for flows with problems")
+    print(summary("read (libyaml, located)", reading))
     print(summary("load_flows (read+validate)", whole))
     print(f"per step: {statistics.median(whole) / steps * 1e6:.0f} µs (median)")
     return 0

@@ -13,16 +13,21 @@ stays valid, rule by rule (flows/README.md, "What `ivr check` makes sure of"):
 - every way ends with a person or a goodbye: a voicemail, callback or unanswered connect step
   only leads on to a menu, a person, a goodbye or the opening (see `settled_target`);
 - no hidden everywhere choices: menu keys avoid the everywhere keys, the repeat and back keys,
-  and menu words come from a vocabulary that shares no phrase with the everywhere words.
+  and menu words come from a vocabulary that shares no phrase with the everywhere words;
+- every message the helpline puts together: copied from the shipped main.yaml, which must have
+  them all, in the same two languages.
 """
 from __future__ import annotations
 
+import copy
 import datetime
+import functools
 import random
 from pathlib import Path
 
 import yaml
 
+SHIPPED_MAIN = Path(__file__).resolve().parents[1] / "flows" / "main.yaml"
 MAIN = "main"
 PERSON = "talk-to-someone"
 BACKUP = "backup"
@@ -330,7 +335,7 @@ class _Planner:
                          "when_invalid": "sorry-invalid", "when_silent": "sorry-silent"}
         main = {"languages": LANGUAGES, "start": self.start[1], "fallback": PERSON,
                 "everywhere": everywhere, "defaults": {"menu": menu_defaults},
-                "prompts": self.prompts[MAIN], "steps": steps[MAIN]}
+                "prompts": self.prompts[MAIN], "messages": shipped_messages(), "steps": steps[MAIN]}
         if rnd.random() < 0.2:
             main = {"note": "Generated for a test.", **main}
         trees = {MAIN: main}
@@ -345,6 +350,17 @@ class _Planner:
         return trees
 
 
+def shipped_messages() -> dict:
+    """The shipped main.yaml's `messages:` (none if it has none): the same in every flow set, and a
+    copy each time, since tests edit the trees they are given."""
+    return copy.deepcopy(_shipped_messages())
+
+
+@functools.cache
+def _shipped_messages() -> dict:
+    return yaml.load(SHIPPED_MAIN.read_text(encoding="utf-8"), Loader=_SAFE).get("messages") or {}
+
+
 def flow_trees(rnd: random.Random, size: int, second_flow: str | None | bool = True) -> dict:
     """A valid flow set as plain dicts: flow name -> the content of `<flow>.yaml`.
 
@@ -356,6 +372,9 @@ def flow_trees(rnd: random.Random, size: int, second_flow: str | None | bool = T
     planner = _Planner(rnd, second_flow or None)
     planner.plan(size)
     return planner.trees()
+
+
+_SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _NoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):    # libyaml, when there, is 10x faster

@@ -13,20 +13,27 @@ from . import model
 from .problems import Problem, did_you_mean
 
 
-def check_references(flows: model.FlowSet, references: list, unbuilt: set = frozenset()) -> list:
-    """A problem for every reference to a step that is not written anywhere."""
+def check_references(flows: model.FlowSet, references: list, unbuilt: set = frozenset(),
+                     unread: frozenset = frozenset()) -> list:
+    """A problem for every reference to a step that is not written anywhere.
+
+    `unread`: flows whose file exists but cannot be read. Their steps are unknown, so references
+    into them are taken on trust: the file's own problem is what to fix.
+    """
     problems = []
-    flow_names = {ref.flow for ref in flows.steps} | {ref.flow for ref in unbuilt}
+    flow_names = {ref.flow for ref in flows.steps} | {ref.flow for ref in unbuilt} | set(unread)
     for reference in references:
         ref = reference.ref
-        if ref in flows.steps or ref in unbuilt:
+        if ref in flows.steps or ref in unbuilt or ref.flow in unread:
             continue
-        written = ref.written_from(_flow_of(reference, flows))
+        here = _flow_of(reference)
+        written = ref.written_from(here)
         what = reference.what if reference.what.endswith(" to") else f"{reference.what!r} leads to"
         if ref.flow not in flow_names:
-            hint = did_you_mean(ref.flow, flow_names) or f"there is no flows/{ref.flow}.yaml"
+            folder, _, name = reference.file.replace("\\", "/").rpartition("/")
+            suffix = name.rpartition(".")[2]
+            hint = did_you_mean(ref.flow, flow_names) or f"there is no {folder or '.'}/{ref.flow}.{suffix}"
         else:
-            here = _flow_of(reference, flows)
             names = {r.written_from(here) for r in flows.steps if r.flow == ref.flow}
             hint = did_you_mean(written, names)
         problems.append(Problem(reference.file, reference.line, reference.column, reference.where,
@@ -34,10 +41,10 @@ def check_references(flows: model.FlowSet, references: list, unbuilt: set = froz
     return problems
 
 
-def _flow_of(reference, flows) -> str:
-    """The flow a reference was written in, from its file name."""
-    name = reference.file.replace("\\", "/").rsplit("/", 1)[-1]
-    return name.rsplit(".", 1)[0]
+def _flow_of(reference) -> str:
+    """The flow a reference was written in: its file's name, as the loader names flows."""
+    name = reference.file.replace("\\", "/").rpartition("/")[2]
+    return name.rpartition(".")[0] or name
 
 
 def exits_of(step: model.Step, flows: model.FlowSet) -> tuple:

@@ -1,14 +1,14 @@
-"""Loads a flows directory: read every YAML file, build the FlowSet, run every check.
+"""Loads a flows directory: read every YAML file once, build the FlowSet, run every check.
 
-Files are first read on the fast path (yaml_fast). Only when that path meets something unusual,
-or the flows have anything to report, are they read again by PyYAML (yaml_source), whose
-positions and messages are exact: a clean edit loads in a blink, a broken one is explained well.
+A file that cannot be read is reported, and the others are still built and checked around it:
+one staff member's stray tab must not hide everybody else's mistakes.
 """
 from __future__ import annotations
 
 import datetime
 import gc
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,11 +16,14 @@ from .build import ENTRY, FlowSetBuilder
 from .checks import check_graph, check_menus, check_references, check_teams
 from .model import FlowSet
 from .problems import Problem
+from .prompts import UnreadPrompts
 from .review import DEFAULT_REVIEW_MONTHS, check_reviews
-from .yaml_fast import NotPlain, read_fast
-from .yaml_source import read_yaml
+from .yaml_source import Mapping, Node, Scalar, Sequence, read_yaml
 
 NOT_FLOWS = {"roster.yaml", "roster.yml"}      # the staff roster lives beside the flows
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+# Where a flow writes one text per language: `en:` under a prompt, its recordings, a choice's words.
+TEXT_GROUPS = {"prompt", "when_invalid", "when_silent", "offer", "if_unanswered", "audio", "words"}
 
 
 @dataclass
@@ -63,58 +66,69 @@ def _load(directory, audio_dir, today, review_months, teams) -> LoadResult:
     today = today or datetime.date.today()
     if not directory.is_dir():
         return LoadResult(None, [Problem(str(directory), 1, 1, "", "is not a folder of flows")])
-    sources, problems, digest = _read_files(directory)
-    if not problems:
-        try:
-            trees = {stem: (label, read_fast(raw)) for stem, (label, raw) in sources.items()}
-        except NotPlain:
-            trees = None
-        if trees is not None:
-            result = _check(trees, [], directory, audio_dir, today, review_months, digest, teams)
-            if not result.problems:
-                return result
+    sources, problems, unread, digest = _read_files(directory)
     trees = {}
-    for stem, (label, raw) in sources.items():
-        tree, found = read_yaml(raw.decode("utf-8"), label)
+    for stem, (label, text) in sources.items():
+        tree, found = read_yaml(text, label)
         problems += found
-        if tree is not None:
+        if tree is None:
+            unread[stem] = label
+        else:
             trees[stem] = (label, tree)
-    return _check(trees, problems, directory, audio_dir, today, review_months, digest, teams)
+    return _check(trees, unread, problems, directory, audio_dir, today, review_months, digest, teams)
 
 
 def _read_files(directory: Path):
-    sources, problems, digest = {}, [], hashlib.sha256()
+    """flow -> (label, text) of each file; the flows whose file exists but cannot be read."""
+    sources, problems, unread, digest = {}, [], {}, hashlib.sha256()
     for path in flow_files(directory):
         label = str(directory / path.name)
+        if path.stem in sources or path.stem in unread:
+            problems.append(Problem(label, 1, 1, "", f"is the flow {path.stem!r} a second time",
+                                    "keep one of the .yaml and .yml files"))
+            continue
         try:
             raw = path.read_bytes()
-            raw.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             problems.append(Problem(label, 1, 1, "", f"is not UTF-8 text (byte {error.start})", "save it as UTF-8"))
+            unread[path.stem] = label
             continue
         except OSError as error:
             problems.append(Problem(label, 1, 1, "", f"cannot be read: {error.strerror}"))
+            unread[path.stem] = label
             continue
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        sources[path.stem] = (label, raw)
-    return sources, problems, digest.hexdigest()[:12]
+        sources[path.stem] = (label, text)
+    return sources, problems, unread, digest.hexdigest()[:12]
 
 
-def _check(trees, problems, directory, audio_dir, today, review_months, version, teams=None) -> LoadResult:
+def _check(trees, unread, problems, directory, audio_dir, today, review_months, version, teams=None) -> LoadResult:
     problems = list(problems)
-    if ENTRY not in trees:
-        if not (directory / f"{ENTRY}.yaml").exists():
-            problems.append(Problem(str(directory / f"{ENTRY}.yaml"), 1, 1, "", "is missing",
-                                    "every call starts in main.yaml"))
+    if ENTRY not in trees and ENTRY not in unread:
+        problems.append(Problem(str(directory / f"{ENTRY}.yaml"), 1, 1, "", "is missing",
+                                "every call starts in main.yaml"))
         return LoadResult(None, sorted(problems))
-    builder = FlowSetBuilder(audio_dir, problems)
-    flows = builder.build(trees)
-    dangling = check_references(flows, builder.references, builder.unbuilt)
+    found = []
+    builder = FlowSetBuilder(audio_dir, found)
+    if ENTRY in unread:
+        stand_in = _stand_in_for_main(unread[ENTRY], trees)
+        flows = builder.build({ENTRY: (unread[ENTRY], stand_in), **trees})
+        # Whatever the builder says of the stand-in is not main.yaml's: its problem is that it
+        # cannot be read, already reported.
+        found = [p for p in found if p.file != unread[ENTRY]]
+    else:
+        flows = builder.build(trees)
+    problems += found
+    dangling = check_references(flows, builder.references, builder.unbuilt, frozenset(unread))
     problems += dangling
-    if not dangling and not builder.unbuilt:
-        # The graph checks need every reference to land; otherwise they would only repeat the news.
+    if not dangling and not builder.unbuilt and not unread:
+        # The graph checks need every step and every reference to land; otherwise they would
+        # only repeat the news, or call a step unreachable that an unread file leads to.
         problems += check_graph(flows)
-    problems += check_menus(flows)
+    if ENTRY not in unread:
+        # Menus are checked against main.yaml's everywhere choices and keys, unknown without it.
+        problems += check_menus(flows)
     problems += check_reviews(flows.prompts, today, review_months)
     if teams is not None:
         problems += check_teams(flows, teams)
@@ -123,3 +137,49 @@ def _check(trees, problems, directory, audio_dir, today, review_months, version,
         return LoadResult(None, problems)
     flows.version = version
     return LoadResult(flows, problems)
+
+
+def _stand_in_for_main(label: str, trees: dict) -> Mapping:
+    """What the builder needs of main.yaml when it cannot be read, so the other flows are still
+    checked: the languages they write in, and main's prompts and menu defaults taken on trust.
+
+    Only the other files' own problems come out of it. Their menus are not told that they lack
+    defaults, nor their steps that main's prompts are missing: that is known once main.yaml reads.
+    Nothing of it ever plays: a flow set with an error is never served.
+    """
+    def text(value: str) -> Scalar:
+        return Scalar(1, 1, value, raw=value)
+
+    def group(**fields) -> Mapping:
+        return Mapping(1, 1, {key: (text(key), value) for key, value in fields.items()})
+
+    languages = {code: group() for code in _languages_written(trees)}
+    return group(
+        languages=group(**languages),
+        prompts=UnreadPrompts(1, 1),
+        defaults=group(menu=group(after_tries=text("unread"), when_invalid=text("unread"),
+                                  when_silent=text("unread"))),
+        steps=group(),
+    )
+
+
+def _languages_written(trees: dict) -> list:
+    """The language codes the flows write their texts in (`en:` under a prompt or a choice's words)."""
+    codes: dict = {}
+
+    def visit(node: Node, holds_texts: bool) -> None:
+        if isinstance(node, Sequence):
+            for item in node.items:
+                visit(item, holds_texts)
+        elif isinstance(node, Mapping):
+            for key, (_, value) in node.entries.items():
+                if holds_texts and LANGUAGE_CODE.match(key):
+                    codes.setdefault(key)
+                visit(value, key in TEXT_GROUPS)
+
+    for _, tree in trees.values():
+        named = tree.get("prompts") if isinstance(tree, Mapping) else None
+        for _, prompt in named.entries.values() if isinstance(named, Mapping) else ():
+            visit(prompt, True)
+        visit(tree, False)
+    return list(codes)

@@ -15,6 +15,10 @@ WORDS_PER_SECOND = 2.5          # an unhurried voice; 75 words is about 30 secon
 LONGEST_SECONDS = 30
 
 
+class UnreadPrompts(Mapping):
+    """The prompts of a flow file that exists but cannot be read: any name may be among them."""
+
+
 class PromptReader:
     """Turns an inline prompt or a prompt's name into a Prompt, checking its languages."""
 
@@ -23,9 +27,13 @@ class PromptReader:
         self.audio_dir = audio_dir
         self.problems = problems
         self.named: dict = {}               # (flow, name) -> Prompt
+        self.unread: set = set()            # flows whose prompts are unknown: their file cannot be read
         self._listing: dict = {}            # language -> names of its recordings
 
     def read_named(self, flow: str, file: str, node: Node) -> None:
+        if isinstance(node, UnreadPrompts):
+            self.unread.add(flow)
+            return
         container = Fields(node, "prompts", file, self.problems, ())
         for name, (key_node, value) in container.node.entries.items():
             self.named[(flow, name)] = self.read_inline(name, file, value, f"prompt '{name}'")
@@ -75,7 +83,7 @@ class PromptReader:
     def lookup(self, fields: Fields, node: Scalar, flow: str) -> Prompt | None:
         name = node.value
         found = self.named.get((flow, name)) or self.named.get(("main", name))
-        if found is None:
+        if found is None and not {flow, "main"} & self.unread:
             known = {n for (f, n) in self.named if f in (flow, "main")}
             fields.report(node, f"uses the prompt {name!r}, which does not exist",
                           did_you_mean(name, known) or "define it under 'prompts:'")

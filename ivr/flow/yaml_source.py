@@ -3,6 +3,7 @@
 PyYAML alone would lose line numbers, keep the last of two duplicate keys, turn `no` into False
 and happily build Python objects from `!!python/...` tags. Staff deserve better: this reader keeps
 keys as written, reports duplicates and unsafe tags, and never constructs anything but plain data.
+libyaml's composer (through PyYAML) does the parsing and keeps each node's line and column.
 """
 from __future__ import annotations
 
@@ -12,22 +13,24 @@ import yaml
 
 from .problems import Problem
 
-SAFE_TAGS = {
-    "tag:yaml.org,2002:" + name
-    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
-}
-MAX_NODES = 2_000_000
-# libyaml's parser when PyYAML was built with it (the wheels are): same YAML, several times faster.
-COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # an alias bomb ("billion laughs") stops here instead of eating memory
+YAML_TAG = "tag:yaml.org,2002:"
+STR, MAP, SEQ = YAML_TAG + "str", YAML_TAG + "map", YAML_TAG + "seq"
+SAFE_TAGS = {YAML_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
+MAX_NODES = 2_000_000       # an alias bomb ("billion laughs") stops here instead of eating memory
+# Where libyaml is missing (PyYAML is always built with it in its wheels), PyYAML's own parser.
+_LIBYAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PLAIN = "plain"            # an unquoted value whose type (text, number, yes/no…) is not decided yet
+_MAYBE_TYPED = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers)   # first characters, '' too
+_QUOTES = ("'", '"')
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     line: int
     column: int
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Scalar(Node):
     value: object          # str, int, float, bool, None, datetime.date
     quoted: bool = False
@@ -38,12 +41,12 @@ class Scalar(Node):
         return "" if self.value is None else str(self.value)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Sequence(Node):
     items: list = field(default_factory=list)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Mapping(Node):
     # key as written -> (the key's own node, the value's node)
     entries: dict = field(default_factory=dict)
@@ -68,61 +71,123 @@ def describe(node: Node) -> str:
     if isinstance(value, bool):
         return f"yes/no ({node.raw!r} is read as {value})"
     if isinstance(value, (int, float)):
+        if node.raw and node.raw != str(value):
+            return f"a number ({node.raw!r} is read as {value})"       # 05 is 5, 010 is 8
         return f"a number ({value})"
     return f"text ({node.text!r})"
 
 
+class _TypesLater:
+    """The composer leaves unquoted values untyped: PyYAML's resolver would run its patterns on
+    every one of them, where the reader decides each distinct value once per file."""
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode:
+            return _PLAIN if implicit[0] else STR
+        return MAP if kind is yaml.MappingNode else SEQ
+
+    def descend_resolver(self, current_node, current_index):
+        pass                # path resolvers: none are registered for flows
+
+    def ascend_resolver(self):
+        pass
+
+
+class _Composer(_TypesLater, _LIBYAML):
+    pass
+
+
+class _WordyComposer(_TypesLater, yaml.SafeLoader):
+    """PyYAML's own parser: slower, but it words syntax errors as its documentation does."""
+
+
 class _Reader:
+    """Turns libyaml's nodes into located Nodes: the walk is most of the reading time, so the
+    common cases (text, a group, a list) take the shortest way."""
+
     def __init__(self, filename: str):
         self.filename = filename
         self.problems: list[Problem] = []
-        self.constructor = yaml.SafeLoader("")
+        self.rules = yaml.SafeLoader("")    # PyYAML's resolver and constructor, for YAML 1.1 types
+        self.typed: dict = {}               # (tag, text as written) -> value, once per file
         self.count = 0
 
     def problem(self, mark, message: str, hint: str = "") -> None:
         self.problems.append(Problem(self.filename, mark.line + 1, mark.column + 1, "", message, hint))
 
     def convert(self, node) -> Node | None:
-        self.count += 1
+        if node.__class__ is yaml.ScalarNode:
+            return self.scalar(node)
+        if node.tag not in SAFE_TAGS:
+            return self.refuse_tag(node)
+        self.count += len(node.value)
         if self.count > MAX_NODES:
             raise _TooBig()
-        line, column = node.start_mark.line + 1, node.start_mark.column + 1
-        if node.tag not in SAFE_TAGS:
-            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            self.problem(node.start_mark, f"the YAML tag {tag!r} is not allowed",
-                         "flows hold plain text, numbers and lists; remove the tag")
-            return None
-        if isinstance(node, yaml.MappingNode):
-            mapping = Mapping(line, column)
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    self.problem(key_node.start_mark, "a field name must be a plain word")
-                    continue
-                key = key_node.value
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    self.problem(key_node.start_mark, "YAML merge keys ('<<') are not supported",
-                                 "write the fields out in full")
-                    continue
-                if key in mapping.entries:
-                    first = mapping.entries[key][0]
-                    self.problem(key_node.start_mark, f"{key!r} is written twice",
-                                 f"the first is on line {first.line}; YAML would silently keep only this one")
-                    continue
+        mark = node.start_mark
+        if node.__class__ is yaml.MappingNode:
+            return self.mapping(node, Mapping(mark.line + 1, mark.column + 1))
+        items = [self.scalar(item) if item.__class__ is yaml.ScalarNode else self.convert(item)
+                 for item in node.value]
+        return Sequence(mark.line + 1, mark.column + 1, [item for item in items if item is not None])
+
+    def mapping(self, node, mapping: Mapping) -> Mapping:
+        entries = mapping.entries
+        for key_node, value_node in node.value:
+            key_mark = key_node.start_mark
+            if key_node.__class__ is not yaml.ScalarNode:
+                self.problem(key_mark, "a field name must be a plain word")
+                continue
+            key = key_node.value
+            if key in entries:
+                first = entries[key][0]
+                self.problem(key_mark, f"{key!r} is written twice",
+                             f"the first is on line {first.line}; YAML would silently keep only this one")
+                continue
+            if key == "<<" and key_node.tag in (_PLAIN, YAML_TAG + "merge"):
+                self.problem(key_mark, "YAML merge keys ('<<') are not supported", "write the fields out in full")
+                continue
+            if value_node.__class__ is yaml.ScalarNode:
+                value = self.scalar(value_node)
+            else:
                 value = self.convert(value_node)
-                if value is not None:
-                    mapping.entries[key] = (Scalar(key_node.start_mark.line + 1,
-                                                   key_node.start_mark.column + 1, key, raw=key), value)
-            return mapping
-        if isinstance(node, yaml.SequenceNode):
-            items = [self.convert(item) for item in node.value]
-            return Sequence(line, column, [item for item in items if item is not None])
+            if value is not None:
+                entries[key] = (Scalar(key_mark.line + 1, key_mark.column + 1, key, False, key), value)
+        return mapping
+
+    def scalar(self, node) -> Scalar | None:
+        text, tag, mark = node.value, node.tag, node.start_mark
+        if tag is _PLAIN:
+            if text[:1] in _MAYBE_TYPED:    # most values are words: no YAML 1.1 rule starts with theirs
+                tag = self.rules.resolve(yaml.ScalarNode, text, (True, False))
+            else:
+                tag = STR
+        if tag == STR:
+            return Scalar(mark.line + 1, mark.column + 1, text, node.style in _QUOTES, text)
+        if tag not in SAFE_TAGS:        # written (!!python/…), or '=', YAML's "value" tag
+            return self.refuse_tag(yaml.ScalarNode(tag, text, mark))
+        value = self.typed.get((tag, text), node)
+        if value is node:
+            value = self.construct(node, tag)
+            if value is node:
+                return None
+        return Scalar(mark.line + 1, mark.column + 1, value, node.style in _QUOTES, text)
+
+    def construct(self, node, tag):
+        """The value of a typed scalar; the node itself when it is not one (reported here)."""
         try:
-            value = self.constructor.construct_object(node)
+            value = self.rules.yaml_constructors[tag](self.rules, node)
         except Exception as error:     # PyYAML raises KeyError, ValueError… for '!!bool maybe'
-            reason = getattr(error, "problem", None) or f"it is not a valid {node.tag.rsplit(':', 1)[-1]}"
+            reason = getattr(error, "problem", None) or f"it is not a valid {tag.rsplit(':', 1)[-1]}"
             self.problem(node.start_mark, f"cannot read {node.value!r}: {reason}")
-            return None
-        return Scalar(line, column, value, quoted=node.style in ("'", '"'), raw=node.value)
+            return node
+        self.typed[(tag, node.value)] = value
+        return value
+
+    def refuse_tag(self, node) -> None:
+        tag = node.tag.replace(YAML_TAG, "!!")
+        self.problem(node.start_mark, f"the YAML tag {tag!r} is not allowed",
+                     "flows hold plain text, numbers and lists; remove the tag")
+        return None
 
 
 class _TooBig(Exception):
@@ -142,10 +207,10 @@ def read_yaml(text: str, filename: str) -> tuple[Node | None, list[Problem]]:
 def _read(text: str, filename: str, reader: "_Reader"):
     try:
         try:
-            root = yaml.compose(text, Loader=COMPOSER)
+            root = yaml.compose(text, Loader=_Composer)
         except yaml.MarkedYAMLError:
             # libyaml words some errors differently; PyYAML's own reader says them as documented.
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            root = yaml.compose(text, Loader=_WordyComposer)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = "the YAML is not well formed: " + " ".join(

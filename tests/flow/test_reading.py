@@ -1,0 +1,186 @@
+"""Reading flow files: values as YAML means them, each with its line and column; a file that
+cannot be read hides nothing else.
+
+The fixture folders named in FIXTURES are in broken/, like every other rule's (see
+test_check_rules.py); the others here edit a copy of one to show a variation of its rule.
+"""
+from __future__ import annotations
+
+import datetime
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+import flowgen
+from ivr.flow.loader import load_flows
+from ivr.flow.yaml_source import Mapping, Scalar, Sequence, read_yaml
+
+BROKEN = Path(__file__).parent / "broken"
+SHIPPED = Path(__file__).resolve().parents[2] / "flows"
+TODAY = datetime.date(2026, 12, 1)
+
+# fixture folder -> every line `ivr check` should print for it, in order
+FIXTURES = {
+    "yaml-error-in-another-flow": [
+        "flows/health-info.yaml:6:1: the YAML is not well formed: while scanning for the next token found"
+        " character '\\t' that cannot start any token (indent with spaces, not tabs)",
+    ],
+    "yaml-error-in-main": [
+        "flows/health-info.yaml:8:5: prompt 'myoclonus-signs': has no 'es' text"
+        " (every prompt needs each language: en, es)",
+        "flows/health-info.yaml:18:15: menu 'myoclonus': key '1' goes to 'wat', which does not exist"
+        " (did you mean 'what'?)",
+        "flows/health-info.yaml:26:12: say 'what': 'pause' should be a whole number, found text ('long')",
+        "flows/health-info.yaml:32:5: say 'signs': unknown field 'paus' (did you mean 'pause'?)",
+        "flows/main.yaml:8:9: the YAML is not well formed: while parsing a flow sequence expected ',' or ']',"
+        " but got ':' (check the indentation and quotes on this line and the one before)",
+    ],
+}
+
+
+def problems_in(folder: Path, monkeypatch) -> list:
+    monkeypatch.chdir(folder)
+    return [str(problem) for problem in load_flows("flows", today=TODAY).problems]
+
+
+def copy_of(name: str, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(BROKEN / name, tmp_path / name))
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.mark.parametrize("name, expected", [pytest.param(n, e, id=n) for n, e in FIXTURES.items()])
+def test_each_fixture_reports_exactly_its_mistake_with_file_line_and_column(name, expected, monkeypatch):
+    assert problems_in(BROKEN / name, monkeypatch) == expected
+
+
+# -- reading -----------------------------------------------------------------------------------
+def plain(node):
+    """A located tree as the plain data PyYAML's SafeLoader would make of it."""
+    if isinstance(node, Mapping):
+        return {key: plain(value) for key, (_, value) in node.entries.items()}
+    if isinstance(node, Sequence):
+        return [plain(item) for item in node.items]
+    return node.value
+
+
+def assert_read_as_pyyaml_reads_it(text: str) -> None:
+    tree, problems = read_yaml(text, "x.yaml")
+    assert problems == []
+    expected = yaml.load(text, Loader=yaml.SafeLoader)
+    assert plain(tree) == expected
+    assert [type(v) for v in _leaves(plain(tree))] == [type(v) for v in _leaves(expected)]
+
+
+def _leaves(data):
+    if isinstance(data, dict):
+        return [leaf for key in data for leaf in _leaves(data[key])]
+    if isinstance(data, list):
+        return [leaf for item in data for leaf in _leaves(item)]
+    return [data]
+
+
+TRICKY = [
+    "a: no\nb: 'no'\nc: on\nd: 010\ne: 1_000\nf: 2026-12-25\ng: ~\nh:\ni: 12:30\nj: .inf\nk: 0x1F\n",
+    "a: >-\n  folded\n  text\nb: |\n  kept\n  lines\nc: \"double\"\nd: 'it''s'\ne: \"tab\\there\"\n",
+    "a: Mioclonía, señales\nb: [uno, dos, 'tres']\nc: {en: x, es: y}\n",
+    "a: multi\n  line plain\nb: 'multi\n  line quoted'\n",
+    "- a\n- b: c\n  d: e\n",
+    "key: value # a comment\n# another\nother: 'x # not a comment'\n",
+    "a: !!int '5'\nb: !!str 5\nc: !!float 1\nd: &x [1, 2]\ne: *x\n",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_values_are_read_as_yaml_1_1_says_no_is_false_and_010_is_eight(text):
+    assert_read_as_pyyaml_reads_it(text)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SHIPPED.glob("*.yaml")))
+def test_the_shipped_files_are_read_as_pyyaml_reads_them(name):
+    assert_read_as_pyyaml_reads_it((SHIPPED / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_generated_flows_are_read_as_pyyaml_reads_them(seed):
+    for text in flowgen.flow_files(random.Random(seed), 40).values():
+        assert_read_as_pyyaml_reads_it(text)
+
+
+def test_keys_are_kept_as_written_where_yaml_would_make_numbers_and_yes_no_of_them():
+    tree, problems = read_yaml("1: one\nyes: true\n05: five\n", "x.yaml")
+    assert problems == [] and list(tree.entries) == ["1", "yes", "05"]
+
+
+def test_every_key_and_value_knows_the_line_and_column_it_was_written_at():
+    tree, _ = read_yaml("steps:\n  welcome:\n    type: say\n    holidays: [2026-12-25, 'x']\n", "f.yaml")
+    welcome = tree.get("steps").get("welcome")
+    key = tree.get("steps").key_node("welcome")
+    assert (key.line, key.column, welcome.line, welcome.column) == (2, 3, 3, 5)
+    holidays = welcome.get("holidays")
+    assert [(item.line, item.column, item.value, item.quoted) for item in holidays.items] == [
+        (4, 16, datetime.date(2026, 12, 25), False), (4, 28, "x", True)]
+    assert isinstance(welcome.get("type"), Scalar) and welcome.get("type").raw == "say"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a: 1\nb: [<<, x]\n<<: {c: 2}\n", [
+        "x.yaml:2:5: the YAML tag '!!merge' is not allowed (flows hold plain text, numbers and lists; remove the tag)",
+        "x.yaml:3:1: YAML merge keys ('<<') are not supported (write the fields out in full)"]),
+    ("a: =\n", ["x.yaml:1:4: the YAML tag '!!value' is not allowed"
+                " (flows hold plain text, numbers and lists; remove the tag)"]),
+    ("a: !!bool maybe\nb: 2026-02-30\n", [
+        "x.yaml:1:4: cannot read 'maybe': it is not a valid bool",
+        "x.yaml:2:4: cannot read '2026-02-30': it is not a valid timestamp"]),
+    ("[a]: b\n", ["x.yaml:1:1: a field name must be a plain word"]),
+])
+def test_what_plain_data_cannot_hold_is_reported_where_it_is_written(text, expected):
+    _, problems = read_yaml(text, "x.yaml")
+    assert [str(problem) for problem in problems] == expected
+
+
+def test_an_alias_bomb_is_stopped_rather_than_filling_the_memory():
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    tree, problems = read_yaml("\n".join(lines) + "\n", "x.yaml")
+    assert tree is None
+    assert [str(problem) for problem in problems] == [
+        "x.yaml:1:1: the file is too large to read"
+        " (it expands to more than 2 million values; are aliases (*name) nested?)"]
+
+
+# -- a file that cannot be read ------------------------------------------------------------------
+def test_a_flow_file_that_cannot_be_read_is_known_so_nothing_leading_to_it_is_reported_missing(
+        tmp_path, monkeypatch):
+    folder = copy_of("yaml-error-in-another-flow", tmp_path)
+    (folder / "flows" / "health-info.yaml").write_bytes(b"steps: caf\xe9\n")
+    assert problems_in(folder, monkeypatch) == ["flows/health-info.yaml:1:1: is not UTF-8 text (byte 10)"
+                                                " (save it as UTF-8)"]
+
+
+def test_once_the_unreadable_file_is_fixed_what_leads_into_it_is_checked_again(tmp_path, monkeypatch):
+    folder = copy_of("yaml-error-in-another-flow", tmp_path)
+    health = folder / "flows" / "health-info.yaml"
+    edit(health, "\tes:", "      es:")
+    edit(health, "  myoclonus:\n", "  myoclonus-what:\n")
+    assert problems_in(folder, monkeypatch) == [
+        "flows/main.yaml:41:15: menu 'main-menu': key '1' goes to 'health-info:myoclonus', which does not"
+        " exist (did you mean 'health-info:myoclonus-what'?)"]
+
+
+def test_a_reference_to_a_flow_file_that_is_not_there_names_the_folder_it_was_looked_for_in(
+        tmp_path, monkeypatch):
+    folder = copy_of("yaml-error-in-another-flow", tmp_path)
+    (folder / "flows" / "health-info.yaml").unlink()
+    (folder / "flows").rename(folder / "call-flows")
+    monkeypatch.chdir(folder)
+    assert [str(p) for p in load_flows("call-flows", today=TODAY).problems] == [
+        "call-flows/main.yaml:41:15: menu 'main-menu': key '1' goes to 'health-info:myoclonus',"
+        " which does not exist (there is no call-flows/health-info.yaml)"]
