@@ -98,12 +98,14 @@ class Fields:
 
     def key_of(self, node: Node, what: str) -> str | None:
         value = node.value if isinstance(node, Scalar) else None
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 9:
-            return str(value)       # `key: 1` means the key 1; quoting is kinder but not needed
         if isinstance(value, str) and value in KEYS:
             return value
-        self.report(node, f"{what!r} should be one phone key, found {describe(node)}",
-                    'use "0" to "9", "*" or "#", in quotes')
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 9:
+            # YAML reads `key: 5` as a number and `key: 05` as 5 too: what was meant is a guess.
+            hint = f'write the key in quotes: "{value}"'
+        else:
+            hint = 'use "0" to "9", "*" or "#", in quotes'
+        self.report(node, f"{what!r} should be one phone key, found {describe(node)}", hint)
         return None
 
     def date(self, node: Node, what: str) -> datetime.date | None:

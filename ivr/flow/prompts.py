@@ -1,4 +1,9 @@
-"""Reads prompts (text per language, recordings, where health facts come from) from YAML."""
+"""Reads prompts (text per language, recordings, where health facts come from) from YAML.
+
+A recording replaces a prompt's text on the phone. Beside `audio/<language>/<name>.mp3` (or .wav),
+`<name>.txt` holds the words that were recorded: when the text in the flow changes and the
+recording does not, callers would hear the old words, so `ivr check` warns.
+"""
 from __future__ import annotations
 
 import os
@@ -6,7 +11,7 @@ from pathlib import Path
 
 from .fields import Fields
 from .model import Prompt
-from .problems import did_you_mean
+from .problems import WARNING, did_you_mean
 from .yaml_source import Mapping, Node, Scalar
 
 PROMPT_FIELDS_EXTRA = ("audio", "health", "source", "reviewed", "note")
@@ -23,7 +28,7 @@ class PromptReader:
     """Turns an inline prompt or a prompt's name into a Prompt, checking its languages."""
 
     def __init__(self, languages: tuple, audio_dir: Path | None, problems: list):
-        self.languages = languages          # ("en", "es")
+        self.languages = languages          # the flows' language codes, in order
         self.audio_dir = audio_dir
         self.problems = problems
         self.named: dict = {}               # (flow, name) -> Prompt
@@ -62,7 +67,7 @@ class PromptReader:
             else:
                 reviewed_on = reviewed.date(on, "'on'")
         return Prompt(
-            name=name, texts=tuple(texts), audio=self._audio(fields, name),
+            name=name, texts=tuple(texts), audio=self._audio(fields, name, dict(texts)),
             health=fields.flag("health"), source=fields.text("source"),
             reviewed_by=reviewed_by, reviewed_on=reviewed_on,
             file=file, line=node.line, column=node.column,
@@ -95,7 +100,7 @@ class PromptReader:
             fields.report(fields.raw(code), f"the {code!r} text takes about {seconds:.0f} seconds to say",
                           "keep a prompt under 30 seconds; split it into steps with a menu between")
 
-    def _audio(self, fields: Fields, name: str) -> tuple:
+    def _audio(self, fields: Fields, name: str, texts: dict) -> tuple:
         named = {}
         audio = fields.sub("audio", fields.where, self.languages)
         if audio is not None:
@@ -116,7 +121,31 @@ class PromptReader:
                 if self._exists(code, name + suffix):
                     found.append((code, name + suffix))
                     break
+        for code, recording in found:
+            if texts.get(code) and self._exists(code, recording):
+                self._check_transcript(fields, code, recording, texts[code])
         return tuple(found)
+
+    def _check_transcript(self, fields: Fields, code: str, recording: str, text: str) -> None:
+        folder = f"{self.audio_dir.name}/{code}"
+        transcript = recording.rpartition(".")[0] + ".txt"
+        said = self._read_transcript(code, transcript)
+        if said is None:
+            fields.report(fields.raw(code), f"the recording {folder}/{recording} has no transcript, so whether it "
+                          f"says the {code!r} text here cannot be checked",
+                          f"write the words it says in {folder}/{transcript}", WARNING)
+        elif said.split() != text.split():
+            fields.report(fields.raw(code), f"the recording {folder}/{recording} says another text than the "
+                          f"{code!r} text here", f"re-record it, or update {folder}/{transcript} once it matches",
+                          WARNING)
+
+    def _read_transcript(self, code: str, file_name: str) -> str | None:
+        if file_name not in self._recordings(code):
+            return None
+        try:
+            return (self.audio_dir / code / file_name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
 
     def _exists(self, code: str, file_name: str) -> bool:
         if "/" in file_name or "\\" in file_name or file_name.startswith("."):

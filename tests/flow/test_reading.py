@@ -1,5 +1,5 @@
 """Reading flow files: values as YAML means them, each with its line and column; a file that
-cannot be read hides nothing else.
+cannot be read hides nothing else; keys in quotes; recordings that no longer say their prompt.
 
 The fixture folders named in FIXTURES are in broken/, like every other rule's (see
 test_check_rules.py); the others here edit a copy of one to show a variation of its rule.
@@ -37,6 +37,20 @@ FIXTURES = {
         "flows/health-info.yaml:32:5: say 'signs': unknown field 'paus' (did you mean 'pause'?)",
         "flows/main.yaml:8:9: the YAML is not well formed: while parsing a flow sequence expected ',' or ']',"
         " but got ':' (check the indentation and quotes on this line and the one before)",
+    ],
+    "menu-key-not-in-quotes": [
+        "flows/main.yaml:39:14: menu 'main-menu': 'key' should be one phone key, found a number (1)"
+        ' (write the key in quotes: "1")',
+    ],
+    "recording-says-another-text": [
+        "flows/main.yaml:33:9: warning: prompt 'hours-info': the recording audio/es/hours-info.mp3 says"
+        " another text than the 'es' text here (re-record it, or update audio/es/hours-info.txt once it"
+        " matches)",
+    ],
+    "recording-without-transcript": [
+        "flows/main.yaml:32:9: warning: prompt 'hours-info': the recording audio/en/hours-info.wav has no"
+        " transcript, so whether it says the 'en' text here cannot be checked (write the words it says in"
+        " audio/en/hours-info.txt)",
     ],
 }
 
@@ -184,3 +198,50 @@ def test_a_reference_to_a_flow_file_that_is_not_there_names_the_folder_it_was_lo
     assert [str(p) for p in load_flows("call-flows", today=TODAY).problems] == [
         "call-flows/main.yaml:41:15: menu 'main-menu': key '1' goes to 'health-info:myoclonus',"
         " which does not exist (there is no call-flows/health-info.yaml)"]
+
+
+# -- keys --------------------------------------------------------------------------------------
+def test_a_key_written_05_is_refused_and_the_message_says_yaml_read_it_as_5(tmp_path, monkeypatch):
+    folder = copy_of("menu-key-not-in-quotes", tmp_path)
+    edit(folder / "flows" / "main.yaml", "- key: 1\n", "- key: 05\n")
+    assert problems_in(folder, monkeypatch) == [
+        "flows/main.yaml:39:14: menu 'main-menu': 'key' should be one phone key, found a number"
+        " ('05' is read as 5) (write the key in quotes: \"5\")"]
+
+
+@pytest.mark.parametrize("field", ["repeat_key", "back_key"])
+def test_the_keys_under_defaults_must_be_in_quotes_too(field, tmp_path, monkeypatch):
+    folder = copy_of("menu-key-not-in-quotes", tmp_path)
+    edit(folder / "flows" / "main.yaml", "- key: 1\n", '- key: "1"\n')
+    edit(folder / "flows" / "main.yaml", "  menu:\n", f"  menu:\n    {field}: 8\n")
+    assert problems_in(folder, monkeypatch) == [
+        f"flows/main.yaml:20:{5 + len(field) + 2}: defaults.menu: {field!r} should be one phone key, found a"
+        ' number (8) (write the key in quotes: "8")']
+
+
+# -- recordings and reviews --------------------------------------------------------------------
+def test_a_transcript_that_differs_only_in_spaces_and_line_breaks_says_the_same_text(tmp_path, monkeypatch):
+    folder = copy_of("recording-says-another-text", tmp_path)
+    (folder / "audio" / "es" / "hours-info.txt").write_text(
+        "  Alguien está aquí para hablar con usted\n\ntodos los días,   de día y de noche.\n", encoding="utf-8")
+    assert problems_in(folder, monkeypatch) == []
+
+
+def test_a_prompt_read_aloud_with_no_recording_needs_no_transcript(tmp_path, monkeypatch):
+    folder = copy_of("recording-without-transcript", tmp_path)
+    (folder / "audio" / "en" / "hours-info.wav").unlink()
+    (folder / "audio" / "en" / "hours-info.txt").write_text("Some old words.\n", encoding="utf-8")
+    assert problems_in(folder, monkeypatch) == []
+
+
+@pytest.mark.parametrize("written", ["reviewed:", "reviewed: ~", 'reviewed: ""'])
+def test_an_empty_reviewed_means_not_yet_reviewed_and_is_no_error(written, tmp_path, monkeypatch):
+    folder = copy_of("recording-says-another-text", tmp_path)
+    (folder / "audio" / "es" / "hours-info.txt").unlink()
+    (folder / "audio" / "es" / "hours-info.mp3").unlink()
+    edit(folder / "flows" / "main.yaml", "  hours-info:\n",
+         f"  hours-info:\n    health: true\n    source: The clinical lead\n    {written}\n")
+    monkeypatch.chdir(folder)
+    result = load_flows("flows", today=TODAY)
+    assert result.errors == [] and result.flows is not None
+    assert result.flows.prompts[("main", "hours-info")].reviewed_on is None
