@@ -15,7 +15,8 @@ stays valid, rule by rule (flows/README.md, "What `ivr check` makes sure of"):
 - no hidden everywhere choices: menu keys avoid the everywhere keys, the repeat and back keys,
   and menu words come from a vocabulary that shares no phrase with the everywhere words;
 - every message the helpline puts together: copied from the shipped main.yaml, which must have
-  them all, in the same two languages.
+  them all, in the same two languages, with its languages' pronounce tables for the numbers they say
+  (911); the prompts themselves say no number a voice could misread.
 """
 from __future__ import annotations
 
@@ -207,8 +208,7 @@ class _Planner:
     def text(self, what: str) -> dict:
         self.count += 1
         en, es = self.rnd.choice(TOPICS)
-        return {"en": f"About {en}, part {self.count}: {what}.",
-                "es": f"Sobre {es}, parte {self.count}: información en español."}
+        return {"en": f"About {en}: {what}.", "es": f"Sobre {es}: información en español."}
 
     def prompt(self, flow: str, what: str):
         """An inline prompt, a new named prompt, or one already named in this flow or main.yaml."""
@@ -333,7 +333,7 @@ class _Planner:
         menu_defaults = {"timeout": rnd.randint(3, 10), "tries": rnd.randint(1, 4), "after_tries": PERSON,
                          "repeat_key": self.repeat_key, "back_key": self.back_key,
                          "when_invalid": "sorry-invalid", "when_silent": "sorry-silent"}
-        main = {"languages": LANGUAGES, "start": self.start[1], "fallback": PERSON,
+        main = {"languages": shipped_pronunciation(LANGUAGES), "start": self.start[1], "fallback": PERSON,
                 "everywhere": everywhere, "defaults": {"menu": menu_defaults},
                 "prompts": self.prompts[MAIN], "messages": shipped_messages(), "steps": steps[MAIN]}
         if rnd.random() < 0.2:
@@ -353,12 +353,20 @@ class _Planner:
 def shipped_messages() -> dict:
     """The shipped main.yaml's `messages:` (none if it has none): the same in every flow set, and a
     copy each time, since tests edit the trees they are given."""
-    return copy.deepcopy(_shipped_messages())
+    return copy.deepcopy(_shipped_main().get("messages") or {})
+
+
+def shipped_pronunciation(languages: dict) -> dict:
+    """`languages`, each with the shipped main.yaml's pronounce table for it, if it has one."""
+    shipped = _shipped_main().get("languages") or {}
+    return {code: {**fields, **({"pronounce": copy.deepcopy(shipped[code]["pronounce"])}
+                                if "pronounce" in shipped.get(code, {}) else {})}
+            for code, fields in languages.items()}
 
 
 @functools.cache
-def _shipped_messages() -> dict:
-    return yaml.load(SHIPPED_MAIN.read_text(encoding="utf-8"), Loader=_SAFE).get("messages") or {}
+def _shipped_main() -> dict:
+    return yaml.load(SHIPPED_MAIN.read_text(encoding="utf-8"), Loader=_SAFE)
 
 
 def flow_trees(rnd: random.Random, size: int, second_flow: str | None | bool = True) -> dict:
