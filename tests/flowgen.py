@@ -304,7 +304,8 @@ class _Planner:
         if record.get("after_tries"):
             step["after_tries"] = to(record["after_tries"])
         elif rnd.random() < 0.2:
-            step["after_tries"] = to(rnd.choice([(MAIN, PERSON), (MAIN, BACKUP), rnd.choice(self.menus)]))
+            # A caller who keeps pressing wrong keys ends with a person or the backup line (the validator's rule).
+            step["after_tries"] = to(rnd.choice([(MAIN, PERSON), (MAIN, BACKUP)]))
         if rnd.random() < 0.2:
             step["timeout"] = rnd.randint(1, 60)
         if rnd.random() < 0.2:

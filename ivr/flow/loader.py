@@ -17,6 +17,7 @@ from .checks import check_graph, check_menus, check_references, check_teams
 from .model import FlowSet
 from .problems import Problem
 from .prompts import UnreadPrompts
+from .person_checks import check_announced_keys, check_person_keys
 from .review import DEFAULT_REVIEW_MONTHS, check_reviews
 from .yaml_source import Mapping, Node, Scalar, Sequence, read_yaml
 
@@ -126,9 +127,11 @@ def _check(trees, unread, problems, directory, audio_dir, today, review_months, 
         # The graph checks need every step and every reference to land; otherwise they would
         # only repeat the news, or call a step unreachable that an unread file leads to.
         problems += check_graph(flows)
+        problems += check_person_keys(flows)
     if ENTRY not in unread:
         # Menus are checked against main.yaml's everywhere choices and keys, unknown without it.
         problems += check_menus(flows)
+        problems += check_announced_keys(flows)
     problems += check_reviews(flows.prompts, today, review_months)
     if teams is not None:
         problems += check_teams(flows, teams)

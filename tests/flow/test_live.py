@@ -62,7 +62,8 @@ def test_flows_broken_from_the_start_give_nothing_to_play_rather_than_a_broken_f
     edit(flows_dir / "main.yaml", "start: emergency-notice", "start: [oops")
     live = LiveFlows(flows_dir, check_every=0)
     assert live.current() is None
-    assert live.problems and live.problems[0].file.endswith("main.yaml")
+    errors = [problem for problem in live.problems if problem.is_error]
+    assert errors and all(problem.file.endswith("main.yaml") for problem in errors)
 
 
 def test_a_fixed_edit_is_logged_when_it_is_picked_up_and_broken_files_are_known_meanwhile(tmp_path, caplog):
