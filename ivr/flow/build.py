@@ -88,6 +88,7 @@ class FlowSetBuilder:
         self.steps: dict = {}
         self.unbuilt: set = set()            # steps written but unusable (already reported)
         self.menu_defaults: dict = {}          # flow -> {field: value}
+        self.main_unread = False               # main.yaml cannot be read: a stand-in takes its place
 
     # -- the whole set ---------------------------------------------------------------------
     def build(self, trees: dict) -> model.FlowSet | None:
@@ -116,8 +117,9 @@ class FlowSetBuilder:
                                   required="name the step (usually a person) for a caller when anything is unclear")
         everywhere = self.read_everywhere(main, languages)
         messages = MessageReader(self.prompts.languages, self.problems).read(main)
-        self.problems += check_pronunciation({language.code: language.pronounce for language in languages},
-                                             spoken_texts(self.prompts.named, self.steps, messages))
+        if not self.main_unread:     # the pronounce tables are main.yaml's: unknown without it
+            self.problems += check_pronunciation({language.code: language.pronounce for language in languages},
+                                                 spoken_texts(self.prompts.named, self.steps, messages))
         return model.FlowSet(languages=languages, start=start, fallback=fallback,
                              everywhere=everywhere, steps=self.steps, prompts=self.prompts.named,
                              messages=messages)

@@ -114,6 +114,7 @@ def _check(trees, unread, problems, directory, audio_dir, today, review_months, 
     builder = FlowSetBuilder(audio_dir, found)
     if ENTRY in unread:
         stand_in = _stand_in_for_main(unread[ENTRY], trees)
+        builder.main_unread = True
         flows = builder.build({ENTRY: (unread[ENTRY], stand_in), **trees})
         # Whatever the builder says of the stand-in is not main.yaml's: its problem is that it
         # cannot be read, already reported.
