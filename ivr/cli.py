@@ -105,6 +105,27 @@ def review(prompts, by, on, due, review_months, flows_dir):
 
 
 @main.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="write it to this file (default: print it)")
+def schema(output):
+    """Write the flows' JSON Schema, for editors that complete fields and underline mistakes.
+
+    The shipped flows name flows/flows.schema.json on their first line (# yaml-language-server:
+    $schema=flows.schema.json); after a change to the step types, refresh it with
+    `ivr schema -o flows/flows.schema.json`.
+    """
+    from .flow.json_schema import json_schema_text
+
+    text = json_schema_text()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with open(output, "w", encoding="utf-8") as file:
+        file.write(text)
+    click.echo(f"wrote {output}")
+
+
+@main.command()
 @click.option("--press", "script", help="Answers to play, comma-separated: keys (2), words (say:operator), "
               "silence (wait), on hold: hold:1, hold:say:words, hold:hangup. The caller hangs up when they "
               "run out (on hold they wait). Without it, answer at the keyboard.")

@@ -7,13 +7,14 @@ import pytest
 from ivr.engine import begin
 from ivr.flow.loader import load_flows
 from ivr.hours import is_open
+from shipped_messages import messages_yaml
 
 UTC = datetime.timezone.utc
 HOUR = 60     # minutes
 MAIN_YAML = """\
 languages:
-  en: {{name: English, voice: Polly.Joanna-Neural, speech: en-US}}
-  es: {{name: Español, voice: Polly.Lupe-Neural, speech: es-US}}
+  en: {{name: English, voice: Polly.Joanna-Neural, speech: en-US, pronounce: {{"911": digits, "988": digits}}}}
+  es: {{name: Español, voice: Polly.Lupe-Neural, speech: es-US, pronounce: {{"911": digits, "988": digits}}}}
 start: office-hours
 fallback: talk-to-someone
 steps:
@@ -42,7 +43,7 @@ def line(tmp_path):
         flows_dir = tmp_path / "flows"
         flows_dir.mkdir(exist_ok=True)
         (flows_dir / "main.yaml").write_text(MAIN_YAML.format(
-            timezone=timezone, open=json.dumps(open), holidays="[" + ", ".join(holidays) + "]"))
+            timezone=timezone, open=json.dumps(open), holidays="[" + ", ".join(holidays) + "]") + messages_yaml())
         result = load_flows(flows_dir, today=datetime.date(2026, 11, 25))
         assert result.errors == [], "\n".join(map(str, result.errors))
         step = begin(result.flows, now).step.name

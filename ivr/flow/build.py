@@ -16,6 +16,7 @@ from .fields import Fields
 from .messages import MessageReader
 from .model import Ref
 from .problems import did_you_mean
+from .schema import MENU_DEFAULT_FIELDS, STEP_TYPES, fields_of
 from .pronounce import SpokenText, check_pronunciation, check_voice, read_pronunciation
 from .prompts import PromptReader
 from .weekly import read_weekly
@@ -26,22 +27,10 @@ MAIN_FIELDS = ("languages", "start", "fallback", "everywhere", "defaults", "prom
                "note")
 LANGUAGE_FIELDS = ("name", "voice", "speech", "numbers", "press", "pronounce", "note")
 FLOW_FIELDS = ("defaults", "prompts", "steps", "note")
-MENU_DEFAULT_FIELDS = ("timeout", "tries", "after_tries", "repeat_key", "back_key", "when_invalid",
-                       "when_silent")
-COMMON = ("type", "note")
-MENU_FIELDS = COMMON + ("prompt", "options", "back", "every_language") + MENU_DEFAULT_FIELDS
-STEP_FIELDS = {
-    "say": COMMON + ("prompt", "goto", "pause", "every_language"),
-    "menu": MENU_FIELDS,
-    "language": MENU_FIELDS + ("goto",),
-    "hours": COMMON + ("timezone", "open", "holidays", "if_open", "if_closed"),
-    "connect": COMMON + ("prompt", "team", "if_nobody_answers", "ring_seconds"),
-    "backup-line": COMMON + ("prompt", "if_unanswered"),
-    "queue": COMMON + ("prompt", "team", "offer", "options", "overflow", "max_wait", "music"),
-    "voicemail": COMMON + ("prompt", "goto", "max_seconds"),
-    "callback": COMMON + ("prompt", "goto"),
-    "goodbye": COMMON + ("prompt",),
-}
+#: The fields of each step type, from their one declaration (schema.py).
+STEP_FIELDS = {name: fields_of(name) for name in STEP_TYPES}
+
+
 def spoken_texts(named: dict, steps: dict, messages: dict):
     """Every text a voice will read, with where it was written: named and inline prompts, and
     messages (their placeholders removed: a number filled in is read as a number)."""
@@ -61,6 +50,12 @@ def spoken_texts(named: dict, steps: dict, messages: dict):
             for _, text in forms:
                 yield SpokenText(f"message '{message.name}'", message.file, message.line, message.column, code,
                                  re.sub(r"\{[^}]*\}", "", text))
+
+
+def whole(fields: Fields, step_type: str, name: str) -> int:
+    """A whole-number field, with the default and limits its declaration gives."""
+    field = STEP_TYPES[step_type].field(name)
+    return fields.integer(name, field.default, field.low, field.high)
 
 
 def usable_name(name: str) -> bool:
@@ -185,9 +180,9 @@ class FlowSetBuilder:
         """The menu fields that may also be set once under defaults.menu."""
         settings = {}
         if fields.has("timeout"):
-            settings["timeout"] = fields.integer("timeout", 6, 1, 60)
+            settings["timeout"] = whole(fields, "menu", "timeout")
         if fields.has("tries"):
-            settings["tries"] = fields.integer("tries", 3, 1, 10)
+            settings["tries"] = whole(fields, "menu", "tries")
         for key in ("repeat_key", "back_key"):
             if fields.has(key):
                 settings[key] = fields.key(key)
@@ -241,7 +236,7 @@ class FlowSetBuilder:
     def read_say(self, fields, place):
         return model.Say(**place, prompt=self.step_prompt(fields, place),
                          goto=self.goto(fields, place, "goto"),
-                         pause=fields.integer("pause", 0, 0, 30),
+                         pause=whole(fields, "say", "pause"),
                          every_language=fields.flag("every_language"))
 
     def read_menu(self, fields, place, cls=model.Menu):
@@ -330,19 +325,19 @@ class FlowSetBuilder:
         return model.Connect(**place, prompt=self.step_prompt(fields, place),
                              team=fields.name("team", required="name the team, e.g. recovery"),
                              if_nobody_answers=self.goto(fields, place, "if_nobody_answers"),
-                             ring_seconds=fields.integer("ring_seconds", 20, 5, 120))
+                             ring_seconds=whole(fields, "connect", "ring_seconds"))
 
     def read_queue(self, fields, place):
         options = self.read_options(fields, place, language_step=False) if fields.has("options") else ()
         offer = self.prompts.resolve(fields, "offer", place["flow"], place["name"] + "-offer",
                                      required="say which keys they may press while they wait" if options else "")
-        music = fields.text("music", default="hold.wav")
+        music = fields.text("music", default=STEP_TYPES["queue"].field("music").default)
         return model.Queue(**place, prompt=self.step_prompt(fields, place, "tell the caller they are on hold"),
                            team=fields.name("team", required="name the team, e.g. recovery"),
                            offer=offer, options=options, music=music,
                            overflow=self.reference(fields, "overflow", place["flow"], "overflow",
                                                    required="say where the call goes when the wait is too long"),
-                           max_wait=fields.integer("max_wait", 600, 30, 3600))
+                           max_wait=whole(fields, "queue", "max_wait"))
 
     def read_backup_line(self, fields, place):
         # Said when the partner line does not answer, before the caller is back with our own people.
@@ -352,7 +347,7 @@ class FlowSetBuilder:
     def read_voicemail(self, fields, place):
         return model.Voicemail(**place, prompt=self.step_prompt(fields, place, "tell the caller the message is recorded"),
                                goto=self.goto(fields, place, "goto"),
-                               max_seconds=fields.integer("max_seconds", 120, 10, 600))
+                               max_seconds=whole(fields, "voicemail", "max_seconds"))
 
     def read_callback(self, fields, place):
         return model.Callback(**place, prompt=self.step_prompt(fields, place),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .pronounce import NO_RULES, Pronunciation
+from .schema import default
 
 
 class Ref(NamedTuple):
@@ -135,7 +136,7 @@ class Step:
 class Say(Step):
     prompt: Prompt | None = None
     goto: Ref | None = None
-    pause: int = 0
+    pause: int = default("say", "pause")
     every_language: bool = False
     kind = "say"
 
@@ -149,10 +150,10 @@ class Menu(Step):
     options: tuple = ()
     goto: Ref | None = None            # language steps: where a choice leads by default
     back: Ref | None = None
-    back_key: str = "9"
-    repeat_key: str = "*"
-    timeout: int = 6
-    tries: int = 3
+    back_key: str = default("menu", "back_key")
+    repeat_key: str = default("menu", "repeat_key")
+    timeout: int = default("menu", "timeout")
+    tries: int = default("menu", "tries")
     after_tries: Ref | None = None
     when_invalid: Prompt | None = None
     when_silent: Prompt | None = None
@@ -189,7 +190,7 @@ class Connect(Step):
     prompt: Prompt | None = None
     team: str = "recovery"
     if_nobody_answers: Ref | None = None
-    ring_seconds: int = 20
+    ring_seconds: int = default("connect", "ring_seconds")
     kind = "connect"
 
     def exits(self):
@@ -204,8 +205,8 @@ class Queue(Step):
     offer: Prompt | None = None           # said between stretches of music: the keys they may press
     options: tuple = ()                   # keys that leave the queue (a callback, a voicemail)
     overflow: Ref | None = None           # after max_wait: the backup line, usually
-    max_wait: int = 600
-    music: str = "hold.wav"               # in audio/music/
+    max_wait: int = default("queue", "max_wait")
+    music: str = default("queue", "music")        # in audio/music/
     kind = "queue"
 
     def exits(self):
@@ -223,7 +224,7 @@ class BackupLine(Step):
 class Voicemail(Step):
     prompt: Prompt | None = None
     goto: Ref | None = None
-    max_seconds: int = 120
+    max_seconds: int = default("voicemail", "max_seconds")
     kind = "voicemail"
 
     def exits(self):
