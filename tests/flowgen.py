@@ -15,7 +15,7 @@ stays valid, rule by rule (flows/README.md, "What `ivr check` makes sure of"):
 - no hidden everywhere choices: menu keys avoid the everywhere keys, the repeat and back keys,
   and menu words come from a vocabulary that shares no phrase with the everywhere words;
 - every message the helpline puts together: copied from the shipped main.yaml, which must have
-  them all, in the same two languages, with its languages' pronounce tables for the numbers they say
+  them all, in the same two languages, with the shipped pronounce rules for the numbers they say
   (911); the prompts themselves say no number a voice could misread.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ import copy
 import datetime
 import functools
 import random
+import re
 from pathlib import Path
 
 import yaml
@@ -358,11 +359,25 @@ def shipped_messages() -> dict:
 
 
 def shipped_pronunciation(languages: dict) -> dict:
-    """`languages`, each with the shipped main.yaml's pronounce table for it, if it has one."""
+    """`languages`, each with the rules of the shipped pronounce table for the words its messages
+    say (911, 988): a rule nothing says would be a warning."""
     shipped = _shipped_main().get("languages") or {}
-    return {code: {**fields, **({"pronounce": copy.deepcopy(shipped[code]["pronounce"])}
-                                if "pronounce" in shipped.get(code, {}) else {})}
-            for code, fields in languages.items()}
+    messages = _shipped_main().get("messages") or {}
+    with_rules = {}
+    for code, fields in languages.items():
+        said = " ".join(_texts([message.get(code) for message in messages.values()]))
+        rules = {word: rule for word, rule in (shipped.get(code, {}).get("pronounce") or {}).items()
+                 if re.search(rf"\b{re.escape(str(word))}\b", said, re.IGNORECASE)}
+        with_rules[code] = {**fields, "pronounce": copy.deepcopy(rules)} if rules else dict(fields)
+    return with_rules
+
+
+def _texts(data) -> list:
+    if isinstance(data, dict):
+        return [text for value in data.values() for text in _texts(value)]
+    if isinstance(data, list):
+        return [text for value in data for text in _texts(value)]
+    return [data] if isinstance(data, str) else []
 
 
 @functools.cache
