@@ -6,6 +6,26 @@ as Twilio signs it. It follows <Gather>, <Redirect>, <Dial>, <Record>, <Enqueue>
 asked again whenever its document ends, <Leave>, a REST dequeue) and <Conference>, and treats the
 end of a document without <Hangup> as what it is for a caller: being cut off. The professionals'
 side — REST-placed legs, whispers, voicemail boxes — is played by `ivr.sim`.
+
+A <Gather> followed by a <Redirect> (or by nothing) is a menu: at its end the caller is asked for
+an answer. One followed by another verb — the words before <Enqueue>, <Record> or <Hangup> —
+only lets keys work while we speak: nobody is asked anything, and silence runs on into that verb.
+
+A caller may also press keys or speak *while* a prompt plays (barge-in). Inside a <Gather> that
+takes that input, Twilio stops the prompt, skips the Gather's other nested verbs and requests its
+action with Digits (or SpeechResult); outside one nothing listens and the key is lost while the
+caller hears on — kept as Heard("ignored-key") (or "ignored-words"). A scripted answer (`scripted`)
+says when, with a token `ANSWER@WHEN`:
+
+    0@during:emergency   press 0 during the first Say or Play from now on whose text (for a
+                         recording, its file name) contains these words, case and spacing aside
+    say:overdose@during:thank you for calling
+                         say the words during it instead
+    3@2                  press 3 during the 2nd Say or Play of the next TwiML document
+
+Such a token takes its turn like any other: the answers before it are used first. A caller still
+waiting for the prompt they mean to interrupt hangs up at the next menu, so a script whose prompt
+never comes ends there instead of wandering on.
 """
 from __future__ import annotations
 
@@ -25,9 +45,13 @@ SAY_WORDS_PER_SECOND = 2.5
 
 @dataclass
 class Heard:
-    kind: str            # say | play | pause | menu | dial | record | hold | talk | hangup | cut-off | error
+    # say | play | pause | menu | dial | record | hold | talk | hangup | cut-off | error, and while a
+    # prompt plays: barge-in (a <Gather> took the key or words) | ignored-key | ignored-words (lost)
+    kind: str
     text: str = ""
     language: str = ""
+    document: int = field(default=0, compare=False)   # which TwiML document of the call (1, 2, ...)
+    position: int = field(default=0, compare=False)   # which Say or Play of that document (1, 2, ...)
 
     def __str__(self) -> str:
         if self.kind == "say":
@@ -81,6 +105,7 @@ class Phone:
     clock: SimClock | None = None
     heard: list = field(default_factory=list)
     requests: list = field(default_factory=list)   # (url, params, status)
+    outside_lines_answer: bool = True        # a <Dial>ed number outside the helpline (the backup line)
 
     def __post_init__(self):
         if self.twilio is None:
@@ -88,6 +113,8 @@ class Phone:
             self.twilio = SimTwilio(Helpline(self.transport, self.auth_token), self.clock, self.auth_token)
         self.clock = self.twilio.clock
         self._durations: dict = {}
+        self._document = self._position = 0
+        self._during = self._barged = None
 
     def post(self, url: str, extra: dict | None = None):
         params = {"CallSid": self.call_sid, "AccountSid": "AC" + "0" * 32, "From": self.from_number,
@@ -97,9 +124,12 @@ class Phone:
         self.requests.append((url, params, status))
         return status, body
 
-    def call(self, answer, on_heard=None) -> list:
-        """Ring the helpline; `answer(heard)` returns a key, 'say:words', '' for silence or None to hang up."""
+    def call(self, answer, on_heard=None, during=None) -> list:
+        """Ring the helpline; `answer(heard)` returns a key, 'say:words', '' for silence or None to hang up.
+        `during(heard)` (by default `answer.during`, if it has one) is asked as each Say or Play
+        starts (heard[-1]): a key or 'say:words' pressed or said over it, or None to listen."""
         self._answer, self._on_heard = answer, on_heard
+        self._during = during or getattr(answer, "during", None)
         self.leg = self.twilio.incoming_call(self.call_sid, self.from_number, self.to_number)
         url = urljoin(self.base_url, "/voice/incoming")
         extra: dict | None = None
@@ -134,25 +164,55 @@ class Phone:
             return None
 
     def _hear(self, heard: Heard):
+        heard.document = heard.document or self._document
         self.heard.append(heard)
         if self._on_heard:
             self._on_heard(heard)
         return self.heard
 
-    def _speak(self, verb, url, interrupt=None) -> bool:
-        """Hear a Say, Play or Pause, taking the time it takes; True if `interrupt` cut it short."""
+    def _speak(self, verb, url, interrupt=None, gather=None) -> bool:
+        """Hear a Say, Play or Pause, taking the time it takes; True if it was cut short: by
+        `interrupt`, or by the caller barging in on it, inside `gather`, with what is then in
+        self._barged."""
+        # A <Say>'s words may sit in SSML elements (<say-as>, <sub>, <phoneme>): all of its text.
+        text = "".join(verb.itertext()).strip()
         if verb.tag == "Say":
-            self._hear(Heard("say", (verb.text or "").strip(), verb.get("language", "")))
-            seconds = len((verb.text or "").split()) / SAY_WORDS_PER_SECOND
+            self._position += 1
+            self._hear(Heard("say", text, verb.get("language", ""), position=self._position))
+            seconds = len(text.split()) / SAY_WORDS_PER_SECOND
         elif verb.tag == "Play":
-            self._hear(Heard("play", (verb.text or "").strip()))
-            seconds = self._duration(urljoin(url, (verb.text or "").strip()))
+            self._position += 1
+            self._hear(Heard("play", text, position=self._position))
+            seconds = self._duration(urljoin(url, text))
         elif verb.tag == "Pause":
             self._hear(Heard("pause", verb.get("length", "1") + "s"))
-            seconds = float(verb.get("length", "1"))
+            return self.clock.sleep(float(verb.get("length", "1")), interrupt)
         else:
             return False
+        if self._barge_in(gather):
+            return True
         return self.clock.sleep(seconds, interrupt)
+
+    def _barge_in(self, gather) -> bool:
+        """The caller's key or words as a prompt starts, if `during` has any: True when `gather` takes
+        them. Nested <Say> and <Play> let a caller "enter a menu selection at any time. After the
+        first digit is received the audio will stop playing", and `bargeIn` (on by default) stops it
+        on speech (https://www.twilio.com/docs/voice/twiml/gather): the Gather's other nested verbs
+        are not played and its action is requested with what was entered. Outside a <Gather>
+        nothing collects a key: it is lost and the prompt plays on."""
+        reply = self._during(self.heard) if self._during else None
+        if not reply:
+            return False
+        words = reply.startswith("say:")
+        taken = gather is not None and ("speech" if words else "dtmf") in gather.get("input", "dtmf").split()
+        if taken and words and gather.get("bargeIn", "true").lower() == "false":
+            taken = False      # the prompt plays on over their words: not counted on as heard
+        if not taken:
+            self._hear(Heard("ignored-words", reply[4:]) if words else Heard("ignored-key", reply))
+            return False
+        self._hear(Heard("barge-in", reply))
+        self._barged = reply
+        return True
 
     def _duration(self, url: str) -> float:
         if url not in self._durations:
@@ -163,13 +223,19 @@ class Phone:
                 self._durations[url] = 10.0
         return self._durations[url]
 
+    def _begin(self) -> None:
+        """A new TwiML document starts: its Says and Plays are counted from 1."""
+        self._document, self._position = self._document + 1, 0
+
     def _follow(self, document, url):
         """Run one TwiML document; return the next (url, params) to post, or None when the call ends."""
-        for verb in document:
+        self._begin()
+        verbs = list(document)
+        for at, verb in enumerate(verbs):
             if verb.tag in ("Say", "Play", "Pause"):
                 self._speak(verb, url)
             elif verb.tag == "Gather":
-                reply = self._gather(verb, url)
+                reply = self._gather(verb, url, asks=at + 1 == len(verbs) or verbs[at + 1].tag == "Redirect")
                 if reply is None:
                     return None
                 if reply:
@@ -193,11 +259,20 @@ class Phone:
         self._hear(Heard("cut-off", "the document ended without a goodbye: Twilio hangs up"))
         return None
 
-    def _gather(self, verb, url, interrupt=None):
-        """None: the caller hung up; '': silence (on to the next verb); else (action, params)."""
+    def _gather(self, verb, url, interrupt=None, asks=True):
+        """None: the caller hung up; '': silence (on to the next verb); else (action, params).
+
+        A menu's <Gather> `asks`: the <Redirect> after it handles silence (or nothing follows). One
+        followed by another verb (the words before <Enqueue>, <Record> or <Hangup>) only lets keys
+        work while we speak: the caller is asked nothing at its end, and silence runs on."""
         for child in verb:
-            if self._speak(child, url, interrupt):
-                return ""
+            if self._speak(child, url, interrupt, gather=verb):
+                if self._barged is None:
+                    return ""
+                reply, self._barged = self._barged, None
+                return self._entered(verb, url, reply)
+        if not asks and verb.get("actionOnEmptyResult") != "true":
+            return ""
         if interrupt is None:
             kind = verb.get("input", "dtmf")
         else:       # a hold page: one that tells the caller their choices, or the ringing tone
@@ -208,7 +283,12 @@ class Phone:
             self._hear(Heard("hangup", "the caller hung up"))
             return None
         if reply == "":
-            return ""
+            # Silence: the next verb, unless actionOnEmptyResult asks for the action all the same.
+            return (urljoin(url, verb.get("action", url)), {}) if verb.get("actionOnEmptyResult") == "true" else ""
+        return self._entered(verb, url, reply)
+
+    @staticmethod
+    def _entered(verb, url, reply: str):
         action = urljoin(url, verb.get("action", url))
         if reply.startswith("say:"):
             return action, {"SpeechResult": reply[4:], "Confidence": "0.9"}
@@ -221,7 +301,9 @@ class Phone:
             return self._talk(conference, action)
         numbers = [n.text.strip() for n in verb.findall("Number")] or [(verb.text or "").strip()]
         self._hear(Heard("dial", ", ".join(numbers)))
-        # A number outside the helpline (the backup line) answers and talks.
+        # A number outside the helpline (the backup line) answers and talks, unless told not to.
+        if action and not self.outside_lines_answer:
+            return action, {"DialCallStatus": "no-answer", "DialCallDuration": "0"}
         if action:
             return action, {"DialCallStatus": "completed", "DialCallDuration": "60"}
         return None
@@ -281,6 +363,7 @@ class Phone:
     def _wait(self, document, url):
         """Run a waitUrl document: 'leave', 'hangup', a URL to fetch next (a Redirect or a key's
         action), or None when it ran out (Twilio asks the waitUrl again)."""
+        self._begin()
         for verb in document:
             if self.leg.dequeue_url:
                 return None
@@ -311,23 +394,73 @@ class Phone:
         return {}
 
 
+def _squash(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One input of a script: what the caller does, and, for `ANSWER@WHEN`, over which prompt."""
+    reply: str
+    position: int | None = None       # the N-th Say or Play of the next document
+    words: str | None = None          # the first Say or Play whose text holds these words
+
+    @property
+    def during(self) -> bool:
+        return self.position is not None or self.words is not None
+
+    @classmethod
+    def read(cls, token: str) -> "_Answer":
+        token = token.strip()
+        reply, at, when = token.partition("@")
+        if not at:
+            return cls(token)
+        reply, when = reply.strip().removeprefix("hold:"), when.strip()
+        if not (reply.startswith("say:") and reply[4:].strip() or reply and all(c in "0123456789*#" for c in reply)):
+            raise ValueError(f"{token!r}: before '@' come keys (0) or words (say:overdose)")
+        if when.isdigit() and int(when) >= 1:
+            return cls(reply, position=int(when))
+        if when.startswith("during:") and when[len("during:"):].strip():
+            return cls(reply, words=_squash(when[len("during:"):]))
+        raise ValueError(f"{token!r}: after '@' comes the number of a Say or Play in the next document (0@2) "
+                         "or 'during:' and words it says (0@during:emergency)")
+
+
 def scripted(inputs: list):
     """An `answer` that replays the given inputs, then hangs up. While professionals' phones ring
     the caller listens; on hold they stay silent and wait, unless the next input is for the hold
-    page: 'hold:2' (a key), 'hold:say:words', 'hold:hangup'."""
-    remaining = [token.strip() for token in inputs]
+    page: 'hold:2' (a key), 'hold:say:words', 'hold:hangup'. 'KEY@WHEN' and 'say:words@WHEN' are
+    pressed or said while a prompt plays (see the module's docstring); `answer.during` does that."""
+    remaining = [_Answer.read(token) for token in inputs]
+    since = [0]       # the document the caller was in when the first remaining input's turn came
+
+    def take(heard) -> _Answer:
+        since[0] = heard[-1].document if heard else 0
+        return remaining.pop(0)
 
     def answer(heard):
         waiting = bool(heard) and heard[-1].kind == "menu" and heard[-1].text in ("on hold", "ringing")
         if waiting and heard[-1].text == "ringing":
             return ""                  # while phones ring, the caller listens
         if waiting:
-            if not remaining or not remaining[0].startswith("hold:"):
+            if not remaining or remaining[0].during or not remaining[0].reply.startswith("hold:"):
                 return ""
-            token = remaining.pop(0)[len("hold:"):]
+            token = take(heard).reply[len("hold:"):]
             return None if token == "hangup" else token
-        if not remaining:
-            return None
-        token = remaining.pop(0)
+        if not remaining or remaining[0].during:
+            return None                # out of answers, or the prompt they listen for never came
+        token = take(heard).reply
         return "" if token.lower() in ("wait", "silence", "-") else token
+
+    def during(heard):
+        if not remaining or not remaining[0].during:
+            return None
+        wanted, now = remaining[0], heard[-1]
+        if wanted.position is not None:
+            hit = now.document == since[0] + 1 and now.position == wanted.position
+        else:
+            hit = wanted.words in _squash(now.text)
+        return take(heard).reply if hit else None
+
+    answer.during = during
     return answer
