@@ -406,9 +406,81 @@ def take_away_the_everywhere_choices(rnd, trees):
     return flowgen.dump_flows(trees), False
 
 
+PERSON_TYPES = ("connect", "queue", "backup-line")
+
+
+def _leads_to_person(trees, flow: str, written: str, seen=()) -> bool:
+    """Whether going to `written` (from `flow`) puts a caller with a person, passing says and hours."""
+    target_flow, _, name = written.rpartition(":")
+    target_flow = target_flow or flow
+    step = trees.get(target_flow, {}).get("steps", {}).get(name, {})
+    if (target_flow, name) in seen:
+        return False
+    seen = seen + ((target_flow, name),)
+    if step.get("type") in PERSON_TYPES:
+        return True
+    if step.get("type") == "say":
+        return _leads_to_person(trees, target_flow, step["goto"], seen)
+    if step.get("type") == "hours":
+        return all(_leads_to_person(trees, target_flow, step[k], seen) for k in ("if_open", "if_closed"))
+    return False
+
+
+def remove_the_person_key(rnd, trees):
+    """The everywhere choice for a person loses its key (its words stay). A menu with no option of
+    its own that goes to a person then has no key to one: the loader must refuse it."""
+    for choice in trees["main"]["everywhere"]:
+        if choice.get("goto") == flowgen.PERSON:
+            choice.pop("key", None)
+    if any("key" in c and not c.get("urgent") and _leads_to_person(trees, "main", c["goto"])
+           for c in trees["main"]["everywhere"]):
+        return flowgen.dump_flows(trees), False
+    stranded = False
+    for flow, name in steps_of(trees):
+        step = trees[flow]["steps"][name]
+        if step["type"] in ("menu", "language"):
+            own = [o for o in step["options"] if "key" in o
+                   and _leads_to_person(trees, flow, o.get("goto", step.get("goto", "")))]
+            stranded = stranded or not own
+    return flowgen.dump_flows(trees), stranded
+
+
+def end_after_tries_with_a_goodbye(rnd, trees):
+    """A caller who keeps pressing wrong keys is sent to a goodbye instead of a person."""
+    main = trees["main"]
+    main["steps"]["tries-goodbye"] = {"type": "goodbye", "prompt": {"en": "Bye.", "es": "Adiós."}}
+    main["defaults"]["menu"]["after_tries"] = "tries-goodbye"
+    for tree in trees.values():
+        _group(tree, "defaults", "menu").pop("after_tries", None) if tree is not main else None
+        for step in tree.get("steps", {}).values():
+            step.pop("after_tries", None)
+    return flowgen.dump_flows(trees), True
+
+
+ODD_NAMES = ("q&a", "why? now", "#1 topic", "café menu", "salud mental", "a=b&c=d", "100% ok", "niño/niña")
+
+
+def rename_a_step_everywhere_to_an_odd_name(rnd, trees):
+    """A step renamed to anything a staff member types ('q&a', 'café menu'), and every reference
+    with it, is still a good flow; renamed without its references, it is refused."""
+    flow, name = rnd.choice(steps_of(trees))
+    odd = rnd.choice(ODD_NAMES)
+    group = trees[flow]["steps"]
+    trees[flow]["steps"] = {(odd if key == name else key): value for key, value in group.items()}
+    everywhere_too = rnd.random() < 0.8
+    if everywhere_too:
+        for container, key in reference_slots(trees):
+            target_flow, sep, target = container[key].rpartition(":")
+            here = container is trees["main"] or any(container is c for c in trees["main"].get("everywhere", []))
+            if target == name and (target_flow or ("main" if here else None)) in (flow, None):
+                container[key] = (target_flow + sep if sep else "") + odd
+    return flowgen.dump_flows(trees), not everywhere_too
+
+
 MUTATIONS = (delete_a_step, rename_a_step, point_a_goto_at_a_missing_step, drop_a_required_field,
              write_a_number_for_text, write_a_key_twice, cut_the_text_short, swap_a_value_for_an_odd_scalar,
-             add_a_say_loop, reach_a_goodbye_straight_from_the_start, take_away_the_everywhere_choices)
+             add_a_say_loop, reach_a_goodbye_straight_from_the_start, take_away_the_everywhere_choices,
+             remove_the_person_key, end_after_tries_with_a_goodbye, rename_a_step_everywhere_to_an_odd_name)
 
 
 # -- (a) valid flows ---------------------------------------------------------------------------
