@@ -151,7 +151,12 @@ def answer_menu(flows, menu: model.Menu, state: CallState, event, now) -> Turn:
         key = spoken_key(words)
     for choice in flows.everywhere:
         if (key is not None and key == choice.key) or _heard(words, choice.words):
-            return enter(flows, choice.goto, state.language, now)
+            language = state.language
+            if isinstance(menu, model.LanguageMenu) and key is None:
+                # Before a language is chosen, words in a language ("sobredosis") choose it: what
+                # follows — the 911/988 message, the professional rung — is in theirs.
+                language = _language_heard(words, choice.words) or language
+            return enter(flows, choice.goto, language, now)
     for option in menu.options:
         if (key is not None and key == option.key) or _heard(words, option.words):
             language = option.language or state.language
@@ -216,6 +221,13 @@ def message(flows: model.FlowSet, name: str, code: str, /, **values) -> Utteranc
 
 def message_in_every_language(flows: model.FlowSet, name: str) -> tuple:
     return tuple(message(flows, name, language.code) for language in flows.languages)
+
+
+def _language_heard(words: list, wanted: model.Words) -> str | None:
+    for language, phrases in wanted.phrases:
+        if any(contains_phrase(words, phrase) for phrase in phrases):
+            return language
+    return None
 
 
 def _heard(words: list, wanted: model.Words) -> bool:

@@ -249,3 +249,23 @@ def test_whatever_a_caller_does_the_call_waits_at_a_real_step_and_speaks_one_lan
         if not chose_a_language:
             assert turn.state.language == before
             assert {u.language for u in turn.said + turn.asked} <= {before}
+
+
+def test_crisis_words_in_spanish_before_a_language_is_chosen_go_on_in_spanish(shipped_flows, now):
+    at_the_language_menu = begin(shipped_flows, now)
+    assert isinstance(at_the_language_menu.step, model.LanguageMenu)
+
+    turn = advance(shipped_flows, at_the_language_menu.state, Spoke("mi hijo tuvo una sobredosis"), now)
+
+    assert turn.state.language == "es"
+    assert turn.said[0].prompt.name == "emergency-now" and turn.said[0].language == "es"
+
+
+def test_a_call_to_a_language_of_its_own_line_starts_in_that_language(shipped_flows, now):
+    import dataclasses
+
+    spanish = dataclasses.replace(shipped_flows.languages[1], numbers=("+18005550199",))
+    flows = dataclasses.replace(shipped_flows, languages=(shipped_flows.languages[0], spanish))
+
+    assert begin(flows, now, "+18005550199").state.language == "es"
+    assert begin(flows, now, "+18005550100").state.language == "en"
