@@ -127,8 +127,9 @@ def schema(output):
 
 @main.command()
 @click.option("--press", "script", help="Answers to play, comma-separated: keys (2), words (say:operator), "
-              "silence (wait), on hold: hold:1, hold:say:words, hold:hangup. The caller hangs up when they "
-              "run out (on hold they wait). Without it, answer at the keyboard.")
+              "silence (wait), on hold: hold:1, hold:say:words, hold:hangup; while a prompt plays: "
+              "0@during:thank you (press 0 during the prompt that says it), 3@2 (during the 2nd prompt). "
+              "The caller hangs up when they run out (on hold they wait). Without it, answer at the keyboard.")
 @click.option("--url", help="A running helpline to call over HTTP, e.g. http://127.0.0.1:5000 "
               "[default: the app in this process].")
 @click.option("--flows", "flows_dir", type=click.Path(file_okay=False), help="Flows to try [default: flows/].")
