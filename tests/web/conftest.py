@@ -17,9 +17,9 @@ from werkzeug.serving import make_server
 
 from ivr.phone import HttpTransport, TestClientTransport
 from ivr.sim.clock import SimClock
-from ivr.sim.twilio import ACCOUNT_SID, Helpline, SimTwilio
+from ivr.sim.twilio import ACCOUNT_SID, SimTwilio
 from ivr.web import create_app
-from like_twilio import AUTH_TOKEN, BACKUP_LINE, SHARED_KEY_ID, SHARED_KEY_SECRET
+from like_twilio import AUTH_TOKEN, BACKUP_LINE, SHARED_KEY_ID, SHARED_KEY_SECRET, Recorded
 
 SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
 
@@ -35,7 +35,7 @@ def twilio():
     """Twilio in software: its REST API over real HTTP, professionals' phones that answer as a
     person pressing 1 unless a test says otherwise (`twilio.phones[number] = "voicemail"`), and
     a clock running 50 times faster than the wall's."""
-    sim = SimTwilio(Helpline(HttpTransport(), AUTH_TOKEN), SimClock(speed=50.0), AUTH_TOKEN)
+    sim = SimTwilio(Recorded(), SimClock(speed=50.0), AUTH_TOKEN)
     sim.api_url = sim.serve()
     yield sim
     sim.stop()

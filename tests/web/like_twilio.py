@@ -13,6 +13,9 @@ from urllib.parse import urlsplit
 import requests
 from twilio.request_validator import RequestValidator
 
+from ivr.phone import HttpTransport
+from ivr.sim.twilio import Helpline
+
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 SHARED_KEY_ID = "webhooks_sharedkey_test"
 SHARED_KEY_SECRET = "shared-key-secret-fedcba9876543210"
@@ -26,7 +29,9 @@ CALL_PARAMS = {"AccountSid": "AC" + "0" * 32, "From": CALLER, "To": "+1800555010
                "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
 #: Every TwiML verb (and noun) the helpline may answer with.
 TWIML_VERBS = {"Say", "Play", "Pause", "Gather", "Redirect", "Dial", "Number", "Record", "Hangup", "Enqueue",
-               "Leave", "Conference"}
+               "Leave", "Conference",
+               # SSML inside <Say> (https://www.twilio.com/docs/voice/twiml/say/text-speech)
+               "say-as", "sub", "phoneme"}
 
 
 def twilio_signature(url: str, params: dict, token: str = AUTH_TOKEN, algorithm: str | None = None) -> str:
@@ -62,8 +67,9 @@ def parse_twiml(text: str) -> ET.Element:
 
 
 def spoken(element: ET.Element) -> list:
-    """The text of every <Say> in the document, in order, including those inside a <Gather>."""
-    return [(say.text or "").strip() for say in element.iter("Say")]
+    """The words of every <Say> in the document, in order, including those inside a <Gather> and
+    those inside SSML (<say-as> for 911)."""
+    return ["".join(say.itertext()).strip() for say in element.iter("Say")]
 
 
 def wait_for(condition, timeout: float = 3.0):
@@ -86,8 +92,10 @@ def problems_for_a_caller(document: ET.Element) -> list:
 
     Twilio runs the verbs in order and hangs up at the end of the document; after a <Gather> or
     <Record> that got no input it goes on to the next verb. So a caller is never cut off only if
-    every <Gather> and <Record> is followed by a <Redirect>, and the document ends with <Hangup>,
-    <Redirect>, or a <Dial> whose action says what happens when the conversation ends.
+    every <Record> is followed by a <Redirect>, every <Gather> by a verb (a <Redirect> that asks
+    again, or the step's own <Enqueue>, <Record>, <Dial> or <Hangup> that silence runs on into),
+    and the document ends with <Hangup>, <Redirect>, or a <Dial> whose action says what happens
+    when the conversation ends.
     """
     problems = [f"unknown TwiML <{element.tag}>" for element in document.iter()
                 if element is not document and element.tag not in TWIML_VERBS]
@@ -95,7 +103,7 @@ def problems_for_a_caller(document: ET.Element) -> list:
     for position, verb in enumerate(verbs):
         if verb.tag in ("Gather", "Record"):
             following = verbs[position + 1] if position + 1 < len(verbs) else None
-            if following is None or following.tag != "Redirect":
+            if following is None or (verb.tag == "Record" and following.tag != "Redirect"):
                 problems.append(f"<{verb.tag}> is not followed by a <Redirect>: silence would end the call")
             if not verb.get("action"):
                 problems.append(f"<{verb.tag}> has no action")
@@ -117,3 +125,16 @@ def problems_for_a_caller(document: ET.Element) -> list:
 def dialed_numbers(document: ET.Element) -> list:
     return [number.strip() for dial in document.iter("Dial")
             for number in ([n.text or "" for n in dial.findall("Number")] or [dial.text or ""])]
+
+
+class Recorded(Helpline):
+    """How Twilio reaches the helpline, keeping each webhook request with the helpline's answer."""
+
+    def __init__(self):
+        super().__init__(HttpTransport(), AUTH_TOKEN)
+        self.exchanges: list = []          # (url, params, status, body)
+
+    def post(self, url: str, params: dict) -> tuple:
+        status, body = super().post(url, params)
+        self.exchanges.append((url, dict(params), status, body))
+        return status, body

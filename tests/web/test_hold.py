@@ -36,11 +36,12 @@ SPEED = 100.0
 #: Measuring a wait: every real millisecond the helpline and the database take is SPEED/1000
 #: simulated seconds, so a slower clock keeps their cost out of what is measured.
 MEASURING_SPEED = 25.0
+#: The shipped flows' messages next-in-line, callers-ahead (one, other) and usual-wait (other).
 PLACE = {
     "en": {0: "You are next in line.", 1: "There is 1 caller ahead of you.", 2: "There are 2 callers ahead of you.",
-           "wait": "Callers are waiting about 3 minutes right now."},
-    "es": {0: "Usted es la próxima persona en la fila.", 1: "Hay 1 persona antes que usted.",
-           2: "Hay 2 personas antes que usted.", "wait": "En este momento la espera es de unos 3 minutos."},
+           "wait": "Right now, callers wait about 3 minutes."},
+    "es": {0: "Usted es la siguiente persona en la fila.", 1: "Hay 1 persona antes que usted.",
+           2: "Hay 2 personas antes que usted.", "wait": "En este momento, la espera es de más o menos 3 minutos."},
 }
 CRISIS = {"en": "say:he took an overdose", "es": "say:creo que tuvo una sobredosis"}
 
@@ -139,11 +140,12 @@ def test_on_hold_the_caller_hears_their_place_the_usual_wait_and_their_keys_in_t
     assert heard[hold].text == f"helpline-recovery-{language}"
     assert heard[hold - 1].text == line.prompt("on-hold", language)       # nobody could be rung: on hold at once
     page = heard[hold + 1:]
-    assert [(h.kind, h.text, h.language) for h in page[:2]] == [
-        ("say", f"{PLACE[language][2]} {PLACE[language]['wait']}", VOICE[language]),
+    assert [(h.kind, h.text, h.language) for h in page[:3]] == [
+        ("say", PLACE[language][2], VOICE[language]),
+        ("say", PLACE[language]["wait"], VOICE[language]),
         ("say", line.prompt("on-hold-choices", language), VOICE[language])]
-    assert (page[2].kind, page[2].text) == ("play", "../audio/music/hold.wav")
-    assert (page[3].kind, page[3].text) == ("menu", "on hold")
+    assert (page[3].kind, page[3].text) == ("play", "../audio/music/hold.wav")
+    assert (page[4].kind, page[4].text) == ("menu", "on hold")
     assert line.prompt("connecting", language) not in said(caller)
     assert line.twilio.phones.rang == []
 

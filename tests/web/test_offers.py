@@ -19,10 +19,10 @@ from flask import Flask, request
 
 from ivr.phone import HttpTransport, Phone
 from ivr.sim.clock import SimClock
-from ivr.sim.twilio import ACCOUNT_SID, FINAL, Helpline, SimTwilio
+from ivr.sim.twilio import ACCOUNT_SID, FINAL, SimTwilio
 from callers import (HELPLINE, Phones, call, call_in_background,
                      text_helpline, transcript)
-from like_twilio import (AUTH_TOKEN, BACKUP_LINE, CALLER, call_params, parse_twiml, signed_post, spoken,
+from like_twilio import (AUTH_TOKEN, BACKUP_LINE, CALLER, Recorded, call_params, parse_twiml, signed_post, spoken,
                          wait_for)
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
@@ -38,7 +38,7 @@ API = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
 WHISPER = {"en": "Helpline call in English. Press 1 to take it.",
            "es": "Llamada de la línea de ayuda, en español. Oprima 1 para atenderla."}
 TAKEN = "A colleague has taken this call. Thank you."
-PLACE_IN_LINE = {"en": "You are next in line.", "es": "Usted es la próxima persona en la fila."}
+PLACE_IN_LINE = {"en": "You are next in line.", "es": "Usted es la siguiente persona en la fila."}
 #: A PostgreSQL nobody listens for: the database is down.
 UNREACHABLE_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
 #: The shipped recordings: the ringing tone (6 s) and the hold music (25.6 s) play as long as they are.
@@ -59,19 +59,6 @@ MEASURING_SPEED = 25.0
 
 
 # -- Twilio in software, and what it saw -------------------------------------------------------------
-class Recorded(Helpline):
-    """How Twilio reaches the helpline, keeping each webhook request with the helpline's answer."""
-
-    def __init__(self):
-        super().__init__(HttpTransport(), AUTH_TOKEN)
-        self.exchanges: list = []          # (url, params, status, body)
-
-    def post(self, url: str, params: dict) -> tuple:
-        status, body = super().post(url, params)
-        self.exchanges.append((url, dict(params), status, body))
-        return status, body
-
-
 class AppClock:
     """The helpline's clock: the simulator's, plus however far a test moves it on."""
 

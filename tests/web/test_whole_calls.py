@@ -411,7 +411,7 @@ def test_a_spanish_speaking_caller_is_rung_only_to_spanish_speakers_and_hears_sp
     assert holds and set(holds) == {"helpline-recovery-es"}
     on_hold = phone.heard[[h.kind for h in phone.heard].index("hold"):]
     words = [h for h in on_hold if h.kind == "say"]
-    assert "Usted es la próxima persona en la fila." in [h.text for h in words]
+    assert "Usted es la siguiente persona en la fila." in [h.text for h in words]
     assert any(h.text.startswith("Mientras espera: para dejar un mensaje de voz confidencial, oprima 1.")
                for h in words)
     assert {h.language for h in words} == {"es-US"}
