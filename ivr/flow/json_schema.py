@@ -68,7 +68,7 @@ def _message(declared) -> dict:
     forms = {"type": "object", "properties": {form: TEXT for form in PLURAL_FORMS},
              "required": ["other"], "additionalProperties": False}
     text = {"oneOf": [TEXT, forms]} if declared.counts else TEXT
-    return {"type": "object", "description": f"{declared.hears}s hear it {declared.help}",
+    return {"type": "object", "description": f"{declared.hears}s hear it — {declared.help}",
             "patternProperties": {LANGUAGE_CODE: text}, "properties": {"note": {"type": "string"}},
             "additionalProperties": False}
 

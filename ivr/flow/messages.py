@@ -86,7 +86,7 @@ class MessageReader:
         for name, declared in MESSAGES.items():
             if name not in found and isinstance(container.node, Mapping):
                 container.report(container.node, f"has no message {name!r}",
-                                 f"{declared.hears}s hear it {declared.help}")
+                                 f"{declared.hears}s hear it — {declared.help}")
         return found
 
     def read_message(self, declared: Declared, file: str, node) -> Message:
@@ -98,7 +98,7 @@ class MessageReader:
             value = fields.raw(code)
             if value is None:
                 if isinstance(node, Mapping):
-                    fields.report(node, f"has no {code!r} text", f"{declared.hears}s hear it {declared.help}")
+                    fields.report(node, f"has no {code!r} text", f"{declared.hears}s hear it — {declared.help}")
                 continue
             forms = self.read_forms(declared, fields, code, value)
             if forms:
@@ -151,7 +151,7 @@ class MessageReader:
             for name in declared.placeholders:
                 if name not in used:
                     fields.report(node, f"the {code!r} text does not say {{{name}}}",
-                                  f"{declared.hears}s need to hear it: {declared.help}",
+                                  f"{declared.hears}s need to hear it — {declared.help}",
                                   WARNING if name == "language" else "error")
 
 

@@ -25,6 +25,32 @@ PLACE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<column>\d+): ")
 
 # fixture folder -> every line `ivr check` should print for it, in order
 ERRORS = {
+    "menu-without-a-key-to-a-person": [
+        'flows/main.yaml:33:5: menu \'main-menu\': no key here reaches a person (give the everywhere choice for a person a key ("0"), or give this menu an option that goes to a connect, queue or backup-line step)',
+    ],
+    "after-tries-not-a-person": [
+        "flows/main.yaml:34:5: menu 'main-menu': after_tries leads to 'goodbye', which is not a person (a caller who keeps pressing wrong keys, or cannot press at all, needs someone: lead after_tries to a connect or backup-line step)",
+    ],
+    "prompt-announces-a-missing-key": [
+        "flows/main.yaml:36:7: menu 'main-menu': the 'en' prompt says to press 3, but this step has no key 3 (add an option for it, or change the prompt)",
+    ],
+    "message-missing": [
+        "flows/main.yaml:73:3: messages: has no message 'thank-you' (professionals hear it — the end of a professional's call with the helpline)",
+    ],
+    "message-unknown-placeholder": [
+        "flows/main.yaml:79:14: message 'callers-ahead' (en): the 'en' text does not say {count} (callers need to hear it — on hold: how many callers are ahead of them)",
+        "flows/main.yaml:79:14: message 'callers-ahead' (en): the 'en' text uses {cont}, which this message does not have (did you mean 'count'?)",
+    ],
+    "message-missing-plural-form": [
+        "flows/main.yaml:78:7: message 'callers-ahead' (en): the 'en' text has no form for one (the numbers of this language need: one, other)",
+    ],
+    "language-without-a-voice": [
+        "flows/main.yaml:4:7: language 'es': has no 'voice' (name a text-to-speech voice, e.g. Polly.Lea-Neural)",
+    ],
+    "step-name-with-a-colon": [
+        "flows/main.yaml:41:15: menu 'main-menu': key '1' goes to 'opening:hours', which does not exist (there is no flows/opening.yaml)",
+        "flows/main.yaml:43:3: steps: the step name 'opening:hours' is not usable (a name may not contain ':' (it separates a flow from a step) or start or end with a space)",
+    ],
     "yaml-syntax-error": [
         "flows/main.yaml:46:21: the YAML is not well formed: mapping values are not allowed here"
         " (a value with ': ' in it needs quotes)",
@@ -145,6 +171,10 @@ ERRORS = {
 
 # Health information is checked against TODAY here; `ivr check` itself uses the real date.
 WARNINGS = {
+    "option-never-announced": [
+        "flows/main.yaml:42:9: warning: menu 'main-menu': key '2' is never announced in the 'en' prompt (callers will not know it is there: say it in the prompt)",
+        "flows/main.yaml:42:9: warning: menu 'main-menu': key '2' is never announced in the 'es' prompt (callers will not know it is there: say it in the prompt)",
+    ],
     "health-review-stale": [
         "flows/main.yaml:32:5: warning: prompt 'naloxone-facts': last reviewed 82 months ago, on 2020-01-15"
         " by Dr. A. Rivera (reviews are due every 12 months; ask the clinical lead to check it)",
@@ -203,8 +233,10 @@ def ivr_check(folder: Path, *options: str) -> subprocess.CompletedProcess:
 
 
 def test_every_fixture_folder_has_its_expected_problems_written_down():
+    from test_reading import FIXTURES as READING          # the reading rules' fixtures, written down there
+
     folders = {path.name for path in BROKEN.iterdir() if path.is_dir()}
-    assert folders == set(ERRORS) | set(WARNINGS) | set(SEVERAL)
+    assert folders == set(ERRORS) | set(WARNINGS) | set(SEVERAL) | set(READING)
 
 
 @pytest.mark.parametrize("name, expected", cases(ERRORS, WARNINGS))
