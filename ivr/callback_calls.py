@@ -70,8 +70,8 @@ class CallbackCalls:
         moment = row.requested_at if row.requested_at.tzinfo else row.requested_at.replace(tzinfo=datetime.timezone.utc)
         try:
             return format_time(moment.astimezone(zone), format="short", locale=language)
-        except (UnknownLocaleError, ValueError):
-            return format_time(moment.astimezone(zone), format="short", locale="en_US_POSIX")
+        except (UnknownLocaleError, ValueError):      # a language CLDR does not know: a 24-hour clock
+            return f"{moment.astimezone(zone):%H:%M}"
 
     def caller_id(self, row) -> str:
         roster = self.roster.current()
