@@ -117,6 +117,8 @@ class PromptReader:
             if code in named:
                 found.append((code, named[code]))
                 continue
+            if not self._recordings(code):
+                continue                # no recording at all in this language: nothing to look for
             for suffix in AUDIO_SUFFIXES:
                 if self._exists(code, name + suffix):
                     found.append((code, name + suffix))
