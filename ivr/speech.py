@@ -15,9 +15,10 @@ _NOT_WORD = re.compile(r"[^a-z0-9' ]+")
 
 def normalize(text: str) -> str:
     """Lower case, accents dropped, punctuation gone: 'Mioclonía!' -> 'mioclonia'."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = plain.replace("’", "'")
+    plain = text.lower()
+    if not plain.isascii():        # only then are there accents to drop (a fast path for most words)
+        decomposed = unicodedata.normalize("NFKD", plain)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
     return " ".join(_NOT_WORD.sub(" ", plain).split())
 
 

@@ -6,6 +6,7 @@ without having been offered a person.
 """
 from __future__ import annotations
 
+import functools
 from collections import deque
 
 from ..speech import normalize
@@ -47,17 +48,22 @@ def _flow_of(reference) -> str:
     return name.rpartition(".")[0] or name
 
 
-def exits_of(step: model.Step, flows: model.FlowSet) -> tuple:
-    """Where a caller can go from this step: its own exits, plus the everywhere choices at a menu."""
-    own = tuple(ref for ref in step.exits() if ref is not None)
+def exits_of(step: model.Step, flows: model.FlowSet, everywhere: tuple | None = None) -> tuple:
+    """Where a caller can go from this step: its own exits, plus the everywhere choices at a menu
+    (`everywhere`: their gotos, when the caller has them at hand already)."""
+    steps = flows.steps
+    own = [ref for ref in step.exits() if ref in steps]
     if isinstance(step, model.Menu):
-        own += tuple(choice.goto for choice in flows.everywhere if choice.goto is not None)
-    return tuple(ref for ref in own if ref in flows.steps)
+        if everywhere is None:
+            everywhere = tuple(choice.goto for choice in flows.everywhere if choice.goto in steps)
+        own += everywhere
+    return tuple(own)
 
 
 def check_graph(flows: model.FlowSet) -> list:
     problems = []
-    graph = {ref: exits_of(step, flows) for ref, step in flows.steps.items()}
+    everywhere = tuple(choice.goto for choice in flows.everywhere if choice.goto in flows.steps)
+    graph = {ref: exits_of(step, flows, everywhere) for ref, step in flows.steps.items()}
     roots = [ref for ref in (flows.start, flows.fallback) if ref in flows.steps]
     reached = _reachable(roots, graph)
     for ref, step in flows.steps.items():
@@ -170,6 +176,12 @@ def _silent_loops(flows, graph) -> list:
     return problems
 
 
+@functools.lru_cache(maxsize=4096)
+def words_of(phrase: str) -> list:
+    """A menu's phrase as the words a caller's speech is matched against (menus share phrases)."""
+    return normalize(phrase).split()
+
+
 def check_menus(flows: model.FlowSet) -> list:
     """Keys and words a menu uses must not clash with each other or hide an everywhere choice."""
     problems = []
@@ -192,7 +204,7 @@ def check_menus(flows: model.FlowSet) -> list:
             if option.key in special:
                 problems.append(Problem(*place, f"key '{option.key}' is also this menu's {special[option.key]}",
                                         "use another key"))
-        own_words = [(option, phrase, normalize(phrase).split())
+        own_words = [(option, phrase, words_of(phrase))
                      for option in step.options for phrase in option.words.all()]
         for choice, phrases in everywhere:
             problems += _hidden(step, choice, phrases, own_words)
@@ -203,19 +215,23 @@ class _PhraseSet:
     """An everywhere choice's phrases, normalised once: one-word phrases in a dict for speed."""
 
     def __init__(self, phrases):
-        self.single, self.longer = {}, []
+        self.single, self.longer = {}, {}       # longer: first word -> [(phrase, words), ...]
         for phrase in phrases:
             words = normalize(phrase).split()
             if len(words) == 1:
                 self.single.setdefault(words[0], phrase)
             elif words:
-                self.longer.append((phrase, words))
+                self.longer.setdefault(words[0], []).append((phrase, words))
 
     def first_inside(self, words: list):
         for word in words:
             if word in self.single:
                 return self.single[word]
-        return next((phrase for phrase, part in self.longer if _contains(words, part)), None)
+        for start, word in enumerate(words):
+            for phrase, part in self.longer.get(word, ()):
+                if words[start:start + len(part)] == part:
+                    return phrase
+        return None
 
 
 def _hidden(step: model.Menu, choice: model.Everywhere, global_phrases: "_PhraseSet", own_words: list) -> list:
