@@ -125,7 +125,7 @@ def answer_on_hold(flows, step, event) -> Ref | None:
         key = event.digits if len(event.digits) == 1 else None
     elif isinstance(event, Spoke):
         words = normalize(event.text).split()
-        key = spoken_key(words)
+        key = spoken_key(words, flows.number_words)
     for choice in flows.everywhere:
         if (key is not None and key == choice.key) or _heard(words, choice.words):
             # "0" while already waiting for a person keeps their place; crisis words always act.
@@ -148,7 +148,7 @@ def answer_menu(flows, menu: model.Menu, state: CallState, event, now) -> Turn:
         key = event.digits
     elif isinstance(event, Spoke):
         words = normalize(event.text).split()
-        key = spoken_key(words)
+        key = spoken_key(words, flows.number_words)
     for choice in flows.everywhere:
         if (key is not None and key == choice.key) or _heard(words, choice.words):
             language = state.language

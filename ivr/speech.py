@@ -4,12 +4,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-NUMBER_WORDS = {
-    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
-    "six": "6", "seven": "7", "eight": "8", "nine": "9",
-    "cero": "0", "uno": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5",
-    "seis": "6", "siete": "7", "ocho": "8", "nueve": "9",
-}
 _NOT_WORD = re.compile(r"[^a-z0-9' ]+")
 
 
@@ -30,12 +24,13 @@ def contains_phrase(spoken_words: list, phrase: str) -> bool:
     return any(spoken_words[i:i + n] == part for i in range(len(spoken_words) - n + 1))
 
 
-def spoken_key(spoken_words: list) -> str | None:
-    """'two' or 'dos' or '2' alone is a key press said out loud."""
+def spoken_key(spoken_words: list, number_words: dict) -> str | None:
+    """'two' or 'dos' or '2' alone is a key press said out loud. `number_words`: each language's
+    words for 0 to 9 (the flows' `digits:`), normalised -> the key."""
     if len(spoken_words) == 1:
         word = spoken_words[0]
-        if word in NUMBER_WORDS:
-            return NUMBER_WORDS[word]
+        if word in number_words:
+            return number_words[word]
         if len(word) == 1 and word in "0123456789":
             return word
     return None

@@ -25,7 +25,7 @@ from .yaml_source import Mapping, Node, Scalar, describe
 ENTRY = "main"
 MAIN_FIELDS = ("languages", "start", "fallback", "everywhere", "defaults", "prompts", "messages", "steps",
                "note")
-LANGUAGE_FIELDS = ("name", "voice", "speech", "numbers", "press", "pronounce", "note")
+LANGUAGE_FIELDS = ("name", "voice", "speech", "numbers", "press", "digits", "pronounce", "note")
 FLOW_FIELDS = ("defaults", "prompts", "steps", "note")
 #: The fields of each step type, from their one declaration (schema.py).
 STEP_FIELDS = {name: fields_of(name) for name in STEP_TYPES}
@@ -143,10 +143,19 @@ class FlowSetBuilder:
                 code, fields.text("name", required="say the language's name as its speakers say it, e.g. Français"),
                 voice, fields.text("speech", required="name a speech-recognition language, e.g. fr-FR"),
                 numbers, tuple(w for w in (fields.text_of(n, "a word") for n in fields.listing("press")) if w),
-                pronounce))
+                self.read_digits(fields), pronounce))
         if not languages and isinstance(group.node, Mapping):
             group.report(node, "lists no language")
         return tuple(languages)
+
+    def read_digits(self, fields: Fields) -> tuple:
+        """The language's words for 0 to 9, in order: ten of them, or none."""
+        words = tuple(fields.text_of(node, "a word") for node in fields.listing("digits"))
+        if words and len(words) != 10:
+            fields.report(fields.raw("digits"), f"'digits' lists {len(words)} words",
+                          "list the words for 0 to 9, in order, e.g. [zero, one, two, ..., nine]")
+            return ()
+        return words
 
     def read_numbers(self, fields: Fields, code: str, lines: dict) -> tuple:
         """A helpline number of this language's own: a call to it starts in this language."""

@@ -88,6 +88,8 @@ def json_schema() -> dict:
             "numbers": {"type": "array", "items": TEXT, "description": "helpline numbers that start a call in "
                         "this language"},
             "press": {"type": "array", "items": TEXT, "description": "the words that announce a key ('press')"},
+            "digits": {"type": "array", "items": TEXT, "minItems": 10, "maxItems": 10,
+                       "description": "the words for 0 to 9, in order: saying one alone presses its key"},
             "pronounce": {"type": "object", "additionalProperties": pronounce_rule,
                           "description": "how the voice says these words and numbers"},
             "note": {"type": "string"},

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from ..speech import normalize
 from .pronounce import NO_RULES, Pronunciation
 from .schema import default
 
@@ -38,6 +40,7 @@ class Language:
     speech: str          # the speech-recognition locale Twilio expects, e.g. 'es-US'
     numbers: tuple = ()  # helpline numbers that start a call in this language (a Spanish line)
     press: tuple = ()    # the words that announce a key ('press' 3), so a menu's prompt can be checked
+    digits: tuple = ()   # the words for 0 to 9, in order: a caller saying 'two' has pressed 2
     pronounce: Pronunciation = NO_RULES   # how the voice says 911, myoclonus… (pronounce.py)
 
 
@@ -284,6 +287,13 @@ class FlowSet:
             if dialled and dialled in language.numbers:
                 return language.code
         return self.default_language
+
+    @functools.cached_property
+    def number_words(self) -> dict:
+        """Every language's words for the keys 0 to 9 ('two', 'dos' -> '2'): a number said alone
+        is a key press in any of them."""
+        return {normalize(word): str(key) for language in self.languages
+                for key, word in enumerate(language.digits)}
 
     def step(self, ref: Ref) -> Step | None:
         return self.steps.get(ref)

@@ -25,6 +25,10 @@ PLACE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<column>\d+): ")
 
 # fixture folder -> every line `ivr check` should print for it, in order
 ERRORS = {
+    "language-digits-not-ten": [
+        "flows/main.yaml:3:74: language 'en': 'digits' lists 9 words (list the words for 0 to 9, in order,"
+        " e.g. [zero, one, two, ..., nine])",
+    ],
     "menu-without-a-key-to-a-person": [
         'flows/main.yaml:33:5: menu \'main-menu\': no key here reaches a person (give the everywhere choice for a person a key ("0"), or give this menu an option that goes to a connect, queue or backup-line step)',
     ],
