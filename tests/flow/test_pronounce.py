@@ -9,11 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr.flow.model import Language
 from ivr.flow.pronounce import (
     PHONEME, SAY_AS, SUB, Pronunciation, Rule, SpokenText, check_pronunciation, check_voice, pieces,
     read_pronunciation,
 )
 from ivr.flow.yaml_source import read_yaml
+from ivr.twiml import say_pronounced
 
 FILE = "flows/main.yaml"
 # Line 1 is `languages:`; the rules start on line 5, their words in column 7.
@@ -276,19 +278,8 @@ def test_a_voice_that_cannot_read_ssml_is_an_error_when_the_language_has_rules(e
 
 # -- the TwiML the pieces become -----------------------------------------------------------------
 def say_with_rules(parent, text: str, table: Pronunciation, voice: str, language: str):
-    """What twiml.speak should do: one <Say>, its plain text nested between the SSML elements."""
-    say = parent.say(voice=voice, language=language)
-    for piece in pieces(text, table):
-        rule = piece.rule
-        if rule is None:
-            say.nest(piece.text)
-        elif rule.element == SAY_AS:
-            say.say_as(piece.text, interpret_as=rule.value)
-        elif rule.element == SUB:
-            say.sub(piece.text, alias=rule.value)
-        else:
-            say.phoneme(piece.text, alphabet="ipa", ph=rule.value)
-    return say
+    """The helpline's own rendering (twiml.say_pronounced) for a language with this table."""
+    return say_pronounced(parent, text, Language(table.language, "", voice, language, pronounce=table))
 
 
 def test_the_pieces_become_say_as_sub_and_phoneme_inside_one_say(english):
