@@ -26,17 +26,18 @@ def _id() -> int:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
 
 
-def _said(ivr, name: str, language: str, **values) -> tuple:
-    """A message in the callback's language (the professional rung for it speaks it)."""
+def _said(ivr, name: str | None, language: str):
+    """A message in the callback's language (the professional rung for it speaks it); None
+    without a name or flows to say it with."""
     flows = ivr.flows.current()
-    if flows is None:
-        return ()
-    return (engine.message(flows, name, flows.language(language).code, **values),)
+    if flows is None or name is None:
+        return None
+    return engine.message(flows, name, flows.language(language).code)
 
 
 def _say_and_hang_up(ivr, name: str | None, language: str = "") -> Response:
-    said = _said(ivr, name, language) if name else ()
-    return xml(twiml.say_and_hang_up(said, ivr.flows.current()))
+    said = _said(ivr, name, language)
+    return xml(twiml.say_and_hang_up((said,) if said else (), ivr.flows.current()))
 
 
 @blueprint.post("/callback-offer")
@@ -64,9 +65,9 @@ def callback_go():
     row = ivr.callback_calls.pending(_id())
     if form().first("Digits") != "1" or row is None:
         return _say_and_hang_up(ivr, None if row else "callback-already-made")
-    said = _said(ivr, "callback-calling", row.language)
-    return xml(twiml.dial_for_professional(said[0] if said else None, ivr.flows.current(), row.number,
-                                           ivr.callback_calls.caller_id(row), f"callback-dialed?id={_id()}"))
+    return xml(twiml.dial_for_professional(_said(ivr, "callback-calling", row.language), ivr.flows.current(),
+                                           row.number, ivr.callback_calls.caller_id(row),
+                                           f"callback-dialed?id={_id()}"))
 
 
 @blueprint.post("/callback-dialed")
@@ -77,8 +78,7 @@ def callback_dialed():
     status = form().first("DialCallStatus")
     language = _language(ivr)
     if status in ("completed", "answered"):
-        said = _said(ivr, "callback-how-did-it-go", language)
-        return xml(twiml.ask_professional(said[0] if said else None, ivr.flows.current(),
+        return xml(twiml.ask_professional(_said(ivr, "callback-how-did-it-go", language), ivr.flows.current(),
                                           f"callback-result?id={_id()}"))
     try:
         ivr.callback_calls.tried(_id(), DIAL_OUTCOMES.get(status, "failed"))
