@@ -6,8 +6,8 @@ import concurrent.futures
 
 from ivr.phone import HttpTransport, Phone
 from ivr.sim.clock import SimClock
-from ivr.sim.twilio import ACCOUNT_SID
-from like_twilio import AUTH_TOKEN, CALL_PARAMS, CALLER, signed_post
+from ivr.sim.twilio import ACCOUNT_SID, SimTwilio
+from like_twilio import AUTH_TOKEN, CALL_PARAMS, CALLER, Recorded, signed_post
 
 #: The number the caller dialled: what Twilio sends as `To` on the caller's webhooks.
 HELPLINE = CALL_PARAMS["To"]
@@ -27,6 +27,15 @@ class Phones(dict):
 
     def numbers(self) -> list:
         return [number for number, _ in self.rang]
+
+
+def simulated_twilio(speed: float, start, twilio_class=SimTwilio) -> SimTwilio:
+    """Twilio in software from `start`, `speed` times faster than the wall clock, serving its REST
+    API, keeping the helpline's answers, and noting when each professional's phone rang."""
+    sim = twilio_class(Recorded(), SimClock(speed, start=start), AUTH_TOKEN)
+    sim.phones = Phones(sim.clock)
+    sim.api_url = sim.serve()
+    return sim
 
 
 def answering(*menu: str, on_hold=None):

@@ -17,12 +17,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask, request
 
-from ivr.phone import HttpTransport, Phone
+from ivr.phone import Phone
 from ivr.sim.clock import SimClock
 from ivr.sim.twilio import ACCOUNT_SID, FINAL, SimTwilio
-from callers import (HELPLINE, Phones, call, call_in_background,
+from callers import (HELPLINE, call, call_in_background, simulated_twilio,
                      text_helpline, transcript)
-from like_twilio import (AUTH_TOKEN, BACKUP_LINE, CALLER, Recorded, call_params, parse_twiml, signed_post, spoken,
+from like_twilio import (BACKUP_LINE, CALLER, call_params, parse_twiml, signed_post, spoken,
                          wait_for)
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
@@ -95,9 +95,7 @@ class Twilio(SimTwilio):
 def twilio():
     """Twilio in software from Wednesday 10:00 New York, SPEED times faster than the wall clock; the
     professionals' phones are people who press 1 unless a test says otherwise."""
-    sim = Twilio(Recorded(), SimClock(SPEED, start=WEDNESDAY_10AM), AUTH_TOKEN)
-    sim.phones = Phones(sim.clock)
-    sim.api_url = sim.serve()
+    sim = simulated_twilio(SPEED, WEDNESDAY_10AM, Twilio)
     yield sim
     sim.stop()
 
