@@ -120,14 +120,16 @@ class SimTwilio:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-        for thread in list(self.threads):
+        with self.lock:
+            threads = list(self.threads)
+        for thread in threads:
             thread.join(timeout=5)
 
     def start(self, target, *args) -> None:
         thread = threading.Thread(target=target, args=args, daemon=True)
-        with self.lock:
+        with self.lock:                 # started under the lock: stop() never joins one not yet running
+            thread.start()
             self.threads.append(thread)
-        thread.start()
 
     # -- the REST API ---------------------------------------------------------------------------
     def rest_app(self) -> Flask:
