@@ -154,7 +154,9 @@ def legs(twilio) -> list:
     placed = []
     for method, path, params in list(twilio.requests):
         if method == "POST" and path == f"{API}/Calls.json":
-            sid = next(c.sid for c in list(twilio.calls.values()) if c.url == params["Url"][0])
+            sid = next((c.sid for c in list(twilio.calls.values()) if c.url == params["Url"][0]), None)
+            if sid is None:
+                continue        # asked for a moment ago: the simulator has not made the call yet
             placed.append(Leg(params["To"][0], query(params["Url"][0])["offer"], sid, params))
     return placed
 
