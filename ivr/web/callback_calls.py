@@ -80,10 +80,7 @@ def callback_dialed():
     if status in ("completed", "answered"):
         return xml(twiml.ask_professional(_said(ivr, "callback-how-did-it-go", language), ivr.flows.current(),
                                           f"callback-result?id={_id()}"))
-    try:
-        ivr.callback_calls.tried(_id(), DIAL_OUTCOMES.get(status, "failed"))
-    except SQLAlchemyError as error:
-        log.error("could not record a callback's try (%s)", error.__class__.__name__)
+    _record_try(ivr, DIAL_OUTCOMES.get(status, "failed"))
     return _say_and_hang_up(ivr, "callback-not-reached", language)
 
 
@@ -95,11 +92,16 @@ def callback_result():
     language = _language(ivr)
     # Reached erases the number; a voicemail, or no answer to the question, keeps the request.
     outcome = {"1": "reached", "2": "voicemail"}.get(digits, "unconfirmed")
+    _record_try(ivr, outcome)
+    return _say_and_hang_up(ivr, "thank-you", language)
+
+
+def _record_try(ivr, outcome: str) -> None:
+    """Keep how a try went; without the database the professional is still thanked and let go."""
     try:
         ivr.callback_calls.tried(_id(), outcome)
     except SQLAlchemyError as error:
-        log.error("could not record a callback's outcome (%s)", error.__class__.__name__)
-    return _say_and_hang_up(ivr, "thank-you", language)
+        log.error("could not record a callback's try (%s)", error.__class__.__name__)
 
 
 def _language(ivr) -> str:
