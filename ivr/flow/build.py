@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from . import model
 from ..numbers import e164
@@ -64,9 +64,9 @@ def usable_name(name: str) -> bool:
     return bool(name) and ":" not in name and name == name.strip()
 
 
-@dataclass(frozen=True)
-class Reference:
-    """A `goto` (or similar) as written, to be checked once every step is known."""
+class Reference(NamedTuple):
+    """A `goto` (or similar) as written, to be checked once every step is known (a tuple: a big
+    flow set has tens of thousands)."""
     ref: Ref
     file: str
     line: int
@@ -129,9 +129,9 @@ class FlowSetBuilder:
             return ()
         group = Fields(node, "languages", main.file, self.problems, ())
         languages, lines = [], {}
-        for code, (key_node, value) in group.node.entries.items():
+        for code, value in group.node.entries.items():
             if not re.match(r"^[a-z]{2,3}$", code):
-                group.report(key_node, f"{code!r} is not a language code", "use two letters, like en, es or fr")
+                group.report(group.node.key_node(code), f"{code!r} is not a language code", "use two letters, like en, es or fr")
                 continue
             fields = Fields(value, f"language '{code}'", main.file, self.problems, LANGUAGE_FIELDS)
             fields.check_unknown()
@@ -209,9 +209,9 @@ class FlowSetBuilder:
             flow_fields.missing("steps", "a flow needs at least one step")
             return
         container = Fields(node, "steps", flow_fields.file, self.problems, ())
-        for name, (key_node, value) in container.node.entries.items():
+        for name, value in container.node.entries.items():
             if not usable_name(name):
-                container.report(key_node, f"the step name {name!r} is not usable",
+                container.report(container.node.key_node(name), f"the step name {name!r} is not usable",
                                  "a name may not contain ':' (it separates a flow from a step) "
                                  "or start or end with a space")
             step = self.read_step(flow, name, flow_fields.file, value)
@@ -304,8 +304,12 @@ class FlowSetBuilder:
         phrases = []
         for code in self.prompts.languages:
             if group.has(code):
-                words = tuple(w.lower() for w in (group.text_of(n, "a word") for n in group.listing(code)) if w)
-                phrases.append((code, words))
+                words = []
+                for node in group.listing(code):
+                    word = group.text_of(node, "a word")
+                    if word:
+                        words.append(word.lower())
+                phrases.append((code, tuple(words)))
         return model.Words(tuple(phrases))
 
     def read_hours(self, fields, place):
@@ -389,14 +393,18 @@ class FlowSetBuilder:
                               required="say where the call goes next, or the caller is left in silence")
 
     def reference(self, fields: Fields, key: str, flow: str, what: str, required: str = "") -> Ref | None:
-        text = fields.text(key, required=required)
+        node = fields.raw(key)
+        if node is None:
+            if required:
+                fields.missing(key, required)
+            return None
+        text = fields.text_of(node, key)
         if not text:
             return None
         ref = Ref.parse(text, flow)
         if not (usable_name(ref.flow) and usable_name(ref.step)):
-            fields.report(fields.raw(key), f"{text!r} is not a step name",
+            fields.report(node, f"{text!r} is not a step name",
                           "write a step of this file as its name, or another file's as file-name:step-name")
             return None
-        node = fields.raw(key)
         self.references.append(Reference(ref, fields.file, node.line, node.column, fields.where, what))
         return ref

@@ -206,8 +206,7 @@ def check_menus(flows: model.FlowSet) -> list:
                                         "use another key"))
         own_words = [(option, phrase, words_of(phrase))
                      for option in step.options for phrase in option.words.all()]
-        for choice, phrases in everywhere:
-            problems += _hidden(step, choice, phrases, own_words)
+        problems += _hidden(step, everywhere, own_words)
     return problems
 
 
@@ -234,23 +233,26 @@ class _PhraseSet:
         return None
 
 
-def _hidden(step: model.Menu, choice: model.Everywhere, global_phrases: "_PhraseSet", own_words: list) -> list:
+def _hidden(step: model.Menu, everywhere: list, own_words: list) -> list:
+    """The menu's keys and words that an everywhere choice (0, the crisis words) would take first."""
     problems = []
     own_keys = [(o.key, o.line, o.column) for o in step.options]
     own_keys += [(step.repeat_key, step.line, step.column)]
     if step.back is not None:
         own_keys.append((step.back_key, step.line, step.column))
-    for key, line, column in own_keys:
-        if key is not None and key == choice.key:
-            problems.append(Problem(step.file, line, column, step.label,
-                                    f"key '{key}' hides the everywhere choice '{choice.name}'",
-                                    f"every menu sends {key} to '{choice.goto.step if choice.goto else '?'}'; use another key"))
-    for option, phrase, words in own_words:
-        clash = global_phrases.first_inside(words)
-        if clash:
-            problems.append(Problem(step.file, option.line, option.column, step.label,
-                                    f"the words {phrase!r} hide the everywhere choice '{choice.name}' "
-                                    f"({clash!r})", "choose words that do not contain it"))
+    for choice, global_phrases in everywhere:
+        for key, line, column in own_keys:
+            if key is not None and key == choice.key:
+                problems.append(Problem(step.file, line, column, step.label,
+                                        f"key '{key}' hides the everywhere choice '{choice.name}'",
+                                        f"every menu sends {key} to '{choice.goto.step if choice.goto else '?'}'; "
+                                        "use another key"))
+        for option, phrase, words in own_words:
+            clash = global_phrases.first_inside(words)
+            if clash:
+                problems.append(Problem(step.file, option.line, option.column, step.label,
+                                        f"the words {phrase!r} hide the everywhere choice '{choice.name}' "
+                                        f"({clash!r})", "choose words that do not contain it"))
     return problems
 
 

@@ -41,8 +41,7 @@ class Fields:
         return key in self.node.entries
 
     def raw(self, key: str) -> Node | None:
-        entry = self.node.entries.get(key)      # the most called line of a load: no call in between
-        return entry[1] if entry else None
+        return self.node.entries.get(key)      # the most called line of a load: no call in between
 
     def missing(self, key: str, why: str) -> None:
         self.report(self.node, f"has no {key!r}", why)

@@ -155,7 +155,7 @@ def _stand_in_for_main(label: str, trees: dict) -> Mapping:
         return Scalar(1, 1, value, raw=value)
 
     def group(**fields) -> Mapping:
-        return Mapping(1, 1, {key: (text(key), value) for key, value in fields.items()})
+        return Mapping(1, 1, dict(fields))
 
     languages = {code: group() for code in _languages_written(trees)}
     return group(
@@ -176,14 +176,14 @@ def _languages_written(trees: dict) -> list:
             for item in node.items:
                 visit(item, holds_texts)
         elif isinstance(node, Mapping):
-            for key, (_, value) in node.entries.items():
+            for key, value in node.entries.items():
                 if holds_texts and LANGUAGE_CODE.match(key):
                     codes.setdefault(key)
                 visit(value, key in TEXT_GROUPS)
 
     for _, tree in trees.values():
         named = tree.get("prompts") if isinstance(tree, Mapping) else None
-        for _, prompt in named.entries.values() if isinstance(named, Mapping) else ():
+        for prompt in named.entries.values() if isinstance(named, Mapping) else ():
             visit(prompt, True)
         visit(tree, False)
     return list(codes)

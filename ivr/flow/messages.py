@@ -80,7 +80,7 @@ class MessageReader:
         container = Fields(node, "messages", main.file, self.problems, tuple(MESSAGES))
         container.check_unknown()
         found = {}
-        for name, (_, value) in container.node.entries.items():
+        for name, value in container.node.entries.items():
             if name in MESSAGES:
                 found[name] = self.read_message(MESSAGES[name], main.file, value)
         for name, declared in MESSAGES.items():

@@ -40,7 +40,7 @@ class PromptReader:
             self.unread.add(flow)
             return
         container = Fields(node, "prompts", file, self.problems, ())
-        for name, (key_node, value) in container.node.entries.items():
+        for name, value in container.node.entries.items():
             self.named[(flow, name)] = self.read_inline(name, file, value, f"prompt '{name}'")
 
     def read_inline(self, name: str, file: str, node: Node, where: str) -> Prompt:

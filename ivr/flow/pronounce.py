@@ -122,7 +122,8 @@ def read_pronunciation(node: Node | None, file: str, language: str, problems: li
         return Pronunciation(language)
     table = Fields(node, f"language '{language}'", file, problems, ())
     rules, seen = [], {}
-    for written, (key_node, value) in table.node.entries.items():
+    for written, value in table.node.entries.items():
+        key_node = table.node.key_node(written)
         word = written.strip()
         if not word:
             table.report(key_node, "an empty word cannot be pronounced", "write the word or number in quotes")

@@ -35,10 +35,10 @@ def parse_time_range(text):
 def read_weekly(group, example: str) -> tuple:
     """The spans of a group of `days: time range` fields, each mistake reported where it is written."""
     spans = []
-    for day_text, (key_node, _) in group.node.entries.items():
+    for day_text in group.node.entries:
         days = parse_days(day_text)
         if days is None:
-            group.report(key_node, f"{day_text!r} is not a day or range of days",
+            group.report(group.node.key_node(day_text), f"{day_text!r} is not a day or range of days",
                          "use mon, tue, … sun, a range like mon-fri, or every-day")
             continue
         for item in group.listing(day_text):

@@ -22,6 +22,7 @@ _LIBYAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PLAIN = "plain"            # an unquoted value whose type (text, number, yes/no…) is not decided yet
 _MAYBE_TYPED = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers)   # first characters, '' too
 _QUOTES = ("'", '"')
+_ScalarNode = yaml.ScalarNode
 
 
 @dataclass(eq=False, slots=True)
@@ -48,15 +49,19 @@ class Sequence(Node):
 
 @dataclass(eq=False, slots=True)
 class Mapping(Node):
-    # key as written -> (the key's own node, the value's node)
-    entries: dict = field(default_factory=dict)
+    entries: dict = field(default_factory=dict)     # key as written -> the value's node
+    # key -> where the key itself was written: libyaml's mark (0-based line and column). A key's
+    # node is made only when a problem names it: a big flow set has a hundred thousand keys.
+    marks: dict = field(default_factory=dict)
 
     def get(self, key):
-        entry = self.entries.get(key)
-        return entry[1] if entry else None
+        return self.entries.get(key)
 
-    def key_node(self, key):
-        return self.entries[key][0]
+    def key_node(self, key) -> "Scalar":
+        mark = self.marks.get(key)
+        if mark is None:
+            return Scalar(self.line, self.column, key, False, key)
+        return Scalar(mark.line + 1, mark.column + 1, key, False, key)
 
 
 def describe(node: Node) -> str:
@@ -116,7 +121,7 @@ class _Reader:
         self.problems.append(Problem(self.filename, mark.line + 1, mark.column + 1, "", message, hint))
 
     def convert(self, node) -> Node | None:
-        if node.__class__ is yaml.ScalarNode:
+        if node.__class__ is _ScalarNode:
             return self.scalar(node)
         if node.tag not in SAFE_TAGS:
             return self.refuse_tag(node)
@@ -126,45 +131,57 @@ class _Reader:
         mark = node.start_mark
         if node.__class__ is yaml.MappingNode:
             return self.mapping(node, Mapping(mark.line + 1, mark.column + 1))
-        items = [self.scalar(item) if item.__class__ is yaml.ScalarNode else self.convert(item)
-                 for item in node.value]
-        return Sequence(mark.line + 1, mark.column + 1, [item for item in items if item is not None])
+        items = []
+        for item in node.value:
+            item = self.scalar(item) if item.__class__ is _ScalarNode else self.convert(item)
+            if item is not None:
+                items.append(item)
+        return Sequence(mark.line + 1, mark.column + 1, items)
 
     def mapping(self, node, mapping: Mapping) -> Mapping:
-        entries = mapping.entries
+        entries, marks = mapping.entries, mapping.marks
+        convert, scalar = self.convert, self.scalar
         for key_node, value_node in node.value:
-            key_mark = key_node.start_mark
-            if key_node.__class__ is not yaml.ScalarNode:
-                self.problem(key_mark, "a field name must be a plain word")
+            if key_node.__class__ is not _ScalarNode:
+                self.problem(key_node.start_mark, "a field name must be a plain word")
                 continue
             key = key_node.value
-            if key in entries:
-                first = entries[key][0]
-                self.problem(key_mark, f"{key!r} is written twice",
-                             f"the first is on line {first.line}; YAML would silently keep only this one")
+            if key in marks:
+                first = marks[key]
+                self.problem(key_node.start_mark, f"{key!r} is written twice",
+                             f"the first is on line {first.line + 1}; YAML would silently keep only this one")
                 continue
             if key == "<<" and key_node.tag in (_PLAIN, YAML_TAG + "merge"):
-                self.problem(key_mark, "YAML merge keys ('<<') are not supported", "write the fields out in full")
+                self.problem(key_node.start_mark, "YAML merge keys ('<<') are not supported",
+                             "write the fields out in full")
                 continue
-            if value_node.__class__ is yaml.ScalarNode:
-                value = self.scalar(value_node)
+            marks[key] = key_node.start_mark
+            if value_node.__class__ is _ScalarNode:
+                text = value_node.value
+                # The shortest way for the most common value: a word or sentence, typed as text.
+                if value_node.tag is _PLAIN and text[:1] not in _MAYBE_TYPED or value_node.tag == STR:
+                    value_mark = value_node.start_mark
+                    entries[key] = Scalar(value_mark.line + 1, value_mark.column + 1, text,
+                                          value_node.style in _QUOTES, text)
+                    continue
+                value = scalar(value_node)
             else:
-                value = self.convert(value_node)
+                value = convert(value_node)
             if value is not None:
-                entries[key] = (Scalar(key_mark.line + 1, key_mark.column + 1, key, False, key), value)
+                entries[key] = value
         return mapping
 
     def scalar(self, node) -> Scalar | None:
         text, tag, mark = node.value, node.tag, node.start_mark
         if tag is _PLAIN:
             if text[:1] in _MAYBE_TYPED:    # most values are words: no YAML 1.1 rule starts with theirs
-                tag = self.rules.resolve(yaml.ScalarNode, text, (True, False))
+                tag = self.rules.resolve(_ScalarNode, text, (True, False))
             else:
                 tag = STR
         if tag == STR:
             return Scalar(mark.line + 1, mark.column + 1, text, node.style in _QUOTES, text)
         if tag not in SAFE_TAGS:        # written (!!python/…), or '=', YAML's "value" tag
-            return self.refuse_tag(yaml.ScalarNode(tag, text, mark))
+            return self.refuse_tag(_ScalarNode(tag, text, mark))
         value = self.typed.get((tag, text), node)
         if value is node:
             value = self.construct(node, tag)

@@ -79,7 +79,7 @@ def test_each_fixture_reports_exactly_its_mistake_with_file_line_and_column(name
 def plain(node):
     """A located tree as the plain data PyYAML's SafeLoader would make of it."""
     if isinstance(node, Mapping):
-        return {key: plain(value) for key, (_, value) in node.entries.items()}
+        return {key: plain(value) for key, value in node.entries.items()}
     if isinstance(node, Sequence):
         return [plain(item) for item in node.items]
     return node.value
