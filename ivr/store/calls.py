@@ -1,8 +1,9 @@
 """Records calls without slowing a caller down: writes wait in a queue for a background thread.
 
 A menu press never waits on the database. Call starts are queued; a call's end (Twilio's status
-callback, which may be retried) is written at once and idempotently. A database that is down at
-start-up is retried later: calls go on meanwhile.
+callback, which may be retried) is written at once and idempotently. Whatever the database cannot
+take — it is down, locked, unreachable — goes to the spool on local disk (spool.py) and is written
+once it is back: a record the helpline has acknowledged is never dropped.
 """
 from __future__ import annotations
 
@@ -19,11 +20,14 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..privacy import caller_key
 from .database import ensure_schema
+from .spool import Spool
 from .schema import calls, callbacks, voicemails
 
 log = logging.getLogger(__name__)
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 LONGEST_CALL = 7 * 24 * 3600
+#: While the database is down, how often the writer thread tries to write the spool (its probe).
+PROBE_SECONDS = 1.0
 
 
 def _seconds_between(earlier, later) -> int | None:
@@ -37,23 +41,39 @@ def _seconds_between(earlier, later) -> int | None:
 
 
 class CallRecords:
-    def __init__(self, engine: Engine, flush_every: float = 0.25, hash_key: str = ""):
+    def __init__(self, engine: Engine, flush_every: float = 0.25, hash_key: str = "",
+                 spool: Spool | None = None):
         self.engine = engine
         self.flush_every = flush_every
         self.hash_key = hash_key
-        # A deque: appending is atomic and costs a caller's request next to nothing.
-        self._waiting: collections.deque = collections.deque(maxlen=100_000)
-        self._steps: collections.deque = collections.deque(maxlen=100_000)     # (sid, step, answer, at)
-        self._waits: collections.deque = collections.deque(maxlen=100_000)     # (sid, when they asked)
+        self.spool = spool
+        # Deques: appending is atomic and costs a caller's request next to nothing. They hold a
+        # fraction of a second of records: what the database refuses moves on to the spool.
+        self._waiting: collections.deque = collections.deque()
+        self._steps: collections.deque = collections.deque()     # (sid, step, answer, at)
+        self._waits: collections.deque = collections.deque()     # (sid, when they asked)
         self._thread: threading.Thread | None = None
         self._thread_lock = threading.Lock()
         self._write_lock = threading.Lock()     # flush() returns only once a batch is written
         self._stopping = threading.Event()
         self.schema_ready = False
         self._next_schema_try = 0.0
+        # Set by a failed write: request threads then send records straight to the spool instead
+        # of each waiting for a locked or unreachable database's timeout; only the writer thread
+        # tries the database (by writing the spool), and clears it once that works.
+        self._down = False
+        self._next_probe = 0.0
+
+    @property
+    def database_down(self) -> bool:
+        """A write failed a moment ago and the database has not taken one since: whatever would
+        wait for it (asking for a person, closing a wait) should not make a caller wait too."""
+        return self._down
 
     def ensure_schema(self) -> bool:
         """Create the tables if needed; False (and a log line) while the database is unreachable."""
+        if self._down:
+            return False            # a write failed: records go to the spool until the writer's probe works
         if not self.schema_ready and time.monotonic() >= self._next_schema_try:
             try:
                 ensure_schema(self.engine)
@@ -81,44 +101,103 @@ class CallRecords:
             self._steps.append((call_sid[:64], step[:210], answer[:20], at))
 
     def flush(self) -> None:
-        """Write everything queued so far (the writer thread, tests, shutdown)."""
+        """Write everything queued so far (the writer thread, tests, shutdown); what the database
+        refuses goes to the spool, and what the spool holds is written once the database is back."""
         with self._write_lock:
             self._flush_steps()
-            if self._waits and self.ensure_schema():
-                self._flush_waits()
-            taken = []
-            while self._waiting:
-                try:
-                    taken.append(self._waiting.popleft())
-                except IndexError:
-                    break
-            if not taken:
+            if self._waits:
+                if self.ensure_schema():
+                    self._flush_waits()
+                else:
+                    self._spool_waits()
+            taken = _take_all(self._waiting)
+            if taken:
+                batch = self._start_rows(taken)
+                if not self._write_starts(batch) and not self._to_spool("start", batch):
+                    self._waiting.extendleft(reversed(taken))     # keep them for the next try
+        self._replay_spool()        # outside the lock: request threads may spool meanwhile
+
+    def _to_spool(self, kind: str, records: list) -> bool:
+        """Keep records the database refused on local disk; False if there is no disk to keep them."""
+        if self.spool is None:
+            return False
+        self._down = True
+        try:
+            self.spool.keep(kind, records)
+        except OSError as error:
+            log.error("could not keep %d %s record(s) on disk either (%s): kept in memory",
+                      len(records), kind, error.strerror or error.__class__.__name__)
+            return False
+        log.warning("database unavailable: %d %s record(s) kept on disk until it is back", len(records), kind)
+        return True
+
+    def _replay_spool(self) -> None:
+        """Write what the spool holds; this is also the probe that says the database is back."""
+        if self.spool is None:
+            return
+        if not self.spool.waiting():
+            self._down = False
+            return
+        now = time.monotonic()
+        if self._down and now < self._next_probe:
+            return
+        self._next_probe = now + PROBE_SECONDS
+        if not self.schema_ready:
+            self._down = False          # let ensure_schema try (it has its own pace)
+            if not self.ensure_schema():
+                self._down = True
                 return
-            batch = [{"call_sid": sid, "caller_key": caller_key(number, self.hash_key),
-                      "started_at": datetime.datetime.fromtimestamp(at, datetime.timezone.utc)}
-                     for sid, number, at in taken]
-            if not self._write_starts(batch):
-                self._waiting.extendleft(reversed(taken))     # keep them for the next try
+        try:
+            written = self.spool.replay(self._apply_kept)
+        except SQLAlchemyError as error:
+            self._down = True
+            log.warning("the database is not back yet (%s): records stay on disk", error.__class__.__name__)
+            return
+        except OSError as error:
+            log.error("could not read records kept on disk: %s", error.strerror or error.__class__.__name__)
+            return
+        self._down = False
+        if written:
+            log.info("wrote %d record(s) kept on disk while the database was unavailable", written)
+
+    def _apply_kept(self, kind: str, fields: dict) -> None:
+        """Write one record from the spool, as it would have been written at the time."""
+        if kind == "start":
+            self._insert_starts([fields])
+        elif kind == "step":
+            self._insert_steps([(fields["call_sid"], fields["step"], fields["answer"], fields["at"])])
+        elif kind == "wait":
+            self._set_waiting_since(fields["call_sid"], fields["at"])
+        elif kind == "status":
+            self._write_status(fields["call_sid"], fields["status"], fields["duration"],
+                               fields["caller_key"], fields["at"])
+        elif kind == "outcome":
+            self._with_row(fields["call_sid"], self._outcome_change(fields["call_sid"], fields["outcome"], fields["at"]))
+        elif kind == "voicemail":
+            self._insert_voicemail(fields)
+        else:
+            log.error("a kept record of unknown kind %r: skipped", kind)
 
     def _flush_steps(self) -> None:
-        taken = []
-        while self._steps:
-            try:
-                taken.append(self._steps.popleft())
-            except IndexError:
-                break
-        if not taken or not self.ensure_schema():
-            self._steps.extendleft(reversed(taken))
+        taken = _take_all(self._steps)
+        if not taken:
             return
         utc = datetime.timezone.utc
         rows = [(sid, step, answer, datetime.datetime.fromtimestamp(at, utc)) for sid, step, answer, at in taken]
         try:
-            with self.engine.begin() as connection:
-                # The driver's own executemany: a busy line writes thousands of these a second.
-                connection.exec_driver_sql(self._insert_step_sql(), rows)
+            if not self.ensure_schema():
+                raise _NotWritten()
+            self._insert_steps(rows)
         except SQLAlchemyError as error:
-            log.error("could not record %d call step(s): %s", len(rows), error.__class__.__name__)
-            self._steps.extendleft(reversed(taken))
+            kept = [{"call_sid": sid, "step": step, "answer": answer, "at": at} for sid, step, answer, at in rows]
+            if not self._to_spool("step", kept):
+                log.error("could not record %d call step(s): %s", len(rows), error.__class__.__name__)
+                self._steps.extendleft(reversed(taken))
+
+    def _insert_steps(self, rows: list) -> None:
+        with self.engine.begin() as connection:
+            # The driver's own executemany: a busy line writes thousands of these a second.
+            connection.exec_driver_sql(self._insert_step_sql(), rows)
 
     def _insert_step_sql(self) -> str:
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
@@ -133,6 +212,7 @@ class CallRecords:
                 self._thread = threading.Thread(target=self._run, name="call-records", daemon=True)
                 self._thread.start()
                 atexit.register(self.flush)      # a worker that stops writes what still waits
+                self._atexit = True
 
     def _run(self) -> None:
         # Wake a few times a second and write whatever waits, in one transaction: a busy line
@@ -146,10 +226,29 @@ class CallRecords:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.flush()
+        if getattr(self, "_atexit", False):
+            atexit.unregister(self.flush)        # written already: nothing is left for the exit
+            self._atexit = False
+        if self.spool is not None:
+            self.spool.close()
+
+    def waiting_records(self) -> int:
+        """Records not yet in the database: in memory, and kept on disk (for /readyz and /metrics)."""
+        in_memory = len(self._waiting) + len(self._steps) + len(self._waits)
+        return in_memory + (self.spool.count() if self.spool is not None and self.spool.waiting() else 0)
 
     def _write_starts(self, batch: list) -> bool:
         if not self.ensure_schema():
             return False
+        try:
+            self._insert_starts(batch)
+            return True
+        except SQLAlchemyError as error:
+            if self.spool is None:
+                log.error("could not record %d call start(s): %s", len(batch), error.__class__.__name__)
+            return False
+
+    def _insert_starts(self, batch: list) -> None:
         rows = {row["call_sid"]: row for row in batch}
         try:
             with self.engine.begin() as connection:
@@ -163,34 +262,68 @@ class CallRecords:
                         row = rows[sid]
                         connection.execute(update(calls).where(calls.c.call_sid == sid).values(
                             started_at=row["started_at"], caller_key=row["caller_key"]))
-            return True
         except IntegrityError:
             for row in rows.values():       # another instance wrote one of them: go one by one
-                self._write_one_start(row)
-            return True
-        except SQLAlchemyError as error:
-            log.error("could not record %d call start(s): %s", len(batch), error.__class__.__name__)
-            return False
+                self._insert_one_start(row)
 
-    def _write_one_start(self, row: dict) -> None:
+    def _insert_one_start(self, row: dict) -> None:
         try:
             with self.engine.begin() as connection:
                 connection.execute(calls.insert(), [row])
         except IntegrityError:
             pass
-        except SQLAlchemyError as error:
-            log.error("could not record call start: %s", error.__class__.__name__)
 
     # -- immediate ---------------------------------------------------------------------------
     def call_status(self, call_sid: str, status: str, duration: int | None,
                     caller_key: str, at: datetime.datetime) -> None:
-        """Apply a status callback; the same callback twice changes nothing the second time."""
+        """Apply a status callback; the same callback twice changes nothing the second time. With
+        the database unavailable it is kept on disk and written later: Twilio does not send it
+        again once answered. Raises only if neither the database nor the disk can keep it."""
         if duration is not None and not 0 <= duration <= LONGEST_CALL:
             duration = None
-        self.ensure_schema()
-        if status in FINAL_STATUSES:
-            with self._write_lock:
-                self._flush_waits()      # to tell a caller who gave up waiting from one who did not
+        try:
+            if not self.ensure_schema():
+                raise _NotWritten()
+            if status in FINAL_STATUSES:
+                with self._write_lock:
+                    self._flush_waits()      # to tell a caller who gave up waiting from one who did not
+            self._write_status(call_sid, status, duration, caller_key, at)
+        except SQLAlchemyError:
+            record = {"call_sid": call_sid, "status": status, "duration": duration,
+                      "caller_key": caller_key, "at": at}
+            if not self._keep_for_later("status", record):
+                raise
+
+    def _keep_for_later(self, kind: str, record: dict) -> bool:
+        """An immediate write the database refused: to the spool, which the writer thread replays."""
+        with self._write_lock:
+            # What waits in memory for this call (its start, its wait) goes first, keeping the order.
+            self._spool_memory()
+            kept = self._to_spool(kind, [record])
+        if kept and (self._thread is None or not self._thread.is_alive()):
+            self._start_writer()
+        return kept
+
+    def _spool_memory(self) -> None:
+        """Move what waits in memory to the spool (the database is known to be unavailable)."""
+        self._spool_waits()
+        taken = _take_all(self._waiting)
+        if taken and not self._to_spool("start", self._start_rows(taken)):
+            self._waiting.extendleft(reversed(taken))
+
+    def _start_rows(self, taken: list) -> list:
+        """Call starts as rows: only the keyed hash goes further than this process's memory,
+        the spool on disk included."""
+        return [{"call_sid": sid, "caller_key": caller_key(number, self.hash_key),
+                 "started_at": datetime.datetime.fromtimestamp(at, datetime.timezone.utc)}
+                for sid, number, at in taken]
+
+    def _spool_waits(self) -> None:
+        taken = _take_all(self._waits)
+        if taken and not self._to_spool("wait", [{"call_sid": sid, "at": at} for sid, at in taken]):
+            self._waits.extendleft(reversed(taken))
+
+    def _write_status(self, call_sid, status, duration, caller_key, at) -> None:
         try:
             self._apply_status(call_sid, status, duration, caller_key, at)
         except IntegrityError:
@@ -240,19 +373,33 @@ class CallRecords:
             except IndexError:
                 break
             try:
-                self._with_row(call_sid, lambda connection: connection.execute(update(calls).where(
-                    (calls.c.call_sid == call_sid) & calls.c.waiting_since.is_(None)).values(waiting_since=at)))
+                self._set_waiting_since(call_sid, at)
             except SQLAlchemyError as error:
-                log.error("could not record when a call began to wait: %s", error.__class__.__name__)
                 self._waits.appendleft((call_sid, at))
+                if not self.spool:
+                    log.error("could not record when a call began to wait: %s", error.__class__.__name__)
+                self._spool_waits()
                 return
+
+    def _set_waiting_since(self, call_sid: str, at: datetime.datetime) -> None:
+        self._with_row(call_sid, lambda connection: connection.execute(update(calls).where(
+            (calls.c.call_sid == call_sid) & calls.c.waiting_since.is_(None)).values(waiting_since=at)))
 
     def outcome(self, call_sid: str, outcome: str, at: datetime.datetime) -> None:
         """What became of the call: talked, callback, voicemail, overflow or abandoned. The first
         real outcome stays (a caller who talked and then hung up did not abandon)."""
-        with self._write_lock:
-            self._flush_waits()          # the wait this outcome ends must be known first
+        try:
+            with self._write_lock:
+                self._flush_waits()          # the wait this outcome ends must be known first
+            if self._waits:
+                raise _NotWritten()          # the database refused the wait: keep both, in order
+            self._with_row(call_sid, self._outcome_change(call_sid, outcome, at))
+        except SQLAlchemyError:
+            if not self._keep_for_later("outcome", {"call_sid": call_sid, "outcome": outcome, "at": at}):
+                raise
 
+    @staticmethod
+    def _outcome_change(call_sid: str, outcome: str, at: datetime.datetime):
         def apply(connection):
             row = connection.execute(select(calls.c.outcome, calls.c.waiting_since).where(
                 calls.c.call_sid == call_sid)).first()
@@ -261,7 +408,7 @@ class CallRecords:
                     return
                 connection.execute(update(calls).where(calls.c.call_sid == call_sid).values(
                     outcome=outcome, waited_seconds=_seconds_between(row.waiting_since, at)))
-        self._with_row(call_sid, apply)
+        return apply
 
     def _with_row(self, call_sid: str, change) -> None:
         self.ensure_schema()
@@ -320,15 +467,39 @@ class CallRecords:
 
     def voicemail_left(self, call_sid: str, caller_key: str, recording_url: str, duration: int | None,
                        language: str, at: datetime.datetime) -> None:
-        self.ensure_schema()
+        """Keep a voicemail's record (the recording itself stays at Twilio); on disk meanwhile if
+        the database is unavailable."""
+        record = {"call_sid": call_sid, "caller_key": caller_key, "recording_url": recording_url,
+                  "duration_seconds": duration, "language": language, "left_at": at}
+        try:
+            if not self.ensure_schema():
+                raise _NotWritten()
+            self._insert_voicemail(record)
+        except SQLAlchemyError:
+            if not self._keep_for_later("voicemail", record):
+                raise
+
+    def _insert_voicemail(self, record: dict) -> None:
         try:
             with self.engine.begin() as connection:
-                connection.execute(voicemails.insert(), [{
-                    "call_sid": call_sid, "caller_key": caller_key, "recording_url": recording_url,
-                    "duration_seconds": duration, "language": language, "left_at": at}])
+                connection.execute(voicemails.insert(), [record])
         except IntegrityError:
             pass
 
     def get(self, call_sid: str):
         with self.engine.connect() as connection:
             return connection.execute(select(calls).where(calls.c.call_sid == call_sid)).first()
+
+
+class _NotWritten(SQLAlchemyError):
+    """The database is known to be unavailable (its tables could not be reached): not tried."""
+
+
+def _take_all(queue: collections.deque) -> list:
+    taken = []
+    while queue:
+        try:
+            taken.append(queue.popleft())
+        except IndexError:
+            break
+    return taken

@@ -22,11 +22,14 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: The revision that holds the tables metadata.create_all made before there were migrations.
 FIRST_REVISION = "0001"
 FIRST_TABLES = frozenset({"calls", "callbacks", "voicemails"})
+SQLITE_BUSY_SECONDS = 5
 
 
 def open_database(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
+        # A write waits this long for another writer's lock before it counts as failed (and its
+        # record goes to the spool): well inside Twilio's 15 s for a webhook's answer.
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
@@ -36,7 +39,7 @@ def open_database(url: str) -> Engine:
 
 def _sqlite_pragmas(connection, _record) -> None:
     cursor = connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=10000")        # first: the next pragma may have to wait
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")   # first: the next pragma may wait
     # WAL lets readers go on while one writes. The switch needs the file to itself for a moment and
     # may answer 'locked' at once when another worker is starting too: it is kept once made, so
     # only the first connections ever try, and they try again a few times.

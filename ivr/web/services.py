@@ -17,9 +17,14 @@ from ..store.calls import CallRecords
 from ..store.database import open_database
 from ..store.offers import OfferStore
 from ..store.presence import PresenceStore
+from ..store.spool import Spool
 from ..store.waits import WaitStore
 from ..twilio_api import TwilioApi
 from ..twiml import Renderer
+
+
+#: Under the instance folder: records the database could not take yet (store/spool.py).
+SPOOL_FOLDER = "spool"
 
 
 def utc_now() -> datetime.datetime:
@@ -65,7 +70,8 @@ def make_services(settings: Settings, answers=None) -> Services:
         settings=settings,
         flows=LiveFlows(settings.flows_dir, settings.audio_dir, check_every=settings.flows_check_seconds),
         roster=None, database=database,
-        calls=CallRecords(database, hash_key=settings.caller_hash_key),
+        calls=CallRecords(database, hash_key=settings.caller_hash_key,
+                          spool=Spool(settings.instance_dir / SPOOL_FOLDER)),
         presence=PresenceStore(database), waits=WaitStore(database), offers=OfferStore(database),
         api=api, validator=RequestValidator(settings.twilio_auth_token), answers=answers)
     services.roster = live_roster(settings.flows_dir / ROSTER_FILE, services.flows, settings.flows_check_seconds)

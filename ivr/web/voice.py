@@ -76,6 +76,10 @@ def render(ivr, flows, turn) -> str:
     for _ in range(4):
         if not isinstance(turn.step, (Connect, Queue)):
             break
+        if ivr.calls.database_down:
+            # Nobody could be offered this caller: a person elsewhere at once, not after a timeout.
+            log.error("call %s cannot wait for a person (the database is unavailable): backup line", _sid())
+            return safety_net.backup_line_twiml(ivr.settings.backup_line, flows)
         try:
             asked = ivr.control.ask_for_person(_sid(), turn.step, turn.state.language, form().first("To"),
                                                ivr.links())
@@ -264,14 +268,24 @@ def status():
     if sid == "-" or not sid or not call_status:
         return Response("CallSid and CallStatus are required", status=400, mimetype="text/plain")
     try:
+        # Kept on local disk if the database is unavailable, and written once it is back.
         ivr.calls.call_status(
             sid, call_status, duration,
             caller_key(params.first("From"), ivr.settings.caller_hash_key), ivr.now())
-        if call_status in FINAL_CALL_STATUSES:
-            ivr.control.caller_ended(sid)      # nobody rings on for a caller who is gone
     except SQLAlchemyError as error:
+        # Neither the database nor the disk could keep it: only then is Twilio asked to retry.
         log.error("could not record status %r of call %s: %s", call_status, sid, error.__class__.__name__)
         return Response("the database is unavailable; please retry", status=503, mimetype="text/plain")
+    if call_status in FINAL_CALL_STATUSES and ivr.calls.database_down:
+        # Nobody is being rung while it is down (a caller asking is put through to the backup
+        # line); a leg rung before rings out on its own.
+        log.warning("call %s ended while the database is unavailable: its wait is left to expire", sid)
+    elif call_status in FINAL_CALL_STATUSES:
+        try:
+            ivr.control.caller_ended(sid)      # nobody rings on for a caller who is gone
+        except SQLAlchemyError as error:
+            # Their record is kept; phones still ringing for them are settled by the offers' checks.
+            log.error("call %s ended, but its wait could not be closed: %s", sid, error.__class__.__name__)
     return Response(status=204)
 
 

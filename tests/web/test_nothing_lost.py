@@ -1,0 +1,138 @@
+"""Nothing Twilio was told is recorded is lost when the database is down: status callbacks are
+answered 2xx, kept on local disk, and every call of the outage has its final status and duration
+once the database is back. Callers asking for a person meanwhile still reach one (a <Dial>).
+
+The outages are real: PostgreSQL refuses connections (ALLOW_CONNECTIONS false, backends
+terminated); SQLite is locked by another writer holding an exclusive transaction.
+"""
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+
+import pytest
+import sqlalchemy
+from sqlalchemy import select
+
+from ivr.store.schema import calls, voicemails
+from like_twilio import BACKUP_LINE, call_params, dialed_numbers, parse_twiml, signed_post, wait_for
+
+MENU = "/voice/step?at=main:main-menu&lang=en&tries=0"
+
+
+def sid(n: int) -> str:
+    return f"CA{n:032d}"
+
+
+@contextlib.contextmanager
+def outage(database_url: str):
+    """The database, unavailable to the helpline until the block ends."""
+    url = sqlalchemy.engine.make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        locker = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+        locker.execute("BEGIN EXCLUSIVE")             # no other writer until it ends
+        try:
+            yield
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+        return
+    admin = sqlalchemy.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = url.database
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        connection.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                   f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+    try:
+        yield
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        admin.dispose()
+
+
+@pytest.fixture
+def line(make_app, serve, database_url):
+    app = make_app(database_url=database_url)
+    return serve(app)
+
+
+def rows(app) -> dict:
+    with app.extensions["ivr"].database.connect() as connection:
+        return {row.call_sid: row for row in connection.execute(select(calls))}
+
+
+def complete(line, n: int, duration: int):
+    return signed_post(line.url + "/voice/status", call_params(sid(n), CallStatus="completed",
+                                                               CallDuration=str(duration)))
+
+
+def test_status_callbacks_during_an_outage_are_answered_and_every_call_has_its_end_once_the_database_is_back(
+        line):
+    before = range(0, 10)           # calls that began before the outage and end during it
+    during = range(10, 20)          # calls that begin and end during it
+    for n in before:
+        assert signed_post(line.url + "/voice/incoming", call_params(sid(n))).status_code == 200
+    line.app.extensions["ivr"].calls.flush()
+
+    with outage(line.app.extensions["ivr"].settings.database_url):
+        answers = []
+        for n in during:
+            started = signed_post(line.url + "/voice/incoming", call_params(sid(n)))
+            assert started.status_code == 200 and parse_twiml(started.text) is not None
+        for n in [*before, *during]:
+            answers.append(complete(line, n, 30 + n).status_code)
+        assert answers == [204] * 20, answers
+
+    every = {sid(n): 30 + n for n in [*before, *during]}
+    assert wait_for(lambda: {s: (r.status, r.duration_seconds) for s, r in rows(line.app).items()}
+                    == {s: ("completed", d) for s, d in every.items()}, timeout=20), rows(line.app)
+    settled = rows(line.app)
+    assert all(settled[sid(n)].started_at is not None for n in during)     # their starts, too
+    assert line.app.extensions["ivr"].calls.waiting_records() == 0
+
+
+def test_callbacks_sent_twice_at_the_same_moment_during_an_outage_leave_one_end_per_call(line):
+    with outage(line.app.extensions["ivr"].settings.database_url):
+        barrier = threading.Barrier(8)
+        answers = []
+
+        def send(n):
+            barrier.wait()
+            answers.append(complete(line, n % 4, 60).status_code)
+        threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert answers == [204] * 8
+
+    assert wait_for(lambda: {s: (r.status, r.duration_seconds) for s, r in rows(line.app).items()}
+                    == {sid(n): ("completed", 60) for n in range(4)}, timeout=20), rows(line.app)
+
+
+def test_a_caller_asking_for_a_person_during_an_outage_is_put_through_to_the_backup_line(line):
+    signed_post(line.url + "/voice/incoming", call_params(sid(1)))
+    with outage(line.app.extensions["ivr"].settings.database_url):
+        asked = signed_post(line.url + MENU, call_params(sid(1), Digits="0"))
+
+    assert asked.status_code == 200
+    assert dialed_numbers(parse_twiml(asked.text)) == [BACKUP_LINE]
+
+
+def test_a_voicemail_left_during_an_outage_is_kept_and_written_once_the_database_is_back(line):
+    signed_post(line.url + "/voice/incoming", call_params(sid(7)))
+    with outage(line.app.extensions["ivr"].settings.database_url):
+        left = signed_post(line.url + "/voice/done?at=main:leave-voicemail&lang=es&tries=0",
+                           call_params(sid(7), RecordingUrl="https://api.twilio.com/recordings/RE1",
+                                       RecordingDuration="42"))
+        assert left.status_code == 200
+        assert BACKUP_LINE not in dialed_numbers(parse_twiml(left.text))     # their message is kept
+
+    def kept():
+        with line.app.extensions["ivr"].database.connect() as connection:
+            return connection.execute(select(voicemails.c.call_sid, voicemails.c.duration_seconds,
+                                             voicemails.c.language)).all()
+    assert wait_for(lambda: kept() == [(sid(7), 42, "es")], timeout=20), kept()
+    assert wait_for(lambda: rows(line.app)[sid(7)].outcome == "voicemail", timeout=5)
