@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .flow import model
 from .flow.model import Ref
+from .retries import retried
 from .routing.choose import Chooser, Presence
 from .store.offers import FINAL_LEG_STATUSES
 from .store.schema import LIVE_OFFER_STATES
@@ -53,7 +54,8 @@ class Links:
         return f"{self.base}/voice/offer?offer={offer_id}"
 
     def offer_status(self, offer_id: str) -> str:
-        return f"{self.base}/voice/offer-status?offer={offer_id}"
+        # Whether the professional is free again rests on this callback: a failed one is retried.
+        return retried(f"{self.base}/voice/offer-status?offer={offer_id}")
 
     def bridge(self, wait) -> str:
         return f"{self.base}/voice/bridge?{place_query(wait)}"

@@ -14,6 +14,7 @@ from babel.dates import format_time
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
+from .retries import retried
 from .store.presence import utc
 from .store.schema import callbacks
 from .twilio_api import TwilioApi
@@ -34,7 +35,7 @@ class CallbackLinks:
         return f"{self.base}/voice/callback-offer?id={callback_id}"
 
     def status(self, callback_id: int) -> str:
-        return f"{self.base}/voice/callback-leg?id={callback_id}"
+        return retried(f"{self.base}/voice/callback-leg?id={callback_id}")     # the try is counted on it
 
 
 class CallbackCalls:

@@ -11,6 +11,7 @@ import pytest
 
 from ivr.call_control import MACHINE_ANSWERS, Bridge, GoTo, Leave, NotNeeded, Stay, Whisper
 from ivr.flow.model import Ref
+from ivr.retries import RETRY_ON_FAILURE
 from stand_ins import (CONNECT, HELPLINE, LINKS, QUEUE, RecordingApi, helpline, passes_done, phones,
                       read_roster, roster_file)
 
@@ -90,7 +91,8 @@ def test_every_leg_is_placed_with_the_whisper_the_status_callback_and_its_ring_t
     [rung] = line.api.rung
     assert (rung.to, rung.caller_id, rung.machine_detection, rung.timeout) == (P0, HELPLINE, True, seconds)
     assert rung.url == f"https://helpline.example/voice/offer?offer={rung.offer}"
-    assert rung.status_callback == f"https://helpline.example/voice/offer-status?offer={rung.offer}"
+    # Whether they are free again rests on this callback: Twilio is asked to retry it.
+    assert rung.status_callback == f"https://helpline.example/voice/offer-status?offer={rung.offer}{RETRY_ON_FAILURE}"
     assert line.offers.get(rung.offer).state == "ringing"
 
 

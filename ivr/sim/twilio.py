@@ -36,14 +36,45 @@ class Helpline:
 
     def post(self, url: str, params: dict) -> tuple:
         """(HTTP status, body); (0, '') when the helpline could not be reached, which Twilio
-        records as error 11200 and goes on."""
+        records as error 11200 and goes on.
+
+        A URL's connection overrides (its #fragment) are honoured as Twilio documents them
+        (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides): the fragment is
+        neither sent nor signed; `rc` more tries (default 1) on the failures `rp` names (default
+        `ct`, a connection that could not be made), each carrying the same I-Twilio-Idempotency-Token.
+        """
+        url, retries, policy = connection_overrides(url)
         signature = self.validator.compute_signature(url, params)
-        try:
-            status, body = self.transport.post(url, params, {"X-Twilio-Signature": signature})
-        except OSError:                # requests' ConnectionError is an OSError too
-            status, body = 0, ""
-        self.log.append((url, params, status))
+        headers = {"X-Twilio-Signature": signature, "I-Twilio-Idempotency-Token": uuid.uuid4().hex}
+        for attempt in range(1 + retries):
+            try:
+                status, body = self.transport.post(url, params, headers)
+            except OSError:                # requests' ConnectionError is an OSError too
+                status, body = 0, ""
+            self.log.append((url, params, status))
+            if not _retried_on(status, policy):
+                break
         return status, body
+
+
+def connection_overrides(url: str) -> tuple:
+    """(the URL Twilio requests, retries, the failures retried) from a webhook URL's fragment."""
+    url, _, fragment = url.partition("#")
+    settings = dict(pair.partition("=")[::2] for pair in fragment.split("&") if pair)
+    try:
+        retries = max(0, min(int(settings.get("rc", "1")), 5))
+    except ValueError:
+        retries = 1
+    policy = set(settings.get("rp", "ct").split(","))
+    if "all" in policy:
+        policy = {"4xx", "5xx", "ct", "rt"}
+    return url, retries, policy
+
+
+def _retried_on(status: int, policy: set) -> bool:
+    if status == 0:                  # not reached: refused, or no answer in time
+        return bool({"ct", "rt"} & policy)
+    return (f"{status // 100}xx" in policy) and status >= 400
 
 
 @dataclass
