@@ -35,6 +35,8 @@ class Settings:
     #: How Twilio reaches this helpline (https://host), for the URLs of legs it places by REST;
     #: taken from each webhook's own URL when unset (the `ivr` command needs it set).
     public_url: str = ""
+    #: "json": one JSON object per log line, and a line per webhook (CallSid, route, step, status, ms).
+    log_format: str = "text"
 
     @property
     def is_production(self) -> bool:
@@ -74,6 +76,8 @@ def parse_shared_keys(text: str) -> dict:
 
 def finish(settings: Settings) -> Settings:
     """Fill in what development may make up, and refuse what production may not lack."""
+    if settings.log_format not in ("text", "json"):
+        raise ConfigError(f"IVR_LOG_FORMAT is {settings.log_format!r}: use text or json")
     if settings.environment not in ("development", "production"):
         raise ConfigError(f"IVR_ENV is {settings.environment!r}: use development or production")
     instance = Path(settings.instance_dir)
@@ -117,5 +121,6 @@ def from_environment(environ=None) -> Settings:
         twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip(),
         twilio_api_url=env.get("IVR_TWILIO_API_URL", "").strip().rstrip("/") or defaults.twilio_api_url,
         public_url=env.get("IVR_PUBLIC_URL", "").strip().rstrip("/"),
+        log_format=env.get("IVR_LOG_FORMAT", "text").strip().lower(),
     )
     return settings

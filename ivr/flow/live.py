@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+from .. import metrics
 from .loader import flow_files, load_flows
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class Live:
             errors = [p for p in problems if p.is_error]
             if value is None:
                 self.broken = True
+                metrics.reload_failures.labels(what=self.what.split(" ", 1)[0]).inc()   # flows | roster
                 state = f"keeping the last good {self.what}" if self._value is not None else f"no good {self.what} yet"
                 log.error("%s have %d problem(s); %s", self.what, len(errors), state)
                 for problem in errors:

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from .. import metrics
 from ..privacy import caller_key
 from .database import ensure_schema
 from .spool import Spool
@@ -89,6 +90,7 @@ class CallRecords:
         until the writer replaces it with its keyed hash; it is never written or logged."""
         if not call_sid:
             return
+        metrics.calls.inc()
         if self._thread is None or not self._thread.is_alive():
             self._start_writer()
         self._waiting.append((call_sid[:64], number, at))
@@ -357,6 +359,8 @@ class CallRecords:
                     connection.execute(update(calls).where(calls.c.call_sid == call_sid).values(
                         outcome="abandoned" if ended.waiting_since is not None else "information",
                         waited_seconds=waited))
+                    if ended.waiting_since is not None:
+                        metrics.abandoned.inc()
 
     def waiting_for_a_person(self, call_sid: str, at: datetime.datetime) -> None:
         """The caller asked for a person (rung or on hold): the wait starts now, if not already.
@@ -406,8 +410,13 @@ class CallRecords:
             if row.outcome in (None, "information", "abandoned") or outcome in ("talked",):
                 if row.outcome == "talked":
                     return
+                waited = _seconds_between(row.waiting_since, at)
                 connection.execute(update(calls).where(calls.c.call_sid == call_sid).values(
-                    outcome=outcome, waited_seconds=_seconds_between(row.waiting_since, at)))
+                    outcome=outcome, waited_seconds=waited))
+                if outcome == "talked" and waited is not None:
+                    metrics.time_to_human.observe(waited)
+                elif outcome == "abandoned" and row.outcome != "abandoned":
+                    metrics.abandoned.inc()
         return apply
 
     def _with_row(self, call_sid: str, change) -> None:

@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import config as config_module
 from .services import init_app
+from .observe import Observed, use_json_logs
 from .voice import Answers
 
 
@@ -17,6 +18,8 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
         (settings or config_module.from_environment()).with_overrides(config))
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.log_format == "json":
+        use_json_logs()
     services = init_app(app, settings, Answers())
     services.calls.ensure_schema()      # a database that is down now is retried later; calls play on
     services.flows.current()            # load now, so problems show in the log at start-up
@@ -24,20 +27,11 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
         # Behind an HTTPS terminator, Twilio signed https://public-host/...: rebuild that URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)
 
-    from . import audio, callback, callback_calls, edge, hold, offers, sms, voice
+    from . import audio, callback, callback_calls, edge, health, hold, offers, sms, voice
     app.register_error_handler(Exception, edge.never_fail_a_caller)
-    for module in (voice, callback, hold, offers, callback_calls, sms, audio):
+    for module in (voice, callback, hold, offers, callback_calls, sms, audio, health):
         app.register_blueprint(module.blueprint)
-
-    @app.get("/healthz")
-    def healthz():
-        """Up, and what it plays: with the saved flows broken, the last good ones serve callers
-        (still 200) and `saved_flows` says so, with the count of errors to fix."""
-        flows = services.flows.current()
-        live = services.flows
-        errors = sum(1 for problem in live.problems if problem.is_error)
-        return ({"flows": flows.version if flows else None, "ok": flows is not None,
-                 "saved_flows": "broken" if live.broken else "ok", "flow_errors": errors},
-                200 if flows else 503)
-
+    # Outermost: the time a webhook takes includes everything above, ProxyFix and signature too.
+    routes = {rule.rule for rule in app.url_map.iter_rules()}
+    app.wsgi_app = Observed(app.wsgi_app, routes, request_lines=settings.log_format == "json")
     return app

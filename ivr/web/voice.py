@@ -15,7 +15,7 @@ import time
 from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import engine, safety_net
+from .. import engine, metrics, safety_net
 from ..engine import CallState, Finished, Pressed, Silence, Spoke
 from ..flow.model import PERSON_STEPS, BackupLine, Connect, Queue, Ref, Voicemail
 from ..privacy import caller_key, mask_number
@@ -177,6 +177,7 @@ def step():
     # The path, for the records: the step answered and how — never the words a caller said.
     answer = "silence" if silent or not (digits or speech) else (digits[:5] if digits else "speech")
     ivr.calls.step_taken(params.first("CallSid"), query.first("at"), answer, time.time())
+    metrics.menu_choices.labels(step=query.first("at")[:210], choice=metrics.menu_choice(digits[:5], bool(speech))).inc()
     key = None if speech else (environ.get("QUERY_STRING", ""), digits)   # what callers say varies without end
     answers = ivr.answers
     xml = answers.get(flows.version, key) if key else None

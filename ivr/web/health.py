@@ -1,0 +1,93 @@
+"""What a load balancer, a deploy and the operator on call ask the helpline: is it up, is it ready,
+and its numbers. No caller's number or words appear in any answer.
+
+/healthz: this process answers with good flows (a database outage is handled inside: records are
+kept on disk and callers asking for a person go to the backup line), so a load balancer should
+use it. /readyz: everything a call may need is there — flows loaded and current, the database
+reachable, Twilio's credentials present in production — for a deploy to wait on and to page on.
+"""
+from __future__ import annotations
+
+import datetime
+
+from flask import Blueprint, Response
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import metrics
+from .services import services
+
+blueprint = Blueprint("health", __name__)
+
+
+@blueprint.get("/healthz")
+def healthz():
+    """Up, and what it plays: with the saved flows broken, the last good ones serve callers
+    (still 200) and `saved_flows` says so, with the count of errors to fix."""
+    live = services().flows
+    flows = live.current()
+    errors = sum(1 for problem in live.problems if problem.is_error)
+    return ({"flows": flows.version if flows else None, "ok": flows is not None,
+             "saved_flows": "broken" if live.broken else "ok", "flow_errors": errors},
+            200 if flows else 503)
+
+
+@blueprint.get("/readyz")
+def readyz():
+    ivr = services()
+    checks = {"flows": _flows_state(ivr), "database": _database_state(ivr),
+              "twilio_credentials": _credentials_state(ivr)}
+    ready = all(state == "ok" for state in checks.values())
+    return {"ready": ready, **checks, "records_waiting": ivr.calls.waiting_records()}, 200 if ready else 503
+
+
+def _flows_state(ivr) -> str:
+    live = ivr.flows
+    if live.current() is None:
+        return "none loaded"
+    return "saved files broken: the last good flows play" if live.broken else "ok"
+
+
+def _database_state(ivr) -> str:
+    try:
+        with ivr.database.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except SQLAlchemyError as error:
+        return f"unreachable ({error.__class__.__name__})"
+    return "ok"
+
+
+def _credentials_state(ivr) -> str:
+    settings = ivr.settings
+    if settings.is_production and not (settings.twilio_account_sid and settings.twilio_auth_token):
+        return "missing: nobody could be rung"
+    return "ok" if settings.twilio_account_sid else "none (development): callers asking for a person go to the backup line"
+
+
+@blueprint.get("/metrics")
+def metrics_page():
+    ivr = services()
+    ivr.flows.current()               # a saved edit is looked at first, as a call would
+    return Response(metrics.exposition(metrics.LiveNumbers(lambda: _live_numbers(ivr))),
+                    mimetype=metrics.CONTENT_TYPE.split(";")[0])
+
+
+def _live_numbers(ivr) -> dict:
+    numbers = {"ivr_records_waiting": ("Records not yet in the database (in memory and kept on disk).",
+                                       ivr.calls.waiting_records()),
+               "ivr_saved_flows_broken": ("1 while the saved flow files have errors (the last good ones play).",
+                                          1 if ivr.flows.broken else 0)}
+    try:
+        waiting = ivr.waits.waiting()
+    except SQLAlchemyError:
+        return numbers                # the database's numbers are unknown while it is down
+    now = ivr.now()
+    longest = max((_seconds_since(row.asked_at, now) for row in waiting), default=0)
+    numbers["ivr_callers_waiting"] = ("Callers waiting for a person now (every instance).", len(waiting))
+    numbers["ivr_longest_wait_seconds"] = ("How long the longest-waiting caller has waited.", longest)
+    return numbers
+
+
+def _seconds_since(moment: datetime.datetime, now: datetime.datetime) -> float:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return max(0.0, (now - moment).total_seconds())
