@@ -9,6 +9,7 @@ import click
 from .routing.check import check_helpline
 from .sim.professionals import PHONES
 from .flow.review import DEFAULT_REVIEW_MONTHS
+from .twilio_commands import twilio
 
 
 @click.group()
@@ -367,3 +368,7 @@ def callbacks_done(callback_id):
     if not _call_records().callback_done(callback_id):
         raise click.ClickException(f"no pending callback {callback_id}")
     click.echo(f"callback {callback_id} done; the number is erased")
+
+
+
+main.add_command(twilio)

@@ -2,16 +2,19 @@
 
 Call control places each professional's leg, ends legs nobody needs any more, asks Twilio about a
 leg whose last callback never came, and takes a waiting caller out of the queue when a
-professional accepts. Every request goes to `base_url` (Twilio's own by default; a simulator or a
-staging stand-in in tests), and any failure comes back as one exception, `TwilioUnavailable`.
+professional accepts; `ivr twilio` reads and sets the helpline's number and reads the account.
+Every request goes to `base_url` (Twilio's own by default; a simulator or a staging stand-in in
+tests), and any failure comes back as one exception, `TwilioUnavailable`.
 """
 from __future__ import annotations
 
+import json
 import logging
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,14 @@ ENDED = ("completed", "busy", "failed", "no-answer", "canceled")
 REST_TIMEOUT = 5.0
 #: "The requested resource was not found": the call or queue member is gone.
 NOT_FOUND = 404
+
+
+#: What `find_number` and `update_number` return of an IncomingPhoneNumber, by its JSON names
+#: (the library's attribute names and update() keywords are the same).
+NUMBER_FIELDS = ("sid", "phone_number", "friendly_name", "voice_url", "voice_method", "voice_fallback_url",
+                 "voice_fallback_method", "status_callback", "status_callback_method", "sms_url", "sms_method",
+                 "voice_application_sid", "trunk_sid", "sms_application_sid", "voice_receive_mode",
+                 "capabilities")
 
 
 class TwilioUnavailable(Exception):
@@ -100,6 +111,37 @@ class TwilioApi:
         self._do("dequeue a caller", lambda: self.client.queues(queue_sid).members(call_sid).update(
             url=url, method="POST"))
 
+    def find_number(self, phone_number: str) -> dict | None:
+        """The account's IncomingPhoneNumber that is exactly `phone_number` (E.164), as a dict of
+        NUMBER_FIELDS; None when the account has no such number. Twilio's PhoneNumber filter also
+        matches partial numbers ("You can specify partial numbers and use '*' as a wildcard":
+        https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource), hence the
+        exact comparison here."""
+        def listed():
+            try:
+                return self.client.incoming_phone_numbers.list(phone_number=phone_number)
+            except TwilioException as error:
+                raise _page_refused(error) from None
+
+        numbers = self._do("list the account's phone numbers", listed)
+        for number in numbers:
+            if number.phone_number == phone_number:
+                return _fields(number, NUMBER_FIELDS)
+        return None
+
+    def update_number(self, sid: str, **settings) -> dict:
+        """Set fields of the IncomingPhoneNumber `sid`, by the library's names (voice_url=…,
+        trunk_sid="" clears one); the number as Twilio now has it. Fields not named stay as they are."""
+        number = self._do("update the phone number",
+                          lambda: self.client.incoming_phone_numbers(sid).update(**settings))
+        return _fields(number, NUMBER_FIELDS)
+
+    def account(self) -> dict:
+        """This account's sid, friendly_name, status (active, suspended, closed) and type (Trial,
+        Full): https://www.twilio.com/docs/iam/api/account."""
+        account = self._do("fetch the account", lambda: self.client.api.v2010.accounts(self.account_sid).fetch())
+        return _fields(account, ("sid", "friendly_name", "status", "type", "owner_account_sid"))
+
     def _do(self, what: str, request):
         try:
             return request()
@@ -108,3 +150,21 @@ class TwilioApi:
                                     error.status, error.code) from None
         except (TwilioException, requests.RequestException, OSError) as error:
             raise TwilioUnavailable(f"Twilio could not be reached to {what}: {error.__class__.__name__}") from None
+
+
+def _fields(instance, names: tuple) -> dict:
+    return {name: getattr(instance, name, None) for name in names}
+
+
+def _page_refused(error: TwilioException) -> TwilioException:
+    """A list page Twilio refused comes from the library as TwilioException("Unable to fetch
+    page", response), not as TwilioRestException: made one, with Twilio's status and code."""
+    response = error.args[1] if len(error.args) > 1 else None
+    if not isinstance(response, Response):
+        return error
+    try:
+        body = json.loads(response.text)
+    except ValueError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    return TwilioRestException(response.status_code, "", str(body.get("message", "")), body.get("code"))

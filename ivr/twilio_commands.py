@@ -1,0 +1,167 @@
+"""`ivr twilio`: point the helpline's Twilio number at it, check it, write the static backup TwiML.
+
+Thin: what the settings should be, and how they differ, is decided in twilio_setup.py.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.group()
+@click.pass_context
+def twilio(ctx):
+    """The helpline's Twilio number: point it at the helpline, check it, and write the static
+    backup TwiML for its fallback URL. Credentials: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN."""
+    ctx.ensure_object(dict)      # tests put their own HTTP client under "twilio_http_client"
+
+
+class TwilioOutOfReach(click.ClickException):
+    exit_code = 2
+
+
+def _number_options(command):
+    command = click.option("--fallback-url", help="The hosted copy of `ivr twilio backup-twiml`'s file, "
+                           "fetched with GET [default: BASE_URL/voice/fallback, on the same host].")(command)
+    command = click.option("--base-url", required=True, help="How Twilio reaches the helpline: https://your-host.")(command)
+    return click.option("--number", required=True, help="The helpline's Twilio number, e.g. +18005550100.")(command)
+
+
+def _twilio_number(ctx, number, base_url, fallback_url):
+    """The adapter, and the number as Twilio has it (with the URLs given, checked)."""
+    from . import twilio_setup as setup
+    from .config import ConfigError, from_environment
+    from .numbers import e164
+    from .twilio_api import TwilioApi
+
+    phone_number = e164(number)
+    if phone_number is None:
+        raise click.BadParameter(f"{number!r} is not a dialable number", param_hint="--number")
+    try:
+        base, fallback = setup.base_url(base_url), setup.fallback_url(fallback_url)
+    except setup.SetupRefused as refused:
+        raise click.UsageError(str(refused))
+    try:
+        settings = from_environment()          # not finish(): no made-up development token here
+    except ConfigError as error:
+        raise TwilioOutOfReach(str(error))
+    if not settings.twilio_account_sid or not settings.twilio_auth_token:
+        raise TwilioOutOfReach("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to the account's (Twilio console, "
+                               "Account info)")
+    api = TwilioApi(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url,
+                    http_client=ctx.obj.get("twilio_http_client"))
+    found = _asking_twilio(settings, lambda: api.find_number(phone_number))
+    if found is None:
+        raise click.ClickException(setup.not_on_account(phone_number, settings.twilio_account_sid))
+    return api, settings, found, base, fallback
+
+
+def _asking_twilio(settings, request):
+    from . import twilio_setup as setup
+    from .twilio_api import TwilioUnavailable
+
+    try:
+        return request()
+    except TwilioUnavailable as error:
+        code, message = setup.refusal(error, settings.twilio_api_url)
+        raise (TwilioOutOfReach if code == 2 else click.ClickException)(message)
+
+
+@twilio.command()
+@_number_options
+@click.option("--clear-application", is_flag=True, help="Clear a VoiceApplicationSid, TrunkSid or "
+              "SmsApplicationSid on the number: while one is set, Twilio ignores the number's own URLs.")
+@click.pass_context
+def configure(ctx, number, base_url, fallback_url, clear_application):
+    """Point the number's voice, fallback, status and SMS webhooks at the helpline.
+
+    Prints each setting it changes (old → new). Exits 0 when done, 1 when refused, 2 when Twilio
+    cannot be reached or refuses the credentials.
+    """
+    from . import twilio_setup as setup
+
+    api, settings, found, base, fallback = _twilio_number(ctx, number, base_url, fallback_url)
+    plan = setup.plan_configuration(found, base, fallback, clear_application)
+    for note in plan.notes:
+        click.echo(f"note: {note}", err=True)
+    if plan.refused:
+        raise click.ClickException(plan.refused)
+    if not plan.update:
+        click.echo(f"{found['phone_number']}: already set as it should be; nothing changed")
+        return
+    updated = _asking_twilio(settings, lambda: api.update_number(found["sid"], **plan.update))
+    click.echo(f"{found['phone_number']} ({found['sid']}):")
+    for change in plan.changes:
+        click.echo(f"  {change}")
+    kept = setup.changes(updated, plan.update)
+    if kept:
+        raise click.ClickException("Twilio did not keep every setting:\n  "
+                                   + "\n  ".join(change.as_difference() for change in kept))
+
+
+@twilio.command("check")
+@_number_options
+@click.pass_context
+def twilio_check(ctx, number, base_url, fallback_url):
+    """Compare the number with what `ivr twilio configure` would set, and check that the account
+    can take and place calls: one line per difference.
+
+    Exits 0 when all is well, 1 on any difference, 2 when Twilio cannot be reached or refuses the
+    credentials.
+    """
+    from . import twilio_setup as setup
+
+    api, settings, found, base, fallback = _twilio_number(ctx, number, base_url, fallback_url)
+    account = _asking_twilio(settings, api.account)
+    problems = setup.number_problems(found, base, fallback) + setup.account_problems(account)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        click.echo(f"{found['phone_number']}: {len(problems)} problem{'s' * (len(problems) != 1)} "
+                   "(`ivr twilio configure` sets the number's URLs)", err=True)
+        sys.exit(1)
+    click.echo(f"{found['phone_number']}: OK, set as `ivr twilio configure` would set it; "
+               f"{setup.account_summary(account)}")
+    for note in setup.fallback_notes(base, fallback):
+        click.echo(f"note: {note}", err=True)
+
+
+@twilio.command("backup-twiml")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write it to this file [default: print it].")
+def backup_twiml(output):
+    """Write the static TwiML that puts a caller through to the backup line (IVR_BACKUP_LINE),
+    with the flows' words for it in every language.
+
+    Host it anywhere but the helpline's own host (S3, GitHub Pages…), served as text/xml, and pass
+    its URL to `ivr twilio configure --fallback-url`: if the helpline cannot answer, Twilio
+    fetches it (with GET) and callers still reach a person.
+    """
+    from . import twilio_setup as setup
+    from .config import ConfigError, from_environment
+    from .flow.loader import load_flows
+    from .numbers import e164
+
+    try:
+        settings = from_environment()
+    except ConfigError as error:
+        raise click.ClickException(str(error))
+    if e164(settings.backup_line) is None:
+        raise click.ClickException(f"IVR_BACKUP_LINE {settings.backup_line!r} is not a dialable number")
+    flows = load_flows(settings.flows_dir, settings.audio_dir).flows
+    if flows is None:
+        raise click.ClickException(f"{settings.flows_dir} has problems to fix first (run: ivr check "
+                                   f"{settings.flows_dir}): the file would miss the backup line's words")
+    try:
+        xml = setup.backup_document(settings.backup_line, flows)
+    except setup.SetupRefused as refused:
+        raise click.ClickException(str(refused))
+    if output is None:
+        click.echo(xml)
+        return
+    with open(output, "w", encoding="utf-8") as file:
+        file.write(xml + "\n")
+    languages = ", ".join(language.code for language in flows.languages)
+    click.echo(f"wrote {output}: the backup line {settings.backup_line}, its words in {languages}; host it "
+               "as text/xml away from the helpline and pass its URL as --fallback-url", err=True)
