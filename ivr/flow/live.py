@@ -1,6 +1,7 @@
 """Keeps serving the last good flows (and roster) while staff edit them, and picks up a good edit by itself."""
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -71,8 +72,20 @@ class Live:
                 log.info("%s reloaded", self.what)
             self.broken = False
             self._value = value
+            _out_of_the_collectors_way()
         finally:
             self._lock.release()
+
+
+def _out_of_the_collectors_way() -> None:
+    """A big flow set is hundreds of thousands of objects that live until the next edit; left to the
+    cyclic garbage collector, every full collection rescans them all, and a menu press with a
+    10,000-step set cost 280-320 µs instead of 230 (scripts/bench_webhook.py). Frozen, they are
+    never scanned. What was frozen before is unfrozen and collected first, so nothing that has
+    become garbage since stays for good."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def stat_fingerprint(*paths) -> tuple:
