@@ -102,7 +102,7 @@ class CallRecords:
                 self._start_writer()
             self._steps.append((call_sid[:64], step[:210], answer[:20], at))
 
-    def flush(self) -> None:
+    def flush(self, replay: bool = True) -> None:
         """Write everything queued so far (the writer thread, tests, shutdown); what the database
         refuses goes to the spool, and what the spool holds is written once the database is back."""
         with self._write_lock:
@@ -117,7 +117,8 @@ class CallRecords:
                 batch = self._start_rows(taken)
                 if not self._write_starts(batch) and not self._to_spool("start", batch):
                     self._waiting.extendleft(reversed(taken))     # keep them for the next try
-        self._replay_spool()        # outside the lock: request threads may spool meanwhile
+        if replay:
+            self._replay_spool()    # outside the lock: request threads may spool meanwhile
 
     def _to_spool(self, kind: str, records: list) -> bool:
         """Keep records the database refused on local disk; False if there is no disk to keep them."""
@@ -227,12 +228,20 @@ class CallRecords:
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self.flush()
+        # With the database down, what waits goes to the spool at once: a stopping worker does not
+        # wait for one more try at the spool (the next process that starts on it writes it).
+        self.flush(replay=not self._down)
         if getattr(self, "_atexit", False):
             atexit.unregister(self.flush)        # written already: nothing is left for the exit
             self._atexit = False
         if self.spool is not None:
             self.spool.close()
+
+    def start(self) -> None:
+        """At start-up: if records wait in the spool (a process stopped during an outage), start the
+        writer now, so they are written without waiting for this process's first call."""
+        if self.spool is not None and self.spool.waiting():
+            self._start_writer()
 
     def waiting_records(self) -> int:
         """Records not yet in the database: in memory, and kept on disk (for /readyz and /metrics)."""

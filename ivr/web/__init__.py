@@ -22,6 +22,7 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
         use_json_logs()
     services = init_app(app, settings, Answers())
     services.calls.ensure_schema()      # a database that is down now is retried later; calls play on
+    services.calls.start()              # records left on disk by a process stopped in an outage
     services.flows.current()            # load now, so problems show in the log at start-up
     if settings.trust_proxy:
         # Behind an HTTPS terminator, Twilio signed https://public-host/...: rebuild that URL.

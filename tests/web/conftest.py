@@ -19,6 +19,7 @@ from ivr.phone import HttpTransport, TestClientTransport
 from ivr.sim.clock import SimClock
 from ivr.sim.twilio import ACCOUNT_SID, SimTwilio
 from ivr.web import create_app
+from gunicorn_servers import served  # noqa: F401  (a fixture: a helpline under real gunicorn)
 from like_twilio import AUTH_TOKEN, BACKUP_LINE, SHARED_KEY_ID, SHARED_KEY_SECRET, Recorded
 
 SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
