@@ -105,3 +105,21 @@ def test_an_unknown_log_format_is_refused_at_start_up(make_app):
 
     with pytest.raises(ConfigError, match="IVR_LOG_FORMAT"):
         make_app(log_format="xml")
+
+
+def test_under_gunicorn_every_scrape_counts_every_workers_calls(served, tmp_path):
+    import requests
+
+    from like_twilio import signed_post
+
+    server = served("metrics", f"sqlite:///{tmp_path / 'helpline.db'}", workers=2)
+    for n in range(12):            # spread over both workers by the kernel
+        assert signed_post(server.url + "/voice/incoming", call_params(f"CA{n:032d}")).status_code == 200
+
+    counts = set()
+    for _ in range(6):             # whichever worker answers the scrape
+        text = requests.get(server.url + "/metrics", timeout=10).text
+        found = {sample.name: sample.value for family in text_string_to_metric_families(text)
+                 for sample in family.samples}
+        counts.add(found["ivr_calls_total"])
+    assert counts == {12.0}
