@@ -123,3 +123,16 @@ def test_under_gunicorn_every_scrape_counts_every_workers_calls(served, tmp_path
                  for sample in family.samples}
         counts.add(found["ivr_calls_total"])
     assert counts == {12.0}
+
+
+def test_the_sample_dashboard_shows_only_numbers_the_helpline_serves(client):
+    from pathlib import Path
+
+    dashboard = json.loads((Path(__file__).resolve().parents[2] / "deploy" / "grafana-dashboard.json").read_text())
+    wanted = {name for panel in dashboard["panels"] for target in panel["targets"]
+              for name in re.findall(r"\bivr_[a-z_]+", target["expr"])}
+    text = client.get("/metrics").get_data(as_text=True)
+    served = {family.name + suffix for family in text_string_to_metric_families(text)
+              for suffix in ("", "_total", "_bucket", "_count", "_sum")}
+
+    assert wanted and wanted <= served, wanted - served
