@@ -59,9 +59,10 @@ TWILIO_PARAMS = {
 PRESS = {"Digits": "3", "FinishedOnKey": "", "msg": "Gather End", "CallStatus": "in-progress"}
 
 
-def start_gunicorn(app: str, port: int, chdir: Path, env: dict, log: Path, config: Path) -> subprocess.Popen:
+def start_gunicorn(app: str, port: int, chdir: Path, env: dict, log: Path, config: Path,
+                   worker: tuple = ()) -> subprocess.Popen:
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    return subprocess.Popen([gunicorn, "-c", str(config), "-w", "2", "-b", f"127.0.0.1:{port}",
+    return subprocess.Popen([gunicorn, "-c", str(config), "-w", "2", *worker, "-b", f"127.0.0.1:{port}",
                              "--chdir", str(chdir), app],
                             env=env, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
 
@@ -137,6 +138,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", default="8,32,100")
+    parser.add_argument("--worker", choices=["sync", "gthread"], default="sync",
+                        help="gunicorn's worker class for both servers; gthread keeps connections open, "
+                             "as Twilio's and a proxy's are (4 threads, keep-alive 75 s)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -160,8 +164,11 @@ def main() -> None:
     (work / "bare_app.py").write_text(BARE_APP % fixed)
 
     port_app, port_bare = free_port(), free_port()
-    processes = [start_gunicorn("app:app", port_app, ROOT, helpline_env, work / "helpline.log", work / "empty.conf.py"),
-                 start_gunicorn("bare_app:app", port_bare, work, env, work / "bare.log", work / "empty.conf.py")]
+    worker = ("-k", "gthread", "--threads", "4", "--keep-alive", "75") if args.worker == "gthread" else ()
+    processes = [start_gunicorn("app:app", port_app, ROOT, helpline_env, work / "helpline.log",
+                                work / "empty.conf.py", worker),
+                 start_gunicorn("bare_app:app", port_bare, work, env, work / "bare.log", work / "empty.conf.py",
+                                worker)]
     connections = [int(c) for c in args.connections.split(",")]
     try:
         wait_until_up(port_app, processes[0])
@@ -174,7 +181,7 @@ def main() -> None:
         }
         for url, p in cases.values():           # warm up: imports, caches, connections
             wrk(url, p, 1, work, 8)
-        print(f"gunicorn -w 2 on {os.cpu_count()} cores, {len(TWILIO_PARAMS)} Twilio parameters signed, "
+        print(f"gunicorn -w 2 ({args.worker}) on {os.cpu_count()} cores, {len(TWILIO_PARAMS)} Twilio parameters signed, "
               f"{args.rounds} rounds x {args.seconds}s, median; {time.strftime('%Y-%m-%d %H:%M')}")
         for count in connections:
             results = {name: [] for name in cases}
