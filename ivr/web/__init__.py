@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .. import config as config_module
 from .services import init_app
 from .observe import Observed, use_json_logs
+from .remembered import RememberedAnswers
 from .voice import Answers
 
 
@@ -24,15 +25,16 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
     services.calls.ensure_schema()      # a database that is down now is retried later; calls play on
     services.calls.start()              # records left on disk by a process stopped in an outage
     services.flows.current()            # load now, so problems show in the log at start-up
-    if settings.trust_proxy:
-        # Behind an HTTPS terminator, Twilio signed https://public-host/...: rebuild that URL.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)
 
     from . import audio, callback, callback_calls, edge, health, hold, offers, sms, voice
     app.register_error_handler(Exception, edge.never_fail_a_caller)
     for module in (voice, callback, hold, offers, callback_calls, sms, audio, health):
         app.register_blueprint(module.blueprint)
+    wsgi = RememberedAnswers(app, app.wsgi_app)     # answers Flask need not build (remembered.py)
+    if settings.trust_proxy:
+        # Behind an HTTPS terminator, Twilio signed https://public-host/...: rebuild that URL.
+        wsgi = ProxyFix(wsgi, x_proto=1, x_host=1, x_port=1, x_prefix=1)
     # Outermost: the time a webhook takes includes everything above, ProxyFix and signature too.
     routes = {rule.rule for rule in app.url_map.iter_rules()}
-    app.wsgi_app = Observed(app.wsgi_app, routes, request_lines=settings.log_format == "json")
+    app.wsgi_app = Observed(wsgi, routes, request_lines=settings.log_format == "json")
     return app

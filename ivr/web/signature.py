@@ -30,12 +30,13 @@ def _key_id(settings_header: str) -> str:
     return ""
 
 
-def signature_is_valid() -> bool:
-    environ = request.environ
+def signature_is_valid(environ=None, ivr=None) -> bool:
+    """Whether Twilio signed this request (`environ` and the services, where the caller has them)."""
+    environ = environ if environ is not None else request.environ
     signature = environ.get(SIGNATURE_ENVIRON, "")
     if not signature:
         return False
-    ivr = current_app.extensions["ivr"]
+    ivr = ivr if ivr is not None else current_app.extensions["ivr"]
     settings_header = environ.get(SETTINGS_ENVIRON, "")
     if settings_header:
         secret = ivr.settings.shared_keys.get(_key_id(settings_header))

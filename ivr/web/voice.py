@@ -140,26 +140,56 @@ def _sid() -> str:
     return form().first("CallSid", "-")[:64]
 
 
+def note_call_start(ivr, params) -> None:
+    number, sid = params.first("From"), params.first("CallSid", "-")[:64]
+    ivr.calls.call_started(sid, number, ivr.now().timestamp())
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("call %s from %s", sid, mask_number(number))
+
+
+def begin_key(flows, params) -> tuple:
+    """What a call's first answer depends on, besides the flows: the line it dialled."""
+    return ("begin", flows.language_of_line(params.first("To")))
+
+
 @blueprint.post("/incoming")
 @twilio_only
 def incoming():
     ivr = services()
     params = form()
-    number, sid = params.first("From"), params.first("CallSid", "-")[:64]
-    ivr.calls.call_started(sid, number, ivr.now().timestamp())
-    if log.isEnabledFor(logging.DEBUG):
-        log.debug("call %s from %s", sid, mask_number(number))
+    note_call_start(ivr, params)
     flows = current_flows(ivr)
     if flows is None:
         return backup_line(ivr)
     answers = ivr.answers
-    key = ("begin", flows.language_of_line(params.first("To")))
+    key = begin_key(flows, params)
     xml = answers.get(flows.version, key)
     if xml is None:
         turn = engine.begin(flows, ivr.now(), params.first("To"))
         xml = render(ivr, flows, turn)
         answers.keep(flows.version, key, turn, xml)
     return twiml(xml)
+
+
+def menu_answer(environ) -> tuple:
+    """(digits, speech, silent): what the caller did at a menu."""
+    params = form(environ)
+    digits = params.first("Digits")[:MAX_FIELD].strip()
+    speech = params.first("SpeechResult")[:MAX_FIELD].strip()
+    return digits, speech, args(environ).first("heard") == "nothing"
+
+
+def step_key(environ, digits: str, speech: str):
+    """What a menu answer depends on, besides the flows; None for speech, which varies without end."""
+    return None if speech else (environ.get("QUERY_STRING", ""), digits)
+
+
+def note_menu_answer(ivr, environ, digits: str, speech: str, silent: bool) -> None:
+    """The path, for the records: the step answered and how — never the words a caller said."""
+    params, query = form(environ), args(environ)
+    answer = "silence" if silent or not (digits or speech) else (digits[:5] if digits else "speech")
+    ivr.calls.step_taken(params.first("CallSid"), query.first("at"), answer, time.time())
+    metrics.menu_choices.labels(step=query.first("at")[:210], choice=metrics.menu_choice(digits[:5], bool(speech))).inc()
 
 
 @blueprint.post("/step")
@@ -170,15 +200,9 @@ def step():
     flows = current_flows(ivr)
     if flows is None:
         return backup_line(ivr)
-    params, query = form(environ), args(environ)
-    digits = params.first("Digits")[:MAX_FIELD].strip()
-    speech = params.first("SpeechResult")[:MAX_FIELD].strip()
-    silent = query.first("heard") == "nothing"
-    # The path, for the records: the step answered and how — never the words a caller said.
-    answer = "silence" if silent or not (digits or speech) else (digits[:5] if digits else "speech")
-    ivr.calls.step_taken(params.first("CallSid"), query.first("at"), answer, time.time())
-    metrics.menu_choices.labels(step=query.first("at")[:210], choice=metrics.menu_choice(digits[:5], bool(speech))).inc()
-    key = None if speech else (environ.get("QUERY_STRING", ""), digits)   # what callers say varies without end
+    digits, speech, silent = menu_answer(environ)
+    note_menu_answer(ivr, environ, digits, speech, silent)
+    key = step_key(environ, digits, speech)
     answers = ivr.answers
     xml = answers.get(flows.version, key) if key else None
     if xml is not None:
