@@ -14,7 +14,8 @@ import collections
 import threading
 import time
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -27,6 +28,8 @@ from .schema import calls, callbacks, voicemails
 log = logging.getLogger(__name__)
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 LONGEST_CALL = 7 * 24 * 3600
+#: Call starts written by one statement (SQLite allows 32,766 values in one, 3 a row here).
+STARTS_PER_STATEMENT = 500
 #: While the database is down, how often the writer thread tries to write the spool (its probe).
 PROBE_SECONDS = 1.0
 
@@ -260,29 +263,19 @@ class CallRecords:
             return False
 
     def _insert_starts(self, batch: list) -> None:
-        rows = {row["call_sid"]: row for row in batch}
-        try:
-            with self.engine.begin() as connection:
-                known = dict(connection.execute(select(calls.c.call_sid, calls.c.started_at).where(
-                    calls.c.call_sid.in_(list(rows)))).all())
-                fresh = [row for sid, row in rows.items() if sid not in known]
-                if fresh:
-                    connection.execute(calls.insert(), fresh)
-                for sid, started in known.items():
-                    if started is None:     # the end of the call was recorded first
-                        row = rows[sid]
-                        connection.execute(update(calls).where(calls.c.call_sid == sid).values(
-                            started_at=row["started_at"], caller_key=row["caller_key"]))
-        except IntegrityError:
-            for row in rows.values():       # another instance wrote one of them: go one by one
-                self._insert_one_start(row)
-
-    def _insert_one_start(self, row: dict) -> None:
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(calls.insert(), [row])
-        except IntegrityError:
-            pass
+        """Insert call starts; a call whose end (or wait) was recorded first keeps that row and gains
+        its start. One INSERT … ON CONFLICT, so a status callback writing the same row at the same
+        moment, from this process or another instance, cannot make the start be lost."""
+        rows = list({row["call_sid"]: row for row in batch}.values())   # one row per call
+        with self.engine.begin() as connection:
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            for first in range(0, len(rows), STARTS_PER_STATEMENT):
+                statement = dialect.insert(calls).values(rows[first:first + STARTS_PER_STATEMENT])
+                excluded = statement.excluded
+                connection.execute(statement.on_conflict_do_update(index_elements=["call_sid"], set_={
+                    "started_at": func.coalesce(calls.c.started_at, excluded.started_at),
+                    "caller_key": case((calls.c.caller_key == "", excluded.caller_key), else_=calls.c.caller_key),
+                }))
 
     # -- immediate ---------------------------------------------------------------------------
     def call_status(self, call_sid: str, status: str, duration: int | None,

@@ -7,49 +7,20 @@ terminated); SQLite is locked by another writer holding an exclusive transaction
 """
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 import threading
 
 import pytest
-import sqlalchemy
 from sqlalchemy import select
 
 from ivr.store.schema import calls, voicemails
 from like_twilio import BACKUP_LINE, call_params, dialed_numbers, parse_twiml, signed_post, wait_for
+from outages import outage
 
 MENU = "/voice/step?at=main:main-menu&lang=en&tries=0"
 
 
 def sid(n: int) -> str:
     return f"CA{n:032d}"
-
-
-@contextlib.contextmanager
-def outage(database_url: str):
-    """The database, unavailable to the helpline until the block ends."""
-    url = sqlalchemy.engine.make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        locker = sqlite3.connect(url.database, timeout=0, isolation_level=None)
-        locker.execute("BEGIN EXCLUSIVE")             # no other writer until it ends
-        try:
-            yield
-        finally:
-            locker.execute("ROLLBACK")
-            locker.close()
-        return
-    admin = sqlalchemy.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = url.database
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        connection.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                   f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
-    try:
-        yield
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        admin.dispose()
 
 
 @pytest.fixture
