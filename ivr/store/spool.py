@@ -49,7 +49,6 @@ class Spool:
         self.directory = Path(directory)
         self._lock = threading.Lock()
         self._fd: int | None = None       # this process's file, held with an exclusive flock
-        self._path: Path | None = None
         self._pid = None
 
     # -- writing -----------------------------------------------------------------------------
@@ -75,14 +74,14 @@ class Spool:
         path = self.directory / name
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)       # "still being written": nobody else replays it
-        self._fd, self._path, self._pid = fd, path, os.getpid()
+        self._fd, self._pid = fd, os.getpid()
         return fd
 
     def _let_go(self) -> None:
         """Close this process's file, so it can be replayed (by this process or another)."""
         if self._fd is not None and self._pid == os.getpid():
             os.close(self._fd)
-        self._fd = self._path = self._pid = None
+        self._fd = self._pid = None
 
     # -- reading back ------------------------------------------------------------------------
     def waiting(self) -> bool:

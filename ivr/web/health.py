@@ -8,12 +8,11 @@ reachable, Twilio's credentials present in production — for a deploy to wait o
 """
 from __future__ import annotations
 
-import datetime
-
 from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import metrics
+from ..store.waits import aware
 from .services import services
 
 blueprint = Blueprint("health", __name__)
@@ -81,13 +80,8 @@ def _live_numbers(ivr) -> dict:
     except SQLAlchemyError:
         return numbers                # the database's numbers are unknown while it is down
     now = ivr.now()
-    longest = max((_seconds_since(row.asked_at, now) for row in waiting), default=0)
+    longest = max((max(0.0, (now - aware(row.asked_at)).total_seconds()) for row in waiting), default=0)
     numbers["ivr_callers_waiting"] = ("Callers waiting for a person now (every instance).", len(waiting))
     numbers["ivr_longest_wait_seconds"] = ("How long the longest-waiting caller has waited.", longest)
     return numbers
 
-
-def _seconds_since(moment: datetime.datetime, now: datetime.datetime) -> float:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return max(0.0, (now - moment).total_seconds())
