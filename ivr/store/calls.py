@@ -11,6 +11,7 @@ import atexit
 import datetime
 import logging
 import collections
+import itertools
 import threading
 import time
 
@@ -30,6 +31,8 @@ FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 LONGEST_CALL = 7 * 24 * 3600
 #: Call starts written by one statement (SQLite allows 32,766 values in one, 3 a row here).
 STARTS_PER_STATEMENT = 500
+#: Call steps written by one statement (4 values a row).
+STEPS_PER_STATEMENT = 500
 #: While the database is down, how often the writer thread tries to write the spool (its probe).
 PROBE_SECONDS = 1.0
 
@@ -201,13 +204,16 @@ class CallRecords:
                 self._steps.extendleft(reversed(taken))
 
     def _insert_steps(self, rows: list) -> None:
+        # Multi-row VALUES, STEPS_PER_STATEMENT rows a statement: one driver call (one round trip to
+        # PostgreSQL, where executemany makes one a row) during which SQLite lets go of the GIL, so
+        # the request threads of a busy worker are not kept waiting while its writer inserts.
         with self.engine.begin() as connection:
-            # The driver's own executemany: a busy line writes thousands of these a second.
-            connection.exec_driver_sql(self._insert_step_sql(), rows)
-
-    def _insert_step_sql(self) -> str:
-        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        return f"INSERT INTO call_steps (call_sid, step, answer, at) VALUES ({mark}, {mark}, {mark}, {mark})"
+            mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+            for first in range(0, len(rows), STEPS_PER_STATEMENT):
+                chunk = rows[first:first + STEPS_PER_STATEMENT]
+                values = ", ".join([f"({mark}, {mark}, {mark}, {mark})"] * len(chunk))
+                connection.exec_driver_sql(f"INSERT INTO call_steps (call_sid, step, answer, at) VALUES {values}",
+                                           tuple(itertools.chain.from_iterable(chunk)))
 
     def _start_writer(self) -> None:
         # Started lazily, so each gunicorn worker gets its own thread after the fork.
