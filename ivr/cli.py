@@ -9,6 +9,7 @@ import click
 from .routing.check import check_helpline
 from .sim.professionals import PHONES
 from .flow.review import DEFAULT_REVIEW_MONTHS
+from .staff_commands import staff
 from .twilio_commands import twilio
 
 
@@ -372,3 +373,4 @@ def callbacks_done(callback_id):
 
 
 main.add_command(twilio)
+main.add_command(staff)

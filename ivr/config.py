@@ -37,6 +37,13 @@ class Settings:
     public_url: str = ""
     #: "json": one JSON object per log line, and a line per webhook (CallSid, route, step, status, ms).
     log_format: str = "text"
+    #: Signs the staff pages' session cookies; a long random secret (IVR_SECRET_KEY) in production.
+    secret_key: str = ""
+    #: A staff session ends after this many minutes without a page being opened.
+    staff_session_minutes: int = 60
+    #: Where the staff login's rate limits are counted: memory:// for one instance; a shared store
+    #: (redis://host:6379) when several instances serve the pages, so each does not count alone.
+    rate_limit_storage: str = "memory://"
 
     @property
     def is_production(self) -> bool:
@@ -92,6 +99,9 @@ def finish(settings: Settings) -> Settings:
         if not settings.caller_hash_key:
             raise ConfigError("IVR_ENV=production needs IVR_CALLER_HASH_KEY (a long random secret): "
                               "it protects caller numbers in the records")
+        if not settings.secret_key:
+            raise ConfigError("IVR_ENV=production needs IVR_SECRET_KEY (a long random secret): "
+                              "it signs the staff pages' logins")
         if not settings.twilio_account_sid:
             raise ConfigError("IVR_ENV=production needs TWILIO_ACCOUNT_SID: professionals are called "
                               "through Twilio's REST API, and without it nobody could be reached")
@@ -100,7 +110,21 @@ def finish(settings: Settings) -> Settings:
             changes["twilio_auth_token"] = _local_secret(instance, "dev-twilio-token")
         if not settings.caller_hash_key:
             changes["caller_hash_key"] = _local_secret(instance, "dev-caller-hash-key")
+        if not settings.secret_key:
+            changes["secret_key"] = _local_secret(instance, "dev-secret-key")
+    if settings.staff_session_minutes < 1:
+        raise ConfigError("IVR_STAFF_SESSION_MINUTES must be 1 or more")
     return replace(settings, **changes)
+
+
+def _whole_number(env, name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"{name} is {text!r}: use a whole number") from None
 
 
 def from_environment(environ=None) -> Settings:
@@ -122,5 +146,8 @@ def from_environment(environ=None) -> Settings:
         twilio_api_url=env.get("IVR_TWILIO_API_URL", "").strip().rstrip("/") or defaults.twilio_api_url,
         public_url=env.get("IVR_PUBLIC_URL", "").strip().rstrip("/"),
         log_format=env.get("IVR_LOG_FORMAT", "text").strip().lower(),
+        secret_key=env.get("IVR_SECRET_KEY", "").strip(),
+        staff_session_minutes=_whole_number(env, "IVR_STAFF_SESSION_MINUTES", defaults.staff_session_minutes),
+        rate_limit_storage=env.get("IVR_RATE_LIMIT_STORAGE", "").strip() or defaults.rate_limit_storage,
     )
     return settings

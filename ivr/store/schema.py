@@ -42,6 +42,9 @@ voicemails = Table(
     Column("duration_seconds", Integer),
     Column("language", String(10), nullable=False),                   # a code of the flows
     Column("left_at", DateTime(timezone=True), nullable=False),
+    # It stays on the staff pages until someone marks it handled (who, by their login, and when).
+    Column("handled_at", DateTime(timezone=True)),
+    Column("handled_by", String(64)),
 )
 
 presence = Table(
@@ -102,4 +105,21 @@ call_steps = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("step", String(210), nullable=False),
     Column("answer", String(20), nullable=False, default=""),
+)
+
+staff = Table(
+    # Staff who log in to the staff pages. A professional is linked to their roster entry, so the
+    # pages know their languages, teams and presence; a lead sees everything.
+    "staff", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("login", String(64), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("role", String(20), nullable=False),              # lead | professional
+    Column("professional_id", String(64)),                   # the roster's id
+    Column("password_hash", Text),                           # werkzeug scrypt; NULL until set
+    Column("setup_token", String(64)),                       # SHA-256 of the one-time link's token
+    Column("setup_expires_at", DateTime(timezone=True)),
+    # Part of the session's user id: a new password ends every session opened with the old one.
+    Column("session_version", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,4 +1,4 @@
-"""The Flask application: configuration, the voice webhook, recordings."""
+"""The Flask application: configuration, the voice webhook, recordings, the staff pages."""
 from __future__ import annotations
 
 import logging
@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import config as config_module
 from .services import init_app
+from .staff import init_staff
 from .observe import Observed, use_json_logs
 from .remembered import RememberedAnswers
 from .voice import Answers
@@ -30,6 +31,7 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
     app.register_error_handler(Exception, edge.never_fail_a_caller)
     for module in (voice, callback, hold, offers, callback_calls, sms, audio, health):
         app.register_blueprint(module.blueprint)
+    init_staff(app, settings)
     wsgi = RememberedAnswers(app, app.wsgi_app)     # answers Flask need not build (remembered.py)
     if settings.trust_proxy:
         # Behind an HTTPS terminator, Twilio signed https://public-host/...: rebuild that URL.

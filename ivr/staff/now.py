@@ -1,0 +1,75 @@
+"""The Now board: who is on shift and what they are doing, who is waiting and for how long, and
+the day so far. Built from the roster, presence, live offers and waits at one moment."""
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+
+from ..routing.shifts import ShiftIndex
+from ..store.waits import aware
+
+#: Offer states, as a person sees them.
+RINGING = ("placing", "ringing", "answered")
+TALKING = ("accepted",)
+
+
+@dataclass(frozen=True)
+class PersonNow:
+    id: str
+    name: str
+    languages: tuple
+    state: str            # available | ringing | on a call | away
+
+
+@dataclass(frozen=True)
+class CallerWaiting:
+    language: str
+    team: str
+    waited_seconds: int
+
+
+@dataclass(frozen=True)
+class NowBoard:
+    at: datetime.datetime          # on the roster's clock
+    on_shift: tuple                # PersonNow, available first
+    off_shift_busy: tuple          # off shift but on a helpline call (a call runs past a shift's end)
+    waiting: tuple                 # CallerWaiting, longest first
+    day: dict                      # store.board.day_numbers
+
+
+def local_midnight(now: datetime.datetime, timezone: str) -> datetime.datetime:
+    local = now.astimezone(zoneinfo.ZoneInfo(timezone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def person_state(person_id: str, away: frozenset, offer_states: dict) -> str:
+    state = offer_states.get(person_id)
+    if state in TALKING:
+        return "on a call"
+    if state in RINGING:
+        return "ringing"
+    return "away" if person_id in away else "available"
+
+
+ORDER = {"available": 0, "ringing": 1, "on a call": 2, "away": 3}
+
+
+def now_board(roster, away: frozenset, live_offers: list, waits: list, day: dict,
+              now: datetime.datetime) -> NowBoard:
+    offer_states = {row.professional_id: row.state for row in live_offers}
+    on = set(ShiftIndex(roster.professionals).on_shift(now)) if roster is not None else set()
+    people = roster.professionals if roster is not None else ()
+    on_shift, busy = [], []
+    for index, person in enumerate(people):
+        seen = PersonNow(person.id, person.name, tuple(sorted(person.languages)),
+                         person_state(person.id, away, offer_states))
+        if index in on:
+            on_shift.append(seen)
+        elif seen.state in ("ringing", "on a call"):
+            busy.append(seen)
+    on_shift.sort(key=lambda p: (ORDER[p.state], p.name))
+    waiting = tuple(CallerWaiting(row.language, row.team, max(0, int((now - aware(row.asked_at)).total_seconds())))
+                    for row in waits)
+    zone = roster.timezone if roster is not None else "UTC"
+    return NowBoard(now.astimezone(zoneinfo.ZoneInfo(zone)), tuple(on_shift), tuple(busy), waiting, day)

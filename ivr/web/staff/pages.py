@@ -1,0 +1,74 @@
+"""The Now board (who is on, who is waiting, the day so far) and Me (my presence): views that read
+the services, ask the plain-Python board, and render."""
+from __future__ import annotations
+
+import logging
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from ...staff.access import roster_entry
+from ...staff.now import local_midnight, now_board
+from ...store.board import day_numbers
+from ...twilio_api import TwilioUnavailable
+from ..services import services
+from .blueprint import blueprint
+
+log = logging.getLogger(__name__)
+#: How often the Now board refreshes itself (the page's script reads it from the markup).
+REFRESH_SECONDS = 5
+
+
+def _board():
+    ivr = services()
+    roster = ivr.roster.current()
+    now = ivr.now()
+    snapshot = ivr.presence.snapshot(now)
+    day = day_numbers(ivr.database, local_midnight(now, roster.timezone if roster else "UTC"))
+    return now_board(roster, snapshot.away, ivr.offers.live(), ivr.waits.waiting(), day, now)
+
+
+@blueprint.get("/")
+def now():
+    return render_template("staff/now.html", board=_board(), refresh=REFRESH_SECONDS, page="now")
+
+
+@blueprint.get("/now/board")
+def now_fragment():
+    """The board alone, for the page's live refresh."""
+    return render_template("staff/_board.html", board=_board())
+
+
+@blueprint.get("/me")
+def me():
+    ivr = services()
+    person = roster_entry(current_user, ivr.roster.current())
+    status = ivr.presence.status(person.id) if person is not None else None
+    return render_template("staff/me.html", person=person, status=status, page="me")
+
+
+@blueprint.post("/me/presence")
+def set_presence():
+    ivr = services()
+    person = roster_entry(current_user, ivr.roster.current())
+    if person is None:
+        flash("Your account is not linked to the roster, so there is no presence to set.")
+        return redirect(url_for("staff.me"), code=303)
+    away = request.form.get("presence") == "away"
+    try:
+        ivr.presence.set_away(person.id, away, ivr.now())
+    except SQLAlchemyError as error:
+        log.error("could not set presence of %s: %s", person.id, error.__class__.__name__)
+        flash("The helpline could not save that just now. Please try again in a moment.")
+        return redirect(url_for("staff.me"), code=303)
+    if away:
+        flash("You are away: the helpline will not ring you until you are available again.")
+    else:
+        flash("You are available: the helpline rings you for callers in your languages.")
+        try:
+            # Someone may be waiting for exactly this person: offer them now, not at the next hold page.
+            ivr.control.offer_waiting_callers(ivr.links())
+        except (TwilioUnavailable, SQLAlchemyError) as error:
+            log.warning("could not offer waiting callers at once: %s", error)
+    return redirect(url_for("staff.me"), code=303)
