@@ -3,6 +3,10 @@ Twilio simulated (ivr/sim): shared by test_offers.py and test_hold.py."""
 from __future__ import annotations
 
 import concurrent.futures
+import datetime
+from dataclasses import dataclass
+
+from flask import Flask
 
 from ivr.phone import HttpTransport, Phone
 from ivr.sim.clock import SimClock
@@ -27,6 +31,32 @@ class Phones(dict):
 
     def numbers(self) -> list:
         return [number for number, _ in self.rang]
+
+
+class AppClock:
+    """The helpline's clock: the simulator's, plus however far a test moves it on."""
+
+    def __init__(self, sim_clock: SimClock):
+        self.sim_clock, self.ahead = sim_clock, datetime.timedelta()
+
+    def __call__(self) -> datetime.datetime:
+        return self.sim_clock() + self.ahead
+
+    def move_on(self, seconds: float) -> None:
+        self.ahead += datetime.timedelta(seconds=seconds)
+
+
+@dataclass
+class Line:
+    """The test's helpline, served over real HTTP, and the simulated Twilio that reaches it."""
+    app: Flask
+    url: str
+    twilio: SimTwilio
+    clock: AppClock
+
+    @property
+    def ivr(self):
+        return self.app.extensions["ivr"]
 
 
 def simulated_twilio(speed: float, start, twilio_class=SimTwilio) -> SimTwilio:

@@ -15,13 +15,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import Flask, request
+from flask import request
 
 from ivr.phone import Phone
 from ivr.retries import RETRY_ON_FAILURE
-from ivr.sim.clock import SimClock
 from ivr.sim.twilio import ACCOUNT_SID, FINAL, SimTwilio
-from callers import (HELPLINE, call, call_in_background, simulated_twilio,
+from callers import (HELPLINE, AppClock, Line, call, call_in_background, simulated_twilio,
                      text_helpline, transcript)
 from like_twilio import (BACKUP_LINE, CALLER, call_params, parse_twiml, signed_post, spoken,
                          wait_for)
@@ -60,19 +59,6 @@ MEASURING_SPEED = 25.0
 
 
 # -- Twilio in software, and what it saw -------------------------------------------------------------
-class AppClock:
-    """The helpline's clock: the simulator's, plus however far a test moves it on."""
-
-    def __init__(self, sim_clock: SimClock):
-        self.sim_clock, self.ahead = sim_clock, datetime.timedelta()
-
-    def __call__(self) -> datetime.datetime:
-        return self.sim_clock() + self.ahead
-
-    def move_on(self, seconds: float) -> None:
-        self.ahead += datetime.timedelta(seconds=seconds)
-
-
 class Twilio(SimTwilio):
     """The simulator, whose REST Member update (taking a caller out of the queue) a test may hold
     back for a moment, as a slow Twilio would: `dequeues.clear()`, then `dequeues.set()`."""
@@ -99,19 +85,6 @@ def twilio():
     sim = simulated_twilio(SPEED, WEDNESDAY_10AM, Twilio)
     yield sim
     sim.stop()
-
-
-@dataclass
-class Line:
-    """The test's helpline, served over real HTTP, and the simulated Twilio that reaches it."""
-    app: Flask
-    url: str
-    twilio: SimTwilio
-    clock: AppClock
-
-    @property
-    def ivr(self):
-        return self.app.extensions["ivr"]
 
 
 @pytest.fixture
