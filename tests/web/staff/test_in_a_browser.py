@@ -1,0 +1,83 @@
+"""The staff pages in a real headless Chromium, with Twilio and the professionals' phones
+simulated: a professional logs in, sets herself away and the next caller's 0 does not ring her,
+sets herself available and it does; the lead watches a waiting caller appear on Now. Each page
+is kept as a screenshot at desk and at phone width."""
+from __future__ import annotations
+
+import datetime
+import threading
+import zoneinfo
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from callers import AppClock, Line, call, call_in_background, simulated_twilio
+from conftest import browser_log_in, make_account, snap
+
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+#: Wednesday 10:00 in New York: on the demo roster Ana Rivera (en, es), Marisol Peña (es, en) and
+#: Ben Carter (en) are on shift.
+WEDNESDAY_10AM = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=NEW_YORK).astimezone(datetime.timezone.utc)
+ANA, MARISOL, BEN = "+12025550101", "+12025550102", "+12025550103"
+AUDIO = Path(__file__).resolve().parents[3] / "audio"
+
+
+@pytest.fixture
+def twilio():
+    # 25 times the wall clock: a caller on hold waits (max_wait 300 s) 12 real seconds, long
+    # enough for the Now board to refresh (every 5 s) while they wait.
+    sim = simulated_twilio(25.0, WEDNESDAY_10AM)
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def line(make_app, serve, twilio):
+    app = make_app(flows_check_seconds=0, audio_dir=AUDIO)
+    clock = app.extensions["ivr"].clock = AppClock(twilio.clock)
+    yield Line(app, serve(app).url, twilio, clock)
+    twilio.stop()
+    app.extensions["ivr"].close()
+
+
+def rung_for(line, *keys) -> set:
+    """The professionals' phones one caller's keys ring (each phone's owner presses 1)."""
+    before = len(line.twilio.phones.numbers())
+    call(line, *keys)
+    return set(line.twilio.phones.numbers()[before:])
+
+
+def test_a_professional_set_away_is_not_rung_and_set_available_is_rung_again(line, page):
+    ana = make_account(line.app, "Ana Rivera", "professional", "ana-rivera")
+    browser_log_in(page, line.url, ana)
+    snap(page, "now-professional")
+
+    page.get_by_role("link", name="Me").click()
+    expect(page.locator("#presence-now")).to_contain_text("You are available")
+    page.get_by_role("button", name="Set me away").click()
+    expect(page.locator("#presence-now")).to_contain_text("You are away")
+    snap(page, "me-away")
+    assert rung_for(line, "1", "0") == {MARISOL, BEN}
+
+    page.get_by_role("button", name="I am available").click()
+    expect(page.locator("#presence-now")).to_contain_text("You are available")
+    assert ANA in rung_for(line, "1", "0")
+
+
+def test_the_lead_sees_a_waiting_caller_appear_on_now_and_leave_when_they_hang_up(line, page):
+    lead = make_account(line.app, "Lena Lead", "lead")
+    browser_log_in(page, line.url, lead)
+    expect(page.locator("#waiting-title")).to_have_text("Callers waiting: 0")
+    line.twilio.default_phone = "no-answer"            # nobody picks up: the caller waits
+    hang_up = threading.Event()
+
+    caller, finished = call_in_background(line, "2", "0", on_hold=lambda heard: None if hang_up.is_set() else "")
+    try:
+        expect(page.locator("#waiting-title")).to_have_text("Callers waiting: 1", timeout=15_000)
+        expect(page.locator("#board table").first).to_contain_text("Spanish")
+        snap(page, "now-lead-caller-waiting")
+    finally:
+        hang_up.set()
+        finished.result(timeout=60)
+    expect(page.locator("#waiting-title")).to_have_text("Callers waiting: 0", timeout=15_000)
