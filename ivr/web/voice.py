@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-import time
 
 from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
@@ -188,7 +187,7 @@ def note_menu_answer(ivr, environ, digits: str, speech: str, silent: bool) -> No
     """The path, for the records: the step answered and how — never the words a caller said."""
     params, query = form(environ), args(environ)
     answer = "silence" if silent or not (digits or speech) else (digits[:5] if digits else "speech")
-    ivr.calls.step_taken(params.first("CallSid"), query.first("at"), answer, time.time())
+    ivr.calls.step_taken(params.first("CallSid"), query.first("at"), answer, ivr.now().timestamp())
     metrics.menu_choices.labels(step=query.first("at")[:210], choice=metrics.menu_choice(digits[:5], bool(speech))).inc()
 
 

@@ -80,3 +80,15 @@ def _unexpected(error):
 
 def forbid():
     abort(403, description="This belongs to another language or another person.")
+
+
+def leads_only(view):
+    """A page for the shift lead: the whole line's calls, reports, flows and roster."""
+    import functools
+
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        if not current_user.is_lead:
+            abort(403, description="This page is for the shift lead.")
+        return view(*args, **kwargs)
+    return guarded

@@ -81,3 +81,28 @@ def test_the_lead_sees_a_waiting_caller_appear_on_now_and_leave_when_they_hang_u
         hang_up.set()
         finished.result(timeout=60)
     expect(page.locator("#waiting-title")).to_have_text("Callers waiting: 0", timeout=15_000)
+
+
+def test_the_lead_reads_the_week_report_and_downloads_it_as_csv_with_no_caller_number_in_it(line, page, tmp_path):
+    from like_twilio import CALLER
+
+    rung_for(line, "1", "0")                 # one call that reached a person
+    line.ivr.calls.flush()
+    lead = make_account(line.app, "Lena Lead", "lead")
+    browser_log_in(page, line.url, lead)
+
+    page.get_by_role("link", name="Reports").click()
+    expect(page.get_by_role("heading", name="Reports", level=1)).to_be_visible()
+    expect(page.locator("main")).to_contain_text("1 call in the week of")
+    expect(page.get_by_role("img", name="Calls per hour of day")).to_be_visible()
+    snap(page, "reports")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+
+    text = saved.read_text()
+    assert saved.name == "helpline-week-2026-11-23.csv"
+    assert "calls_per_hour,10,1" in text and "outcome,talked,1" in text
+    assert "menu_choice,main:choose-language=1,1" in text and "menu_choice,main:main-menu=0,1" in text
+    assert CALLER not in text and CALLER[-10:] not in text

@@ -1,0 +1,139 @@
+"""The weekly report on the staff Reports page: what a week of calls looked like, read from the
+calls and call_steps tables in the roster's time zone. Plain Python; the page and its CSV render it.
+
+Nothing here ever reads or returns a caller's number or caller_key: only counts and waits.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime
+import io
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.engine import Engine
+
+from .store.schema import call_steps, calls
+
+#: Every outcome the report shows, in the order the page and the CSV list them. 'unknown' counts
+#: calls with no outcome recorded (still in progress, or ended before one was known).
+OUTCOMES = ("talked", "abandoned", "callback", "voicemail", "overflow", "information", "unknown")
+DAYS = 7
+
+
+@dataclasses.dataclass(frozen=True)
+class WeekReport:
+    week_start: datetime.date            # the first local day of the week
+    timezone: str                        # the zoneinfo name the days and hours are counted in
+    total_calls: int
+    calls_per_hour: tuple[int, ...]      # 24 counts: calls started in each local hour of day
+    outcomes: dict[str, int]             # OUTCOMES in order, then any outcome this code does not know
+    time_to_human_median: int | None     # seconds; None when nobody talked to a person
+    time_to_human_p90: int | None
+    menu_choices: tuple[tuple[str, str, int], ...]   # (step, answer, count): by step, then count desc
+
+
+def week_start_of(day: datetime.date) -> datetime.date:
+    """The Monday of the week `day` is in: the page's weeks run Monday to Sunday."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def weeks_back(today: datetime.date, n: int) -> datetime.date:
+    """The Monday `n` weeks before this one (0: this week, 1: last week), for the page's week picker."""
+    return week_start_of(today) - datetime.timedelta(weeks=n)
+
+
+def week_bounds(week_start: datetime.date, timezone: str) -> tuple[datetime.datetime, datetime.datetime]:
+    """The week as [start, end) in UTC: local midnight to local midnight, so a week that changes
+    the clocks is 167 or 169 hours long, as the people who worked it lived it."""
+    zone = ZoneInfo(timezone)
+    start = datetime.datetime.combine(week_start, datetime.time(0), tzinfo=zone)
+    end = datetime.datetime.combine(week_start + datetime.timedelta(days=DAYS), datetime.time(0), tzinfo=zone)
+    return start.astimezone(datetime.timezone.utc), end.astimezone(datetime.timezone.utc)
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    # SQLite hands back naive datetimes; they were stored as UTC. PostgreSQL's are aware already.
+    return moment.replace(tzinfo=datetime.timezone.utc) if moment.tzinfo is None else moment
+
+
+def nearest_rank(sorted_values: list[int], percent: int) -> int | None:
+    """The nearest-rank percentile: the smallest value with at least `percent`% of the values at or
+    below it (rank ceil(percent/100 * n), counted from 1). It is always a wait a caller really had,
+    never an average of two; the median is percent=50, the lower middle of an even count."""
+    if not sorted_values:
+        return None
+    rank = max(1, -(-percent * len(sorted_values) // 100))
+    return sorted_values[rank - 1]
+
+
+def week_report(engine: Engine, week_start: datetime.date, timezone: str) -> WeekReport:
+    """The report for the 7 local days from `week_start` in `timezone` (the roster's zone)."""
+    zone = ZoneInfo(timezone)
+    start, end = week_bounds(week_start, timezone)
+    # Both dialects compare these correctly: SQLite stores UTC without an offset, as they are written.
+    in_week = and_(calls.c.started_at >= start, calls.c.started_at < end)
+    per_hour = [0] * 24
+    with engine.connect() as connection:
+        # Local hours are counted in Python: the two databases convert time zones differently, and
+        # only the week's start times are read (one small column, bounded by the week).
+        for (started_at,) in connection.execute(select(calls.c.started_at).where(in_week)):
+            per_hour[_aware(started_at).astimezone(zone).hour] += 1
+        counted = dict(connection.execute(
+            select(calls.c.outcome, func.count()).where(in_week).group_by(calls.c.outcome)).all())
+        waits = [seconds for (seconds,) in connection.execute(
+            select(calls.c.waited_seconds)
+            .where(in_week, calls.c.outcome == "talked", calls.c.waited_seconds.is_not(None))
+            .order_by(calls.c.waited_seconds))]
+        # A step counts in the week its answer was given in, whenever its call began.
+        choices = connection.execute(
+            select(call_steps.c.step, call_steps.c.answer, func.count())
+            .where(call_steps.c.at >= start, call_steps.c.at < end, call_steps.c.answer != "")
+            .group_by(call_steps.c.step, call_steps.c.answer)).all()
+    return WeekReport(
+        week_start=week_start,
+        timezone=timezone,
+        total_calls=sum(per_hour),
+        calls_per_hour=tuple(per_hour),
+        outcomes=_outcomes(counted),
+        time_to_human_median=nearest_rank(waits, 50),
+        time_to_human_p90=nearest_rank(waits, 90),
+        menu_choices=tuple(sorted(((step, answer, int(count)) for step, answer, count in choices),
+                                  key=lambda row: (row[0], -row[2], row[1]))),
+    )
+
+
+def _outcomes(counted: dict[str | None, int]) -> dict[str, int]:
+    """Every known outcome, 0 when none; an outcome newer code wrote is shown after them, not hidden."""
+    result = {outcome: 0 for outcome in OUTCOMES}
+    for outcome, count in counted.items():
+        key = "unknown" if outcome is None else outcome
+        result[key] = result.get(key, 0) + int(count)
+    return result
+
+
+def week_csv(report: WeekReport) -> str:
+    """The report as `section,key,value` rows, one metric a row, for a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(("section", "key", "value"))
+    writer.writerow(("week", "start", report.week_start.isoformat()))
+    writer.writerow(("week", "timezone", _cell(report.timezone)))
+    writer.writerow(("total", "calls", report.total_calls))
+    for hour, count in enumerate(report.calls_per_hour):
+        writer.writerow(("calls_per_hour", f"{hour:02d}", count))
+    for outcome, count in report.outcomes.items():
+        writer.writerow(("outcome", _cell(outcome), count))
+    for name, seconds in (("median_seconds", report.time_to_human_median),
+                          ("p90_seconds", report.time_to_human_p90)):
+        writer.writerow(("time_to_human", name, "" if seconds is None else seconds))
+    for step, answer, count in report.menu_choices:
+        writer.writerow(("menu_choice", _cell(f"{step}={answer}"), count))
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    # A spreadsheet runs a cell starting with one of these as a formula; step names come from
+    # staff-edited flows, so one is quoted into plain text rather than trusted.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
