@@ -1,0 +1,24 @@
+"""The Calls page: recent calls, their outcome, wait and path — callers only as a short pseudonym."""
+from __future__ import annotations
+
+import zoneinfo
+
+from flask import render_template
+
+from ...store.call_history import recent_calls
+from ..services import services
+from .blueprint import blueprint
+from .guard import leads_only
+from .reports import OUTCOME_WORDS
+
+SHOWN = 100
+
+
+@blueprint.get("/calls")
+@leads_only
+def calls():
+    ivr = services()
+    roster = ivr.roster.current()
+    zone = zoneinfo.ZoneInfo(roster.timezone if roster is not None else "UTC")
+    return render_template("staff/calls.html", calls=recent_calls(ivr.database, SHOWN), zone=zone,
+                           outcome_words=OUTCOME_WORDS, shown=SHOWN, page="calls")
