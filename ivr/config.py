@@ -44,6 +44,8 @@ class Settings:
     #: Where the staff login's rate limits are counted: memory:// for one instance; a shared store
     #: (redis://host:6379) when several instances serve the pages, so each does not count alone.
     rate_limit_storage: str = "memory://"
+    #: A voicemail or callback still owed after this many minutes is texted to the leads.
+    escalate_minutes: int = 30
 
     @property
     def is_production(self) -> bool:
@@ -114,6 +116,8 @@ def finish(settings: Settings) -> Settings:
             changes["secret_key"] = _local_secret(instance, "dev-secret-key")
     if settings.staff_session_minutes < 1:
         raise ConfigError("IVR_STAFF_SESSION_MINUTES must be 1 or more")
+    if settings.escalate_minutes < 1:
+        raise ConfigError("IVR_ESCALATE_MINUTES must be 1 or more")
     return replace(settings, **changes)
 
 
@@ -149,5 +153,6 @@ def from_environment(environ=None) -> Settings:
         secret_key=env.get("IVR_SECRET_KEY", "").strip(),
         staff_session_minutes=_whole_number(env, "IVR_STAFF_SESSION_MINUTES", defaults.staff_session_minutes),
         rate_limit_storage=env.get("IVR_RATE_LIMIT_STORAGE", "").strip() or defaults.rate_limit_storage,
+        escalate_minutes=_whole_number(env, "IVR_ESCALATE_MINUTES", defaults.escalate_minutes),
     )
     return settings

@@ -483,11 +483,12 @@ class CallRecords:
                 status="done", number="")).rowcount)
 
     def voicemail_left(self, call_sid: str, caller_key: str, recording_url: str, duration: int | None,
-                       language: str, at: datetime.datetime) -> None:
+                       language: str, at: datetime.datetime, helpline_number: str = "") -> None:
         """Keep a voicemail's record (the recording itself stays at Twilio); on disk meanwhile if
         the database is unavailable."""
         record = {"call_sid": call_sid, "caller_key": caller_key, "recording_url": recording_url,
-                  "duration_seconds": duration, "language": language, "left_at": at}
+                  "duration_seconds": duration, "language": language, "left_at": at,
+                  "helpline_number": helpline_number[:32]}
         try:
             if not self.ensure_schema():
                 raise _NotWritten()

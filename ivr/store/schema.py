@@ -31,6 +31,11 @@ callbacks = Table(
     Column("attempts", Integer, nullable=False, default=0),             # calls placed back to them
     Column("last_outcome", String(20)),            # reached | voicemail | no-answer | busy | failed
     Column("last_tried_at", DateTime(timezone=True)),
+    # Who is calling them back (a staff login, once someone pressed Call back now), who closed it.
+    Column("claimed_by", String(64)),
+    Column("handled_by", String(64)),
+    Column("notified_at", DateTime(timezone=True)),    # the professionals on shift were texted
+    Column("escalated_at", DateTime(timezone=True)),   # waited too long: the leads were texted
 )
 
 voicemails = Table(
@@ -42,9 +47,13 @@ voicemails = Table(
     Column("duration_seconds", Integer),
     Column("language", String(10), nullable=False),                   # a code of the flows
     Column("left_at", DateTime(timezone=True), nullable=False),
+    Column("helpline_number", String(32), nullable=False, default=""),   # the number they dialled
     # It stays on the staff pages until someone marks it handled (who, by their login, and when).
     Column("handled_at", DateTime(timezone=True)),
     Column("handled_by", String(64)),
+    Column("notified_at", DateTime(timezone=True)),    # the professionals on shift were texted
+    Column("escalated_at", DateTime(timezone=True)),   # waited too long: the leads were texted
+    Column("recording_deleted_at", DateTime(timezone=True)),   # at Twilio, once handled
 )
 
 presence = Table(

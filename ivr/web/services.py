@@ -15,9 +15,12 @@ from ..flow.live import LiveFlows
 from ..routing.roster import ROSTER_FILE, live_roster
 from ..store.calls import CallRecords
 from ..store.database import open_database
+from ..notices import Notices
 from ..store.offers import OfferStore
+from ..store.owed import OwedStore
 from ..store.presence import PresenceStore
 from ..store.spool import Spool
+from ..store.staff import StaffAccounts
 from ..store.waits import WaitStore
 from ..twilio_api import TwilioApi
 from ..twiml import Renderer
@@ -48,6 +51,8 @@ class Services:
     answers: object = None
     control: CallControl | None = None
     callback_calls: CallbackCalls | None = None
+    owed: OwedStore | None = None
+    notices: Notices | None = None
 
     def now(self) -> datetime.datetime:
         return self.clock()
@@ -58,6 +63,8 @@ class Services:
         return Links(self.settings.public_url or request.host_url.rstrip("/"))
 
     def close(self) -> None:
+        if self.notices is not None:
+            self.notices.close()
         self.calls.close()
         if self.control is not None:
             self.control.close()
@@ -78,6 +85,10 @@ def make_services(settings: Settings, answers=None) -> Services:
     services.control = CallControl(services.flows, services.roster, services.waits, services.offers,
                                    services.presence, api, services.now)
     services.callback_calls = CallbackCalls(database, api, services.roster, services.now)
+    services.owed = OwedStore(database)
+    services.notices = Notices(services.owed, services.roster, StaffAccounts(database, services.now),
+                               services.presence, api, services.now,
+                               datetime.timedelta(minutes=settings.escalate_minutes))
     return services
 
 

@@ -246,8 +246,9 @@ def keep_what_the_caller_left(ivr, step, language: str) -> None:
         duration = params.first("RecordingDuration")
         records.voicemail_left(_sid(), key, params.first("RecordingUrl")[:500],
                                int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else None,
-                               language, now)
+                               language, now, params.first("To"))
         records.outcome(_sid(), "voicemail", now)
+        ivr.notices.soon(ivr.links().base)          # the professionals on shift are texted at once
 
 
 @blueprint.post("/dialed")

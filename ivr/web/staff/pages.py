@@ -3,12 +3,13 @@ the services, ask the plain-Python board, and render."""
 from __future__ import annotations
 
 import logging
+import zoneinfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from ...staff.access import roster_entry
+from ...staff.access import languages_allowed, roster_entry
 from ...staff.now import local_midnight, now_board
 from ...store.board import day_numbers
 from ...twilio_api import TwilioUnavailable
@@ -45,7 +46,12 @@ def me():
     ivr = services()
     person = roster_entry(current_user, ivr.roster.current())
     status = ivr.presence.status(person.id) if person is not None else None
-    return render_template("staff/me.html", person=person, status=status, page="me")
+    languages = languages_allowed(current_user, ivr.roster.current())
+    roster = ivr.roster.current()
+    zone = zoneinfo.ZoneInfo(roster.timezone if roster is not None else "UTC")
+    return render_template("staff/me.html", person=person, status=status, page="me", zone=zone,
+                           callbacks=ivr.owed.callbacks(languages),
+                           voicemails=[v for v in ivr.owed.voicemails(languages, ivr.now()) if v.handled_at is None])
 
 
 @blueprint.post("/me/presence")

@@ -1,6 +1,8 @@
 """How the staff pages put things into words: language names, waits, times on the roster's clock."""
 from __future__ import annotations
 
+import datetime
+
 from babel import Locale, UnknownLocaleError
 
 from .blueprint import blueprint
@@ -24,3 +26,13 @@ def duration(seconds) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+@blueprint.app_template_filter("local")
+def local(moment, zone) -> str:
+    """A stored moment on the roster's clock: 'Wed 25 Nov 10:02'. SQLite's come back naive (UTC)."""
+    if moment is None:
+        return "–"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(zone).strftime("%a %d %b %H:%M")

@@ -1,0 +1,147 @@
+"""Nobody misses a voicemail or a callback: the professionals on shift for its language are texted
+at once, and one still owed after a while is escalated to the leads. Plain Python, off the caller's
+request: a thread of its own, woken when something arrives and every SWEEP_SECONDS otherwise.
+
+A text holds no caller number and no words of the message, only what it is, the language, and a
+link to the staff pages: "New voicemail (Spanish, 0:42). Open: https://…/staff/voicemails/7".
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+import threading
+
+from babel import Locale, UnknownLocaleError
+from sqlalchemy.exc import SQLAlchemyError
+
+from .routing.shifts import ShiftIndex
+from .twilio_api import TwilioUnavailable
+
+log = logging.getLogger(__name__)
+SWEEP_SECONDS = 30.0
+KINDS = ("voicemail", "callback")
+PAGES = {"voicemail": "voicemails", "callback": "callbacks"}
+
+
+def language_name(code: str) -> str:
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name("en").split(" (")[0].capitalize()
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
+
+
+def minutes_seconds(seconds) -> str:
+    seconds = int(seconds or 0)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def text_for(kind: str, row, link: str, waited_minutes: int | None = None) -> str:
+    """The SMS: what it is, its language (and a voicemail's length), the link. Nothing else."""
+    language = language_name(row.language)
+    if waited_minutes is not None:
+        what = "Voicemail" if kind == "voicemail" else "Callback request"
+        return f"{what} waiting {waited_minutes} min, not handled ({language}). Open: {link}"
+    if kind == "voicemail":
+        return f"New voicemail ({language}, {minutes_seconds(row.duration_seconds)}). Open: {link}"
+    return f"New callback request ({language}). Open: {link}"
+
+
+def on_shift_for(roster, language: str, away: frozenset, now: datetime.datetime) -> list:
+    """The professionals on shift now who speak `language` and are not away."""
+    index = ShiftIndex(roster.professionals)
+    return [index.people[i] for i in index.on_shift(now)
+            if language in index.people[i].languages and index.people[i].id not in away]
+
+
+class Notices:
+    def __init__(self, owed, roster, accounts, presence, api, clock, escalate_after: datetime.timedelta):
+        self.owed, self.roster, self.accounts, self.presence = owed, roster, accounts, presence
+        self.api, self.clock, self.escalate_after = api, clock, escalate_after
+        self.base_url = ""
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def soon(self, base_url: str) -> None:
+        """Something arrived: send its notice now, from the notices thread."""
+        self.base_url = base_url or self.base_url
+        self._start()
+        self._wake.set()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="notices", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(SWEEP_SECONDS)
+            self._wake.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                self.sweep()
+            except SQLAlchemyError as error:      # the database is away: the next sweep tries again
+                log.warning("could not send notices now: %s", error.__class__.__name__)
+            except Exception:
+                log.exception("the notices sweep failed; it runs again in %ss", SWEEP_SECONDS)
+
+    def close(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    # -- the sweep -------------------------------------------------------------------------------
+    def sweep(self) -> int:
+        """Send every notice due now; the number of texts sent."""
+        roster = self.roster.current()
+        if roster is None or not self.api.configured or not self.base_url:
+            return 0
+        now = self.clock()
+        away = self.presence.snapshot(now).away
+        sent = 0
+        for kind in KINDS:
+            for row in self.owed.not_notified(kind):
+                if self.owed.notified(kind, row.id, now):       # this instance sends it, no other
+                    people = on_shift_for(roster, row.language, away, now)
+                    phones = [p.phone for p in people] or self.lead_phones(roster)
+                    texted = self._send(phones, text_for(kind, row, self.link(kind, row.id)), roster, row)
+                    if not texted:
+                        self.owed.not_notified_after_all(kind, row.id)     # the next sweep tries again
+                    sent += texted
+            for row in self.owed.overdue(kind, self.escalate_after, now):
+                if self.owed.escalated(kind, row.id, now):
+                    minutes = int(self.escalate_after.total_seconds() // 60)
+                    sent += self._send(self.lead_phones(roster),
+                                       text_for(kind, row, self.link(kind, row.id), minutes), roster, row)
+        return sent
+
+    def link(self, kind: str, item_id: int) -> str:
+        return f"{self.base_url}/staff/{PAGES[kind]}/{item_id}"
+
+    def lead_phones(self, roster) -> list:
+        """Leads linked to a roster entry (the roster has their phone)."""
+        phones = []
+        for member in self.accounts.everyone():
+            person = roster.by_id(member.professional_id) if member.is_lead and member.professional_id else None
+            if person is not None:
+                phones.append(person.phone)
+        return phones
+
+    def _send(self, phones: list, body: str, roster, row) -> int:
+        sender = roster.caller_id or getattr(row, "helpline_number", "")
+        if not phones or not sender:
+            log.error("nobody could be texted about a %s in %s (%s)", body.split(" (")[0].lower(), row.language,
+                      "no one on shift and no lead with a roster phone" if not phones else "no helpline number to text from")
+            return 0
+        sent = 0
+        for phone in dict.fromkeys(phones):
+            try:
+                self.api.send_sms(phone, sender, body)
+                sent += 1
+            except TwilioUnavailable as error:
+                log.error("could not text a professional about a %s: %s", row.language, error)
+        return sent
