@@ -31,6 +31,7 @@ class Live:
         self.problems: list = []
         self.broken = False             # the saved files have errors (the last good version plays on)
         self._value = None
+        self.loaded_at: float | None = None     # wall-clock time the version in use was loaded
         self._signature = None
         self._next_check = float("-inf")
         self._lock = threading.Lock()
@@ -72,6 +73,7 @@ class Live:
                 log.info("%s reloaded", self.what)
             self.broken = False
             self._value = value
+            self.loaded_at = time.time()
             _out_of_the_collectors_way()
         finally:
             self._lock.release()
