@@ -106,3 +106,32 @@ def test_the_lead_reads_the_week_report_and_downloads_it_as_csv_with_no_caller_n
     assert "calls_per_hour,10,1" in text and "outcome,talked,1" in text
     assert "menu_choice,main:choose-language=1,1" in text and "menu_choice,main:main-menu=0,1" in text
     assert CALLER not in text and CALLER[-10:] not in text
+
+
+def test_the_lead_sees_a_planted_flow_error_with_its_line_while_callers_hear_the_last_good_version(line, page):
+    main = line.ivr.flows.directory / "main.yaml"
+    text = main.read_text(encoding="utf-8")
+    line_of_goto = text[:text.index("goto:")].count("\n") + 1
+    main.write_text(text.replace("goto:", "got:", 1), encoding="utf-8")       # a staff editor's typo
+    lead = make_account(line.app, "Lena Lead", "lead")
+    browser_log_in(page, line.url, lead)
+
+    page.get_by_role("link", name="Flows").click()
+    expect(page.get_by_role("alert")).to_contain_text("callers keep hearing the version above")
+    row = page.locator("tr.problem-error", has_text="unknown field 'got'")
+    expect(row).to_contain_text(f"{line_of_goto}:")
+    expect(row).to_contain_text("did you mean 'goto'?")
+    snap(page, "flows-with-an-error")
+    assert rung_for(line, "1", "0")                    # and the line still plays
+
+
+def test_the_lead_sees_the_coming_weeks_coverage_on_the_roster_page(line, page):
+    lead = make_account(line.app, "Lena Lead", "lead")
+    browser_log_in(page, line.url, lead)
+
+    page.get_by_role("link", name="Roster").click()
+
+    expect(page.locator("#cover-en")).to_contain_text("English: 0 gap hours")
+    expect(page.locator("#cover-es")).to_contain_text("Spanish: 0 gap hours")
+    expect(page.locator("table.heat").first.locator("td.cell-covered").first).to_be_visible()
+    snap(page, "roster")
