@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr import engine
+from ivr import engine as menus
 from ivr.flow import model
 from ivr.flow.loader import load_flows
 
@@ -57,9 +57,9 @@ def now() -> datetime.datetime:
 def call(shipped_flows, now):
     """Dial the shipped helpline and do these things in turn; the last Turn comes back."""
     def dial(*events):
-        turn = engine.begin(shipped_flows, now)
+        turn = menus.begin(shipped_flows, now)
         for event in events:
-            turn = engine.advance(shipped_flows, turn.state, event, now)
+            turn = menus.advance(shipped_flows, turn.state, event, now)
         return turn
     return dial
 
@@ -69,7 +69,7 @@ def at(shipped_flows, now):
     """A caller waiting at `step` in `language` does `event`: the Turn that follows."""
     def answer(step, event, language="en", tries=0):
         ref = step if isinstance(step, model.Ref) else model.Ref.parse(step, "main")
-        return engine.advance(shipped_flows, engine.CallState(ref, language, tries), event, now)
+        return menus.advance(shipped_flows, menus.CallState(ref, language, tries), event, now)
     return answer
 
 
@@ -111,3 +111,14 @@ def database_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'helpline.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(database_url):
+    """An engine on the test's own database (a SQLite file, a fresh PostgreSQL), its tables made."""
+    from ivr.store.database import ensure_schema, open_database
+
+    engine = open_database(database_url)
+    ensure_schema(engine)
+    yield engine
+    engine.dispose()

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ivr.reports import OUTCOMES, WeekReport, nearest_rank, week_bounds, week_csv, week_report, weeks_back
-from ivr.store.database import ensure_schema, open_database
 from ivr.store.schema import call_steps, calls
 from ivr.svg_chart import bar_chart
 
@@ -23,14 +22,6 @@ FALL_BACK_WEEK = datetime.date(2026, 10, 26)  # clocks go back at 02:00 on Sunda
 SPRING_FORWARD_WEEK = datetime.date(2026, 3, 2)   # clocks go forward at 02:00 on Sunday 8 March
 CALLER_KEY = "c0ffee5ecretcallerkey0123456789abcdef00"
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = open_database(database_url)
-    ensure_schema(engine)
-    yield engine
-    engine.dispose()
 
 
 def add_calls(engine, *rows):

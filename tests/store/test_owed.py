@@ -9,18 +9,9 @@ import datetime
 import pytest
 
 from ivr.store.calls import CallRecords
-from ivr.store.database import ensure_schema, open_database
 from ivr.store.owed import OwedStore
 
 NOW = datetime.datetime(2026, 12, 2, 20, 0, tzinfo=datetime.timezone.utc)
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = open_database(database_url)
-    ensure_schema(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

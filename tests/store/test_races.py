@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from ivr.call_control import Bridge, NotNeeded, Whisper
 from ivr.flow.model import Ref
-from ivr.store.database import ensure_schema, open_database
 from ivr.store.offers import FINAL, OfferStore
 from ivr.store.presence import MISSED_REST_SECONDS, PresenceStore
 from ivr.store.schema import offers as offers_table, presence as presence_table
@@ -23,14 +22,6 @@ from stand_ins import (HELPLINE, LINKS, QUEUE, WEDNESDAY, Clock, RecordingApi, a
 
 THREADS = 8
 VOICEMAIL = Ref("main", "leave-a-voicemail")
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = open_database(database_url)
-    ensure_schema(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

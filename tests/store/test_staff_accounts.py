@@ -9,7 +9,6 @@ import datetime
 import pytest
 from sqlalchemy import select
 
-from ivr.store.database import ensure_schema, open_database
 from ivr.store.schema import staff
 from ivr.store.staff import StaffAccounts, StaffError
 
@@ -23,14 +22,6 @@ class Clock:
 
     def __call__(self):
         return self.now
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = open_database(database_url)
-    ensure_schema(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

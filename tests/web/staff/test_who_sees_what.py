@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from ivr.store.calls import CallRecords
-from conftest import csrf_token, log_in, make_account
+from conftest import csrf_token, log_in
 
 NOW = datetime.datetime(2026, 12, 2, 20, 0, tzinfo=datetime.timezone.utc)
 
