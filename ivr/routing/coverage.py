@@ -15,15 +15,7 @@ DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 def check_coverage(roster, file: str, languages: tuple, today: datetime.date, team: str = "recovery") -> list:
     zone = zoneinfo.ZoneInfo(roster.timezone)
     index = ShiftIndex(p for p in roster.professionals if team in p.teams)
-    monday = today + datetime.timedelta(days=(7 - today.weekday()) % 7)    # the coming week
-    start = datetime.datetime.combine(monday, datetime.time(), zone).astimezone(datetime.timezone.utc)
-    end = datetime.datetime.combine(monday + datetime.timedelta(days=7), datetime.time(), zone)
-    # Real instants, a quarter-hour apart: a week with a clock change has 167 or 169 hours, and
-    # the repeated hour of autumn must be checked twice.
-    moments = []
-    while start < end:
-        moments.append(start.astimezone(zone))
-        start += datetime.timedelta(minutes=STEP_MINUTES)
+    moments = week_moments(zone, coming_monday(today))
     problems = []
     for code in languages:
         gaps, backup_only, one_person = [], [], []
@@ -46,6 +38,23 @@ def check_coverage(roster, file: str, languages: tuple, today: datetime.date, te
                                     f"one person alone takes calls in {code!r} {describe(one_person)}",
                                     "thin: a second call then waits or goes to the backup line", WARNING))
     return problems
+
+
+def coming_monday(today: datetime.date) -> datetime.date:
+    """The Monday the grid starts on: today if it is a Monday, as `ivr check` counts the coming week."""
+    return today + datetime.timedelta(days=(7 - today.weekday()) % 7)
+
+
+def week_moments(zone: zoneinfo.ZoneInfo, monday: datetime.date) -> list:
+    """Real instants a quarter-hour apart from Monday 00:00 to the next, local to `zone`: stepped in
+    UTC, so a spring week skips the missing hour and an autumn week has its repeated hour twice."""
+    start = datetime.datetime.combine(monday, datetime.time(), zone).astimezone(datetime.timezone.utc)
+    end = datetime.datetime.combine(monday + datetime.timedelta(days=7), datetime.time(), zone)
+    moments = []
+    while start < end:
+        moments.append(start.astimezone(zone))
+        start += datetime.timedelta(minutes=STEP_MINUTES)
+    return moments
 
 
 def describe(moments: list) -> str:

@@ -9,9 +9,9 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass
 
+from .coverage import coming_monday, week_moments
 from .shifts import ShiftIndex
 
-STEP_MINUTES = 15
 STATES = ("gap", "backup", "thin", "covered", "none")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 STATE_WORDS = {"gap": "gap", "backup": "backup line only", "thin": "thin", "covered": "covered"}
@@ -44,23 +44,6 @@ class CoverageGrid:
             for cell in day:
                 counts[cell.state] += 1
         return counts
-
-
-def coming_monday(today: datetime.date) -> datetime.date:
-    """The Monday the grid starts on: today if it is a Monday, as `ivr check` counts the coming week."""
-    return today + datetime.timedelta(days=(7 - today.weekday()) % 7)
-
-
-def week_moments(zone: zoneinfo.ZoneInfo, monday: datetime.date) -> list:
-    """Real instants a quarter-hour apart from Monday 00:00 to the next, local to `zone`: stepped in
-    UTC, so a spring week skips the missing hour and an autumn week has its repeated hour twice."""
-    start = datetime.datetime.combine(monday, datetime.time(), zone).astimezone(datetime.timezone.utc)
-    end = datetime.datetime.combine(monday + datetime.timedelta(days=7), datetime.time(), zone)
-    moments = []
-    while start < end:
-        moments.append(start.astimezone(zone))
-        start += datetime.timedelta(minutes=STEP_MINUTES)
-    return moments
 
 
 def coverage_grid(roster, languages: tuple, today: datetime.date, team: str = "recovery") -> CoverageGrid:
