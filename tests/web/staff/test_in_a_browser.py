@@ -135,3 +135,30 @@ def test_the_lead_sees_the_coming_weeks_coverage_on_the_roster_page(line, page):
     expect(page.locator("#cover-es")).to_contain_text("Spanish: 0 gap hours")
     expect(page.locator("table.heat").first.locator("td.cell-covered").first).to_be_visible()
     snap(page, "roster")
+
+
+def test_call_back_now_rings_the_professionals_phone_first_then_the_caller_from_the_helpline(line, page):
+    from like_twilio import CALL_PARAMS, call_params, signed_post, wait_for
+
+    helpline, typed = CALL_PARAMS["To"], "+12025550199"
+    sid, query = "CA" + "5" * 32, "at=main:request-callback&lang=es&tries=0"
+    # A Spanish caller typed their number on hold and confirmed it.
+    assert signed_post(f"{line.url}/voice/callback-number?{query}", call_params(sid, Digits=typed[2:])).ok
+    assert signed_post(f"{line.url}/voice/callback-confirm?{query}", call_params(sid, Digits="1")).ok
+    ana = make_account(line.app, "Ana Rivera", "professional", "ana-rivera")
+    browser_log_in(page, line.url, ana)
+
+    page.get_by_role("link", name="Callbacks").click()
+    card = page.locator("li.card", has_text="Spanish")
+    expect(card).to_be_visible()
+    snap(page, "callbacks")
+    card.get_by_role("button", name="Call back now").click()
+    expect(page.get_by_role("status")).to_contain_text("Your phone is ringing")
+
+    placed = [params for method, path, params in list(line.twilio.requests) if path.endswith("/Calls.json")]
+    assert [(p["To"], p["From"]) for p in placed] == [([ANA], [helpline])]     # her phone first, showing the helpline
+    assert wait_for(lambda: [c for c in line.twilio.calls.values() if c.direction == "outbound-dial"], timeout=15)
+    [dialed] = [c for c in line.twilio.calls.values() if c.direction == "outbound-dial"]
+    assert (dialed.to, dialed.from_) == (typed, helpline)                   # then the caller, from the helpline
+    page.reload()
+    assert typed[2:] not in page.content() and typed[-4:] not in page.inner_text("main")
