@@ -162,3 +162,23 @@ def test_call_back_now_rings_the_professionals_phone_first_then_the_caller_from_
     assert (dialed.to, dialed.from_) == (typed, helpline)                   # then the caller, from the helpline
     page.reload()
     assert typed[2:] not in page.content() and typed[-4:] not in page.inner_text("main")
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, button, audio')]
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
+  .map(e => e.outerHTML)"""
+
+
+def test_every_page_fits_a_phone_screen_and_names_every_control(line, page):
+    lead = make_account(line.app, "Lena Lead", "lead")
+    browser_log_in(page, line.url, lead)
+    pages = [link.get_attribute("href") for link in page.get_by_role("navigation").get_by_role("link").all()]
+    assert len(pages) >= 8
+
+    page.set_viewport_size({"width": 375, "height": 740})
+    for href in pages:
+        page.goto(line.url + href)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, f"{href} is wider than a phone"
+        assert page.evaluate(UNLABELLED) == [], href
+        assert page.evaluate("document.documentElement.lang") == "en"
+        assert page.locator("h1").count() == 1, href
