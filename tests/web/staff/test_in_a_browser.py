@@ -182,3 +182,17 @@ def test_every_page_fits_a_phone_screen_and_names_every_control(line, page):
         assert page.evaluate(UNLABELLED) == [], href
         assert page.evaluate("document.documentElement.lang") == "en"
         assert page.locator("h1").count() == 1, href
+
+
+def test_the_lead_opens_the_main_flow_as_a_diagram_with_its_keys(line, page):
+    lead = make_account(line.app, "Lena Lead", "lead")
+    browser_log_in(page, line.url, lead)
+
+    page.get_by_role("link", name="Flows").click()
+    page.get_by_role("link", name="main", exact=True).click()
+
+    diagram = page.locator(".diagram svg")
+    expect(diagram).to_be_visible()
+    expect(diagram.get_by_text("main-menu", exact=True).first).to_be_visible()
+    expect(page.locator("ul.outline")).to_contain_text("main-menu (menu): ")
+    snap(page, "flow-diagram")
