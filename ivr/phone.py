@@ -41,6 +41,7 @@ from .sim.twilio import Helpline, SimTwilio
 
 MAX_REQUESTS = 400
 SAY_WORDS_PER_SECOND = 2.5
+RECORDED_SECONDS = 12                # how long a caller speaks into a <Record>
 
 
 @dataclass
@@ -246,8 +247,7 @@ class Phone:
                 return self._dial(verb, url)
             elif verb.tag == "Record":
                 self._hear(Heard("record", f"up to {verb.get('maxLength', '3600')}s"))
-                return urljoin(url, verb.get("action", url)), {
-                    "RecordingUrl": "https://api.twilio.com/recording/RE" + "0" * 32, "RecordingDuration": "12"}
+                return urljoin(url, verb.get("action", url)), self._recorded(verb)
             elif verb.tag == "Enqueue":
                 return self._hold(verb, url)
             elif verb.tag == "Hangup":
@@ -258,6 +258,15 @@ class Phone:
                 return None
         self._hear(Heard("cut-off", "the document ended without a goodbye: Twilio hangs up"))
         return None
+
+    def _recorded(self, verb) -> dict:
+        """What Twilio sends to a <Record>'s action: "RecordingUrl: the URL of the recorded audio"
+        (no extension) and RecordingDuration in seconds (https://www.twilio.com/docs/voice/twiml/record);
+        Twilio sends the RecordingSid with them too. The recording is the simulated Twilio's own,
+        at its REST API once served (at api.twilio.com's address until then)."""
+        duration = min(RECORDED_SECONDS, int(verb.get("maxLength", "3600") or "3600") or 3600)
+        sid, recording_url = self.twilio.add_recording(self.call_sid, duration)
+        return {"RecordingUrl": recording_url, "RecordingSid": sid, "RecordingDuration": str(duration)}
 
     def _gather(self, verb, url, interrupt=None, asks=True):
         """None: the caller hung up; '': silence (on to the next verb); else (action, params).

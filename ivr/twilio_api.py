@@ -2,7 +2,8 @@
 
 Call control places each professional's leg, ends legs nobody needs any more, asks Twilio about a
 leg whose last callback never came, and takes a waiting caller out of the queue when a
-professional accepts; `ivr twilio` reads and sets the helpline's number and reads the account.
+professional accepts; `ivr twilio` reads and sets the helpline's number and reads the account;
+the staff pages hear a voicemail's recording through it and have it deleted once handled.
 Every request goes to `base_url` (Twilio's own by default; a simulator or a staging stand-in in
 tests), and any failure comes back as one exception, `TwilioUnavailable`.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from urllib.parse import urlsplit
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -28,6 +31,13 @@ ENDED = ("completed", "busy", "failed", "no-answer", "canceled")
 REST_TIMEOUT = 5.0
 #: "The requested resource was not found": the call or queue member is gone.
 NOT_FOUND = 404
+#: The most of a recording's audio read into memory: at Twilio's MP3 rates, hours of voicemail.
+MAX_RECORDING_BYTES = 20 * 1024 * 1024
+#: A Recording's sid, as Twilio's API documents it (^RE[0-9a-fA-F]{32}$).
+RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
+#: The path of a Recording resource, its extension (.mp3, .wav, .json) aside.
+RECORDING_PATH = re.compile(r"(?P<prefix>.*)/2010-04-01/Accounts/(?P<account>AC[0-9a-fA-F]{32})/Recordings/"
+                            r"(?P<sid>RE[0-9a-fA-F]{32})(?:\.(?:mp3|wav|json))?")
 
 
 #: What `find_number` and `update_number` return of an IncomingPhoneNumber, by its JSON names
@@ -46,6 +56,11 @@ class TwilioUnavailable(Exception):
         self.status, self.code = status, code
 
 
+class NotOurRecording(TwilioUnavailable):
+    """A recording URL that is not a Recording of this account at this adapter's Twilio: nothing
+    was requested (our Account SID and Auth Token would have gone with it)."""
+
+
 class BaseUrlHttpClient(TwilioHttpClient):
     """The library's HTTP client, sending what it would send to api.twilio.com to `base_url`."""
 
@@ -61,7 +76,9 @@ class BaseUrlHttpClient(TwilioHttpClient):
 
 class TwilioApi:
     def __init__(self, account_sid: str, auth_token: str, base_url: str = TWILIO_API, http_client=None):
-        self.account_sid = account_sid
+        self.account_sid, self._auth_token = account_sid, auth_token
+        # Where every request goes: a BaseUrlHttpClient's own base URL when one is given.
+        self.base_url = getattr(http_client, "base_url", base_url).rstrip("/")
         # edge/region stay unset: the library would rewrite the host (and read TWILIO_EDGE).
         self.client = Client(account_sid, auth_token, account_sid=account_sid,
                              http_client=http_client or BaseUrlHttpClient(base_url))
@@ -142,6 +159,73 @@ class TwilioApi:
         account = self._do("fetch the account", lambda: self.client.api.v2010.accounts(self.account_sid).fetch())
         return _fields(account, ("sid", "friendly_name", "status", "type", "owner_account_sid"))
 
+    def recording_audio(self, recording_url: str) -> tuple[bytes, str]:
+        """The MP3 of one of this account's recordings and its content type (audio/mpeg), fetched
+        with the account's credentials. A RecordingUrl has no extension: "Appending ".mp3" to the URI
+        returns a binary MP3 audio file with mime-type type "audio/mpeg"" (".wav": "audio/x-wav")
+        (https://www.twilio.com/docs/voice/api/recording#fetch-a-recording-media-file), and once
+        "Enforce HTTP Auth on Media URLs" is on, "the Twilio Account Sid and Auth Token ... are
+        required for accessing, fetching and downloading call ... recordings media files"
+        (https://support.twilio.com/hc/en-us/articles/15827821586843). NotOurRecording for any URL
+        but a Recording of this account at `base_url`; TwilioUnavailable (status 404 once deleted) otherwise.
+
+        Through `requests` itself: the twilio library's HTTP client reads a body as text, which
+        would mangle audio. A RecordingUrl arrives in a webhook, so a forged one could name any
+        host: the URL fetched is rebuilt from our base URL, our account and the sid alone."""
+        sid = self._our_recording(recording_url)
+        url = f"{self._recordings_url()}/{sid}.mp3"
+        try:
+            # Twilio may redirect to where the media is kept; requests drops the Authorization
+            # header when a redirect leaves the host it was sent to.
+            with requests.get(url, auth=(self.account_sid, self._auth_token), timeout=REST_TIMEOUT,
+                              stream=True) as response:
+                if response.status_code != 200:
+                    code = _error_code(response)
+                    raise TwilioUnavailable(f"Twilio refused to fetch a recording: {response.status_code} {code}",
+                                            response.status_code, code)
+                content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                if not content_type.startswith("audio/"):
+                    # Served on our own pages as it came: never anything a browser would run.
+                    raise TwilioUnavailable(f"Twilio answered a recording with {content_type or 'no content type'}")
+                return _capped(response), content_type
+        except requests.RequestException as error:
+            raise TwilioUnavailable(f"Twilio could not be reached to fetch a recording: "
+                                    f"{error.__class__.__name__}") from None
+
+    def delete_recording(self, recording_url_or_sid: str) -> None:
+        """Delete one of this account's recordings at Twilio (DELETE …/Recordings/{Sid}.json:
+        https://www.twilio.com/docs/voice/api/recording); one already deleted (404) counts as done.
+        Given a URL rather than a sid, NotOurRecording unless it is a Recording of this account here."""
+        given = recording_url_or_sid.strip()
+        sid = given if RECORDING_SID.fullmatch(given) else self._our_recording(given)
+        try:
+            self._do("delete a recording", lambda: self.client.recordings(sid).delete())
+        except TwilioUnavailable as error:
+            if error.status != NOT_FOUND:
+                raise
+
+    def send_sms(self, to: str, from_: str, body: str) -> str:
+        """Text `to` from one of the account's numbers (POST …/Messages.json, To, From and Body:
+        https://www.twilio.com/docs/messaging/api/message-resource); the Message's sid. Twilio
+        refuses a From that is not an SMS-capable number of the account (21606)."""
+        message = self._do("send a text message", lambda: self.client.messages.create(to=to, from_=from_, body=body))
+        return message.sid
+
+    def _recordings_url(self) -> str:
+        return f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Recordings"
+
+    def _our_recording(self, recording_url: str) -> str:
+        """The sid of `recording_url` if it is a Recording of this account at `base_url`; else NotOurRecording."""
+        ours, theirs = urlsplit(self.base_url), urlsplit((recording_url or "").strip())
+        found = RECORDING_PATH.fullmatch(theirs.path)
+        same_place = (theirs.scheme.lower(), theirs.hostname, _port(theirs)) == (
+            ours.scheme.lower(), ours.hostname, _port(ours))
+        if (not found or not same_place or theirs.username is not None or theirs.password is not None
+                or theirs.query or theirs.fragment or found["prefix"] != ours.path.rstrip("/")
+                or found["account"] != self.account_sid):
+            raise NotOurRecording("not a recording of this Twilio account; not fetched")
+        return found["sid"]
+
     def _do(self, what: str, request):
         try:
             return request()
@@ -150,6 +234,42 @@ class TwilioApi:
                                     error.status, error.code) from None
         except (TwilioException, requests.RequestException, OSError) as error:
             raise TwilioUnavailable(f"Twilio could not be reached to {what}: {error.__class__.__name__}") from None
+
+
+def recording_sid(recording_url: str) -> str | None:
+    """The RE… sid of a Recording URL (any host, with or without .mp3/.wav/.json), or None."""
+    found = RECORDING_PATH.fullmatch(urlsplit((recording_url or "").strip()).path)
+    return found["sid"] if found else None
+
+
+def _port(url) -> int | None:
+    try:
+        return url.port or {"https": 443, "http": 80}.get(url.scheme.lower())
+    except ValueError:          # a port that is not a number
+        return -1
+
+
+def _capped(response) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_RECORDING_BYTES:
+        raise TwilioUnavailable(f"a recording of {declared} bytes is more than we read")
+    audio = bytearray()
+    for chunk in response.iter_content(chunk_size=64 * 1024):
+        audio += chunk
+        if len(audio) > MAX_RECORDING_BYTES:
+            raise TwilioUnavailable(f"a recording of more than {MAX_RECORDING_BYTES} bytes is more than we read")
+    return bytes(audio)
+
+
+def _error_code(response) -> int | None:
+    """Twilio's error code in a refusal's JSON body, when it has one (and it is small)."""
+    if "json" not in response.headers.get("Content-Type", ""):
+        return None
+    try:
+        body = json.loads(response.raw.read(64 * 1024, decode_content=True) or b"{}")
+    except (ValueError, OSError):
+        return None
+    return body.get("code") if isinstance(body, dict) else None
 
 
 def _fields(instance, names: tuple) -> dict:

@@ -1,5 +1,6 @@
 """The Twilio side of the simulator: REST API v2010 (as much as the helpline uses), queues,
-conferences and the status callbacks of the calls it places — each as Twilio's docs describe it.
+conferences, the recordings a <Record> leaves and the status callbacks of the calls it places —
+each as Twilio's docs describe it.
 
 Served over real HTTP (`serve()`), so the helpline reaches it exactly as it would reach Twilio:
 through `twilio.rest.Client`, at IVR_TWILIO_API_URL.
@@ -7,9 +8,11 @@ through `twilio.rest.Client`, at IVR_TWILIO_API_URL.
 from __future__ import annotations
 
 import email.utils
+import io
 import random
 import threading
 import uuid
+import wave
 from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
@@ -20,6 +23,8 @@ from .clock import SimClock
 
 ACCOUNT_SID = "AC" + "0" * 32
 API = "/2010-04-01/Accounts/<account>"
+API_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
+TWILIO_API = "https://api.twilio.com"      # what a RecordingUrl names until the sim is served
 FINAL = ("completed", "busy", "failed", "no-answer", "canceled")
 
 
@@ -107,6 +112,14 @@ class Queue:
 
 
 @dataclass
+class Recording:
+    sid: str
+    call_sid: str
+    duration: int                    # seconds
+    made: float                      # simulated seconds
+
+
+@dataclass
 class Conference:
     name: str
     members: dict = field(default_factory=dict)       # call sid -> endConferenceOnExit
@@ -125,6 +138,10 @@ class SimTwilio:
         self.calls: dict = {}
         self.queues: dict = {}
         self.conferences: dict = {}
+        self.recordings: dict = {}   # sid -> Recording, until the helpline deletes it
+        self.messages: list = []     # every text message sent through the REST API, in order
+        self.refuse_messages = False
+        self.api_url = TWILIO_API    # where the REST API is served, once it is
         self.requests: list = []     # (method, path, {name: [values]}) of every REST request
         self.lock = threading.RLock()
         self.random = random.Random(seed)
@@ -138,12 +155,14 @@ class SimTwilio:
         thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                   name="sim-twilio", daemon=True)
         thread.start()
-        return f"http://127.0.0.1:{self._server.server_port}"
+        self.api_url = f"http://127.0.0.1:{self._server.server_port}"
+        return self.api_url
 
     def serve_on(self, port: int) -> str:
         self._server = make_server("127.0.0.1", port, self.rest_app(), threaded=True)
         threading.Thread(target=self._server.serve_forever, name="sim-twilio", daemon=True).start()
-        return f"http://127.0.0.1:{port}"
+        self.api_url = f"http://127.0.0.1:{port}"
+        return self.api_url
 
     def stop(self) -> None:
         for call in list(self.calls.values()):
@@ -229,7 +248,62 @@ class SimTwilio:
             call.wake.set()
             return jsonify({"call_sid": call_sid, "queue_sid": queue_sid, "position": 0, "wait_time": 0})
 
+        @app.post(API + "/Messages.json")
+        def create_message(account):
+            # https://www.twilio.com/docs/messaging/api/message-resource: To (21604), From (21603)
+            # and a Body (21602) are required; a new Message is "queued". `refuse_messages` plays
+            # a Twilio that cannot send now (a 503 the helpline must survive).
+            form = request.form
+            if self.refuse_messages:
+                return error(503, 20500, "Service Unavailable")
+            for name, code in (("To", 21604), ("From", 21603), ("Body", 21602)):
+                if not form.get(name):
+                    return error(400, code, f"A '{name}' is required to send a Message")
+            message = {"sid": new_sid("SM"), "to": form["To"], "from": form["From"], "body": form["Body"],
+                       "status": "queued", "account_sid": ACCOUNT_SID, "direction": "outbound-api",
+                       "api_version": "2010-04-01", "num_segments": "1",
+                       "uri": f"{API_PATH}/Messages/{{sid}}.json"}
+            message["uri"] = message["uri"].format(sid=message["sid"])
+            with self.lock:
+                self.messages.append(message)
+            return jsonify(message), 201
+
+        @app.route(API + "/Recordings/<name>", methods=["GET", "DELETE"])
+        def recording(account, name):
+            # https://www.twilio.com/docs/voice/api/recording: no extension or .wav is the WAV
+            # (audio/x-wav), .mp3 the MP3 (audio/mpeg), .json the resource; DELETE answers 204,
+            # after which the recording is not found.
+            sid, _, extension = name.partition(".")
+            with self.lock:
+                found = self.recordings.get(sid) if account == ACCOUNT_SID else None
+                if found is not None and request.method == "DELETE" and extension in ("", "json"):
+                    del self.recordings[sid]
+                    return "", 204
+            if found is None or request.method == "DELETE" or extension not in ("", "wav", "mp3", "json"):
+                return error(404, 20404, f"The requested resource {request.path} was not found")
+            if extension == "json":
+                return jsonify(self.recording_resource(found))
+            if extension == "mp3":
+                return silent_mp3(found.duration), 200, {"Content-Type": "audio/mpeg"}
+            return silent_wav(found.duration), 200, {"Content-Type": "audio/x-wav"}
+
         return app
+
+    def add_recording(self, call_sid: str, duration: int) -> tuple:
+        """A <Record> of `call_sid` ended: (its RecordingSid, its RecordingUrl — no extension, as
+        Twilio sends it to the action URL)."""
+        recording = Recording(new_sid("RE"), call_sid, int(duration), self.clock.seconds())
+        with self.lock:
+            self.recordings[recording.sid] = recording
+        return recording.sid, f"{self.api_url}{API_PATH}/Recordings/{recording.sid}"
+
+    def recording_resource(self, recording: Recording) -> dict:
+        made = email.utils.formatdate(self.clock.start.timestamp() + recording.made, usegmt=True)
+        return {"sid": recording.sid, "account_sid": ACCOUNT_SID, "call_sid": recording.call_sid,
+                "conference_sid": None, "api_version": "2010-04-01", "date_created": made, "date_updated": made,
+                "start_time": made, "duration": str(recording.duration), "channels": 1, "source": "RecordVerb",
+                "status": "completed", "price": None, "price_unit": "USD", "error_code": None,
+                "uri": f"{API_PATH}/Recordings/{recording.sid}.json"}
 
     def resource(self, call: Call) -> dict:
         def date(seconds):
@@ -325,6 +399,26 @@ class SimTwilio:
     def _late_post(self, url: str, params: dict, delay: float) -> None:
         self.clock.sleep(delay)
         self.helpline.post(url, params)
+
+
+def silent_wav(seconds: int) -> bytes:
+    """`seconds` of silence as a WAV file: 8 kHz, 16-bit, mono, as a phone call is recorded."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as audio:
+        audio.setparams((1, 2, 8000, 0, "NONE", "not compressed"))
+        audio.writeframes(b"\0\0" * 8000 * seconds)
+    return out.getvalue()
+
+
+#: One MPEG-1 Layer III frame, 32 kbit/s, 32 kHz, mono, no CRC (header FF FB 18 C0): 144 bytes of
+#: 1152 samples (36 ms). Its side information and main data are zeros, which decoders play as
+#: silence: a real MP3, though no encoder made it.
+MP3_FRAME = bytes([0xFF, 0xFB, 0x18, 0xC0]) + bytes(140)
+
+
+def silent_mp3(seconds: int) -> bytes:
+    """About `seconds` of silence as MP3 frames."""
+    return MP3_FRAME * max(1, round(seconds * 32000 / 1152))
 
 
 def error(status: int, code: int, message: str):

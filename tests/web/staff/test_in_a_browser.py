@@ -196,3 +196,33 @@ def test_the_lead_opens_the_main_flow_as_a_diagram_with_its_keys(line, page):
     expect(diagram.get_by_text("main-menu", exact=True).first).to_be_visible()
     expect(page.locator("ul.outline")).to_contain_text("main-menu (menu): ")
     snap(page, "flow-diagram")
+
+
+def test_a_voicemail_left_in_a_call_is_texted_to_the_right_professional_and_played_and_handled_on_the_page(line, page):
+    from ivr.phone import HttpTransport, Phone, scripted
+    from like_twilio import AUTH_TOKEN, CALLER, wait_for
+
+    line.twilio.default_phone = "no-answer"
+    Phone(HttpTransport(), AUTH_TOKEN, base_url=line.url, from_number=CALLER, twilio=line.twilio).call(
+        scripted(["2", "0", "hold:1"]))                       # Spanish, a person, nobody free: a voicemail
+    assert wait_for(lambda: len(line.twilio.messages) == 2, timeout=10)
+    assert sorted(m["to"] for m in line.twilio.messages) == sorted([ANA, MARISOL])     # not Ben: no Spanish
+    link = line.twilio.messages[0]["body"].split("Open: ")[1]
+    ana = make_account(line.app, "Ana Rivera", "professional", "ana-rivera")
+
+    page.goto(link)                                             # the text's link, logged out: log in first
+    page.get_by_label("Login name").fill(ana.login)
+    page.get_by_label("Password").fill(ana.password)
+    page.get_by_role("button", name="Log in").click()
+    card = page.locator("li.card", has_text="Spanish")
+    expect(card).to_be_visible()
+    assert page.url == link
+    audio_url = card.locator("audio").get_attribute("src")
+    heard = page.request.get(line.url + audio_url)
+    assert heard.status == 200 and heard.headers["content-type"].startswith("audio/") and len(heard.body()) > 100
+    snap(page, "voicemail")
+
+    card.get_by_role("button", name="Mark voicemail").click()
+    expect(page.get_by_role("status")).to_contain_text("The recording is deleted at Twilio")
+    assert line.twilio.recordings == {}
+    assert page.request.get(line.url + audio_url).status == 404
