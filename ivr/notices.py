@@ -15,7 +15,7 @@ from babel import Locale, UnknownLocaleError
 from sqlalchemy.exc import SQLAlchemyError
 
 from .routing.shifts import ShiftIndex
-from .twilio_api import TwilioUnavailable
+from .twilio_api import NotOurRecording, TwilioUnavailable
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 30.0
@@ -101,6 +101,7 @@ class Notices:
         if roster is None or not self.api.configured or not self.base_url:
             return 0
         now = self.clock()
+        self.delete_handled_recordings(now)
         away = self.presence.snapshot(now).away
         sent = 0
         for kind in KINDS:
@@ -118,6 +119,19 @@ class Notices:
                     sent += self._send(self.lead_phones(roster),
                                        text_for(kind, row, self.link(kind, row.id), minutes), roster, row)
         return sent
+
+    def delete_handled_recordings(self, now) -> None:
+        """A handled voicemail's recording whose delete at Twilio failed is tried again here, as the
+        Voicemails page promised. One that is not this account's can never be deleted by us: said once."""
+        for row in self.owed.recordings_to_delete():
+            try:
+                self.api.delete_recording(row.recording_url)
+            except NotOurRecording:
+                log.error("voicemail %s names a recording of another account or host: not deleted", row.id)
+            except TwilioUnavailable as error:
+                log.warning("could not delete the recording of voicemail %s yet: %s", row.id, error)
+                continue
+            self.owed.recording_deleted(row.id, now)
 
     def link(self, kind: str, item_id: int) -> str:
         return f"{self.base_url}/staff/{PAGES[kind]}/{item_id}"

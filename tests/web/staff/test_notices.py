@@ -145,3 +145,15 @@ def test_a_text_twilio_refuses_is_sent_at_the_next_sweep(line):
     line.ivr.notices.sweep()
 
     assert sorted(m["to"] for m in texts(line)) == sorted([ANA, MARISOL])
+
+
+def test_a_recording_twilio_could_not_delete_when_handled_is_deleted_at_the_next_sweep(line):
+    leave(line, "2", "0", "hold:1")
+    [voicemail] = line.ivr.owed.voicemails(None, line.clock())
+    line.ivr.owed.voicemail_handled(voicemail.id, "ana-rivera", line.clock())    # as if the delete had failed
+    assert len(line.twilio.recordings) == 1
+
+    line.ivr.notices.sweep()
+
+    assert line.twilio.recordings == {}
+    assert line.ivr.owed.voicemail(voicemail.id).recording_deleted_at is not None
