@@ -175,14 +175,16 @@ def test_every_page_fits_a_phone_screen_and_names_every_control(line, page):
     pages = [link.get_attribute("href") for link in page.get_by_role("navigation").get_by_role("link").all()]
     assert len(pages) >= 8
 
-    page.set_viewport_size({"width": 375, "height": 740})
     for href in pages:
+        page.set_viewport_size({"width": 375, "height": 740})
         page.goto(line.url + href)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, f"{href} is wider than a phone"
         assert page.evaluate(UNLABELLED) == [], href
         assert page.evaluate("document.documentElement.lang") == "en"
         assert page.locator("h1").count() == 1, href
-
+        snap(page, "page-" + (href.strip("/").split("/", 1)[1] if href.count("/") > 2 else "now"))
+    page.goto(line.url + "/staff/login")
+    snap(page, "page-login")
 
 def test_the_lead_opens_the_main_flow_as_a_diagram_with_its_keys(line, page):
     lead = make_account(line.app, "Lena Lead", "lead")

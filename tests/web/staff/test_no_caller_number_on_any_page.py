@@ -26,7 +26,7 @@ def test_no_staff_page_download_or_log_line_shows_a_caller_number(app, live_serv
     caplog.set_level(logging.DEBUG)
     twilio.default_phone = "no-answer"
     for script in (["1", "0", "hold:1"],                         # a voicemail
-                   ["2", "3", "0", "hold:2", TYPED_CALLBACK_NUMBER]):  # Spanish, a callback to a typed number
+                   ["2", "3", "0", "hold:2", TYPED_CALLBACK_NUMBER, "1"]):  # Spanish, a callback to a typed number
         phone = Phone(HttpTransport(), AUTH_TOKEN, base_url=live_server.url, from_number=CALLER, twilio=twilio)
         phone.call(scripted(script))
         signed_post(live_server.url + "/voice/status", call_params(phone.call_sid, CallStatus="completed",
@@ -39,11 +39,13 @@ def test_no_staff_page_download_or_log_line_shows_a_caller_number(app, live_serv
     for method, url in staff_urls(app):
         if method == "GET":
             response = client.get(url)
-            shown[url] = response.get_data(as_text=True)
+            if not response.mimetype.startswith("audio/"):       # a voicemail's sound holds no written number
+                shown[url] = response.get_data(as_text=True)
     shown["/staff/reports/csv"] = client.get("/staff/reports/csv").get_data(as_text=True)
     shown["the log"] = caplog.text
 
     assert "/staff/calls" in shown and "/staff/" in shown
+    assert "Voicemail 1:" in shown["/staff/voicemails"] and "Callback 1:" in shown["/staff/callbacks"]
     assert "recovery" in shown["/staff/calls"] or "main:" in shown["/staff/calls"]    # the calls are there
     for where, text in shown.items():
         for number in (CALLER, "+1" + TYPED_CALLBACK_NUMBER):
