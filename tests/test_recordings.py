@@ -16,9 +16,10 @@ import requests
 from flask import Flask, request
 
 from ivr.phone import Phone, scripted
-from ivr.phone import TestClientTransport as InProcess     # (not a test class)
+from ivr.phone import TestClientTransport as InProcess  # (not a test class)
 from ivr.sim.clock import SimClock
-from ivr.sim.twilio import ACCOUNT_SID, API_PATH, MP3_FRAME, Helpline, SimTwilio
+from ivr.sim.media import MP3_FRAME
+from ivr.sim.twilio import ACCOUNT_SID, API_PATH, Helpline, SimTwilio
 from ivr.twilio_api import NotOurRecording, TwilioApi, TwilioUnavailable, recording_sid
 from ivr.web import create_app
 
@@ -189,7 +190,7 @@ def test_a_deleted_recording_is_not_found_any_more(sim, api):
 
 
 def test_deleting_a_recording_twice_or_by_its_sid_is_done_all_the_same(sim, api):
-    sid, url = sim.add_recording(CALL, 5)
+    _, url = sim.add_recording(CALL, 5)
     other, _ = sim.add_recording(CALL, 7)
 
     api.delete_recording(url)

@@ -8,11 +8,9 @@ through `twilio.rest.Client`, at IVR_TWILIO_API_URL.
 from __future__ import annotations
 
 import email.utils
-import io
 import random
 import threading
 import uuid
-import wave
 from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
@@ -109,14 +107,6 @@ class Queue:
     name: str
     members: list = field(default_factory=list)       # [(call sid, simulated time enqueued)]
     waits: list = field(default_factory=list)         # seconds each member who left had waited
-
-
-@dataclass
-class Recording:
-    sid: str
-    call_sid: str
-    duration: int                    # seconds
-    made: float                      # simulated seconds
 
 
 @dataclass
@@ -248,62 +238,16 @@ class SimTwilio:
             call.wake.set()
             return jsonify({"call_sid": call_sid, "queue_sid": queue_sid, "position": 0, "wait_time": 0})
 
-        @app.post(API + "/Messages.json")
-        def create_message(account):
-            # https://www.twilio.com/docs/messaging/api/message-resource: To (21604), From (21603)
-            # and a Body (21602) are required; a new Message is "queued". `refuse_messages` plays
-            # a Twilio that cannot send now (a 503 the helpline must survive).
-            form = request.form
-            if self.refuse_messages:
-                return error(503, 20500, "Service Unavailable")
-            for name, code in (("To", 21604), ("From", 21603), ("Body", 21602)):
-                if not form.get(name):
-                    return error(400, code, f"A '{name}' is required to send a Message")
-            message = {"sid": new_sid("SM"), "to": form["To"], "from": form["From"], "body": form["Body"],
-                       "status": "queued", "account_sid": ACCOUNT_SID, "direction": "outbound-api",
-                       "api_version": "2010-04-01", "num_segments": "1",
-                       "uri": f"{API_PATH}/Messages/{{sid}}.json"}
-            message["uri"] = message["uri"].format(sid=message["sid"])
-            with self.lock:
-                self.messages.append(message)
-            return jsonify(message), 201
+        from .media import add_media_routes
 
-        @app.route(API + "/Recordings/<name>", methods=["GET", "DELETE"])
-        def recording(account, name):
-            # https://www.twilio.com/docs/voice/api/recording: no extension or .wav is the WAV
-            # (audio/x-wav), .mp3 the MP3 (audio/mpeg), .json the resource; DELETE answers 204,
-            # after which the recording is not found.
-            sid, _, extension = name.partition(".")
-            with self.lock:
-                found = self.recordings.get(sid) if account == ACCOUNT_SID else None
-                if found is not None and request.method == "DELETE" and extension in ("", "json"):
-                    del self.recordings[sid]
-                    return "", 204
-            if found is None or request.method == "DELETE" or extension not in ("", "wav", "mp3", "json"):
-                return error(404, 20404, f"The requested resource {request.path} was not found")
-            if extension == "json":
-                return jsonify(self.recording_resource(found))
-            if extension == "mp3":
-                return silent_mp3(found.duration), 200, {"Content-Type": "audio/mpeg"}
-            return silent_wav(found.duration), 200, {"Content-Type": "audio/x-wav"}
-
+        add_media_routes(app, self)
         return app
 
     def add_recording(self, call_sid: str, duration: int) -> tuple:
-        """A <Record> of `call_sid` ended: (its RecordingSid, its RecordingUrl — no extension, as
-        Twilio sends it to the action URL)."""
-        recording = Recording(new_sid("RE"), call_sid, int(duration), self.clock.seconds())
-        with self.lock:
-            self.recordings[recording.sid] = recording
-        return recording.sid, f"{self.api_url}{API_PATH}/Recordings/{recording.sid}"
+        """A <Record> of `call_sid` ended: (its RecordingSid, its RecordingUrl) — see media.py."""
+        from .media import add_recording
 
-    def recording_resource(self, recording: Recording) -> dict:
-        made = email.utils.formatdate(self.clock.start.timestamp() + recording.made, usegmt=True)
-        return {"sid": recording.sid, "account_sid": ACCOUNT_SID, "call_sid": recording.call_sid,
-                "conference_sid": None, "api_version": "2010-04-01", "date_created": made, "date_updated": made,
-                "start_time": made, "duration": str(recording.duration), "channels": 1, "source": "RecordVerb",
-                "status": "completed", "price": None, "price_unit": "USD", "error_code": None,
-                "uri": f"{API_PATH}/Recordings/{recording.sid}.json"}
+        return add_recording(self, call_sid, duration)
 
     def resource(self, call: Call) -> dict:
         def date(seconds):
@@ -399,26 +343,6 @@ class SimTwilio:
     def _late_post(self, url: str, params: dict, delay: float) -> None:
         self.clock.sleep(delay)
         self.helpline.post(url, params)
-
-
-def silent_wav(seconds: int) -> bytes:
-    """`seconds` of silence as a WAV file: 8 kHz, 16-bit, mono, as a phone call is recorded."""
-    out = io.BytesIO()
-    with wave.open(out, "wb") as audio:
-        audio.setparams((1, 2, 8000, 0, "NONE", "not compressed"))
-        audio.writeframes(b"\0\0" * 8000 * seconds)
-    return out.getvalue()
-
-
-#: One MPEG-1 Layer III frame, 32 kbit/s, 32 kHz, mono, no CRC (header FF FB 18 C0): 144 bytes of
-#: 1152 samples (36 ms). Its side information and main data are zeros, which decoders play as
-#: silence: a real MP3, though no encoder made it.
-MP3_FRAME = bytes([0xFF, 0xFB, 0x18, 0xC0]) + bytes(140)
-
-
-def silent_mp3(seconds: int) -> bytes:
-    """About `seconds` of silence as MP3 frames."""
-    return MP3_FRAME * max(1, round(seconds * 32000 / 1152))
 
 
 def error(status: int, code: int, message: str):
