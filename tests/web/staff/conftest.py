@@ -64,6 +64,19 @@ def ben(app) -> Account:
     return make_account(app, "Ben Carter", "professional", "ben-carter")
 
 
+@pytest.fixture
+def line(make_app, serve, twilio):
+    """The test's helpline served over real HTTP with the shipped recordings, on the clock of the
+    test's simulated Twilio (each test file sets its `twilio`: its speed and its phones)."""
+    from callers import AppClock, Line
+
+    app = make_app(flows_check_seconds=0, audio_dir=ROOT / "audio")
+    clock = app.extensions["ivr"].clock = AppClock(twilio.clock)
+    yield Line(app, serve(app).url, twilio, clock)
+    twilio.stop()
+    app.extensions["ivr"].close()
+
+
 # -- a real browser --------------------------------------------------------------------------------
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")

@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime
 import threading
 import zoneinfo
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from callers import AppClock, Line, call, call_in_background, simulated_twilio
+from callers import call, call_in_background, simulated_twilio
 from conftest import browser_log_in, make_account, snap
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
@@ -20,7 +19,6 @@ NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 #: Ben Carter (en) are on shift.
 WEDNESDAY_10AM = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=NEW_YORK).astimezone(datetime.timezone.utc)
 ANA, MARISOL, BEN = "+12025550101", "+12025550102", "+12025550103"
-AUDIO = Path(__file__).resolve().parents[3] / "audio"
 
 
 @pytest.fixture
@@ -30,15 +28,6 @@ def twilio():
     sim = simulated_twilio(25.0, WEDNESDAY_10AM)
     yield sim
     sim.stop()
-
-
-@pytest.fixture
-def line(make_app, serve, twilio):
-    app = make_app(flows_check_seconds=0, audio_dir=AUDIO)
-    clock = app.extensions["ivr"].clock = AppClock(twilio.clock)
-    yield Line(app, serve(app).url, twilio, clock)
-    twilio.stop()
-    app.extensions["ivr"].close()
 
 
 def rung_for(line, *keys) -> set:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ivr.phone import HttpTransport, Phone, scripted
-from callers import AppClock, Line, simulated_twilio
+from callers import simulated_twilio
 from like_twilio import AUTH_TOKEN, CALL_PARAMS, CALLER, wait_for
 from conftest import make_account
 
@@ -32,15 +32,6 @@ def twilio():
     sim.default_phone = "no-answer"                  # nobody picks up: callers leave messages
     yield sim
     sim.stop()
-
-
-@pytest.fixture
-def line(make_app, serve, twilio):
-    app = make_app(flows_check_seconds=0, audio_dir=AUDIO)
-    clock = app.extensions["ivr"].clock = AppClock(twilio.clock)
-    yield Line(app, serve(app).url, twilio, clock)
-    twilio.stop()
-    app.extensions["ivr"].close()
 
 
 def leave(line, *script) -> Phone:
