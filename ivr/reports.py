@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
 from .store.schema import call_steps, calls
+from .store.waits import aware
 
 #: Every outcome the report shows, in the order the page and the CSV list them. 'unknown' counts
 #: calls with no outcome recorded (still in progress, or ended before one was known).
@@ -53,11 +54,6 @@ def week_bounds(week_start: datetime.date, timezone: str) -> tuple[datetime.date
     return start.astimezone(datetime.timezone.utc), end.astimezone(datetime.timezone.utc)
 
 
-def _aware(moment: datetime.datetime) -> datetime.datetime:
-    # SQLite hands back naive datetimes; they were stored as UTC. PostgreSQL's are aware already.
-    return moment.replace(tzinfo=datetime.timezone.utc) if moment.tzinfo is None else moment
-
-
 def nearest_rank(sorted_values: list[int], percent: int) -> int | None:
     """The nearest-rank percentile: the smallest value with at least `percent`% of the values at or
     below it (rank ceil(percent/100 * n), counted from 1). It is always a wait a caller really had,
@@ -79,7 +75,7 @@ def week_report(engine: Engine, week_start: datetime.date, timezone: str) -> Wee
         # Local hours are counted in Python: the two databases convert time zones differently, and
         # only the week's start times are read (one small column, bounded by the week).
         for (started_at,) in connection.execute(select(calls.c.started_at).where(in_week)):
-            per_hour[_aware(started_at).astimezone(zone).hour] += 1
+            per_hour[aware(started_at).astimezone(zone).hour] += 1
         counted = dict(connection.execute(
             select(calls.c.outcome, func.count()).where(in_week).group_by(calls.c.outcome)).all())
         waits = [seconds for (seconds,) in connection.execute(

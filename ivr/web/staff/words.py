@@ -3,18 +3,14 @@ from __future__ import annotations
 
 import datetime
 
-from babel import Locale, UnknownLocaleError
-
+from ... import notices
 from .blueprint import blueprint
 
 
 @blueprint.app_template_filter("language_name")
 def language_name(code: str) -> str:
-    """'es' -> 'Spanish'; a code Babel does not know stays as it is."""
-    try:
-        return Locale.parse(code.replace("-", "_")).get_display_name("en").split(" (")[0].capitalize()
-    except (UnknownLocaleError, ValueError, TypeError):
-        return code
+    """'es' -> 'Spanish', as the texts about voicemails say it (notices.language_name)."""
+    return notices.language_name(code)
 
 
 @blueprint.app_template_filter("duration")
