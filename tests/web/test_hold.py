@@ -335,11 +335,14 @@ def test_a_caller_who_hangs_up_while_phones_ring_stops_them_and_the_professional
 
     call(line, "1", "0", on_hold=lambda heard: None)
 
+    assert wait_for(lambda: len([c for c in list(twilio.calls.values()) if c.direction == "outbound-api"]) == 3)
     legs = [c for c in list(twilio.calls.values()) if c.direction == "outbound-api"]
-    assert len(legs) == 3
+
+    def stopped(leg) -> list:     # off the request's thread: a moment after the hang-up
+        return [form for method, path, form in list(twilio.requests) if path == f"{API}/Calls/{leg.sid}.json"]
     for leg in legs:
-        statuses = [form for method, path, form in list(twilio.requests) if path == f"{API}/Calls/{leg.sid}.json"]
-        assert statuses and statuses[0] == {"Status": ["canceled"]}
+        assert wait_for(lambda: stopped(leg))
+        assert stopped(leg)[0] == {"Status": ["canceled"]}
     assert wait_for(lambda: all(leg.status == "canceled" for leg in legs))
     twilio.incoming_call(sid(7), CALLER, HELPLINE)
     response = signed_post(f"{line.url}/voice/step?at=main:main-menu&lang=en&tries=0", call_params(sid(7), Digits="0"))
@@ -353,7 +356,6 @@ def test_a_hold_page_that_fails_sends_the_caller_on_to_the_partner_line_instead_
     """Twilio's QueueResult=error: the hold page's TwiML failed (a 500, a page slower than 15 s),
     and the caller is still on the line."""
     line = start_line()
-    everyone_texts_off(line)
     failed = []
 
     @line.app.before_request
@@ -363,6 +365,7 @@ def test_a_hold_page_that_fails_sends_the_caller_on_to_the_partner_line_instead_
             failed.append(request.path)
             return "the hold page broke", 500
         return None
+    everyone_texts_off(line)
 
     caller = call(line, "1", "0")
 
