@@ -17,13 +17,14 @@ from flask import Flask, jsonify, request
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
+from ..call_status import FINAL_STATUSES
 from .clock import SimClock
 
 ACCOUNT_SID = "AC" + "0" * 32
 API = "/2010-04-01/Accounts/<account>"
 API_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
 TWILIO_API = "https://api.twilio.com"      # what a RecordingUrl names until the sim is served
-FINAL = ("completed", "busy", "failed", "no-answer", "canceled")
+FINAL = FINAL_STATUSES
 
 
 def new_sid(prefix: str = "CA") -> str:

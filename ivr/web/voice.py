@@ -15,6 +15,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import engine, metrics, safety_net
+from ..call_status import FINAL_STATUSES as FINAL_CALL_STATUSES, sequence_number
 from ..engine import CallState, Finished, Pressed, Silence, Spoke
 from ..flow.model import PERSON_STEPS, BackupLine, Connect, Queue, Ref, Voicemail
 from ..privacy import caller_key, mask_number
@@ -296,7 +297,8 @@ def status():
         # Kept on local disk if the database is unavailable, and written once it is back.
         ivr.calls.call_status(
             sid, call_status, duration,
-            caller_key(params.first("From"), ivr.settings.caller_hash_key), ivr.now())
+            caller_key(params.first("From"), ivr.settings.caller_hash_key), ivr.now(),
+            sequence_number(params.first("SequenceNumber")))
     except SQLAlchemyError as error:
         # Neither the database nor the disk could keep it: only then is Twilio asked to retry.
         log.error("could not record status %r of call %s: %s", call_status, sid, error.__class__.__name__)
@@ -313,5 +315,3 @@ def status():
             log.error("call %s ended, but its wait could not be closed: %s", sid, error.__class__.__name__)
     return Response(status=204)
 
-
-FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
