@@ -47,9 +47,10 @@ callback_tries = Table(
     "callback_tries", metadata,
     Column("leg_sid", String(64), primary_key=True),
     Column("callback_id", Integer, nullable=False, index=True),
+    Column("dialing_at", DateTime(timezone=True)),     # the professional pressed 1: the caller is dialled
     Column("dial_status", String(20)),             # DialCallStatus of the <Dial> to the caller
     Column("dial_seconds", Integer),               # DialCallDuration
-    Column("professional_said", String(20)),       # reached | voicemail (their key after the talk)
+    Column("professional_said", String(20)),       # reached | voicemail | nothing (their key after the talk)
     Column("leg_status", String(20)),              # the professional's leg's final CallStatus
     Column("outcome", String(20)),                 # reached | voicemail | no-answer | busy | failed | unconfirmed
     Column("settled_at", DateTime(timezone=True)),     # counted in callbacks.attempts from then on

@@ -256,7 +256,8 @@ def keep_what_the_caller_left(ivr, step, language: str) -> None:
 @twilio_only
 def dialed():
     """The backup line's <Dial> ended: after a conversation the call is over; otherwise the partner
-    line did not answer, and the caller is told so and is back with our own people."""
+    line did not answer, and the caller is told so and is back with our own people — only while
+    they are still on the line, or professionals would be rung for nobody."""
     ivr = services()
     flows = current_flows(ivr)
     if form().first("DialCallStatus") == "completed":
@@ -265,6 +266,9 @@ def dialed():
         except SQLAlchemyError as error:
             log.error("could not record the end of call %s: %s", _sid(), error.__class__.__name__)
         return twiml(safety_net.hang_up_twiml())
+    if not caller_still_there(ivr):
+        log.info("call %s: the partner line did not answer, and the caller had hung up", _sid())
+        return twiml(safety_net.hang_up_twiml())
     if flows is None:
         return backup_line(ivr)
     try:
@@ -272,6 +276,25 @@ def dialed():
     except SQLAlchemyError as error:
         log.error("could not restart the wait of call %s: %s", _sid(), error.__class__.__name__)
     return twiml(render(ivr, flows, engine.advance(flows, state_from_url(), Finished(), ivr.now())))
+
+
+def caller_still_there(ivr) -> bool:
+    """Whether the caller's own call is still in progress at a <Dial>'s action request. Twilio sends
+    it with the call's own parameters, CallStatus among them, and continues the call with the answer
+    (https://www.twilio.com/docs/voice/twiml/dial, action); whether it is requested at all for a
+    caller who hung up, the page does not say. So both are asked: the request's CallStatus, when
+    sent, and what the helpline already knows — their status callback may have come first."""
+    status = form().first("CallStatus")
+    if status and status != "in-progress":
+        return False
+    try:
+        record, wait = ivr.calls.get(_sid()), ivr.waits.get(_sid())
+    except SQLAlchemyError as error:
+        log.error("could not read call %s (%s): going by its CallStatus", _sid(), error.__class__.__name__)
+        return True
+    if record is not None and record.status in FINAL_CALL_STATUSES:
+        return False
+    return wait is None or wait.state != "gone"
 
 
 @blueprint.post("/fallback")

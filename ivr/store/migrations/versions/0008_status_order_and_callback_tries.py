@@ -22,6 +22,7 @@ def upgrade() -> None:
         "callback_tries",
         sa.Column("leg_sid", sa.String(64), primary_key=True),
         sa.Column("callback_id", sa.Integer, nullable=False),
+        sa.Column("dialing_at", sa.DateTime(timezone=True)),
         sa.Column("dial_status", sa.String(20)),
         sa.Column("dial_seconds", sa.Integer),
         sa.Column("professional_said", sa.String(20)),
