@@ -326,9 +326,10 @@ class SimTwilio:
     def progress(self, call: Call, status: str, event: str) -> None:
         """The call reached `status`; tell the helpline if it asked for `event`.
 
-        SequenceNumber counts this call's status callbacks in the order they were sent, from 0
-        (https://www.twilio.com/docs/voice/api/call-resource, StatusCallback), so a helpline that
-        receives them out of order can still tell which came last."""
+        SequenceNumber: this call's status callbacks counted in the order sent, from 0, a retry
+        repeating its number. Twilio sends a SequenceNumber with status callbacks, but the stored
+        copy of its docs searched for this change did not state its exact meaning, so the helpline
+        relies on it only to hold back an older progress status, never a final one."""
         call.status = status
         if status in FINAL:
             call.ended = self.clock.seconds()
