@@ -125,8 +125,8 @@ def assert_one_try(engine, records: CallRecords, name: str, orders, facts: dict,
 @pytest.mark.parametrize("said", ["1", ""], ids=["pressed-1", "pressed-nothing"])
 def test_a_tries_dial_action_key_and_leg_end_twice_each_at_once_count_one_reached_try_in_every_order(engine, said):
     records = CallRecords(engine)
-    assert_one_try(engine, records, said or "x", [[order] for order in itertools.permutations(["dial", "key", "leg-end"])],
-                   facts_of_a_try(said), ("done", 1, "reached"))
+    orders = [[order] for order in itertools.permutations(["dial", "key", "leg-end"])]
+    assert_one_try(engine, records, said or "x", orders, facts_of_a_try(said), ("done", 1, "reached"))
     records.close()
 
 
