@@ -279,11 +279,13 @@ def dialed():
 
 
 def caller_still_there(ivr) -> bool:
-    """Whether the caller's own call is still in progress at a <Dial>'s action request. Twilio sends
-    it with the call's own parameters, CallStatus among them, and continues the call with the answer
-    (https://www.twilio.com/docs/voice/twiml/dial, action); whether it is requested at all for a
-    caller who hung up, the page does not say. So both are asked: the request's CallStatus, when
-    sent, and what the helpline already knows — their status callback may have come first."""
+    """Whether the caller's own call is still in progress at a <Dial>'s action request. Twilio
+    continues the call with the action's answer (https://www.twilio.com/docs/voice/twiml/dial,
+    action); its voice requests carry the call's CallStatus
+    (https://www.twilio.com/docs/usage/webhooks/voice-webhooks). Whether the action is requested at
+    all for a caller who hung up, and with which CallStatus, the pages searched do not say. So both
+    are asked: the request's CallStatus, when sent, and what the helpline already knows — their
+    status callback may have come first."""
     status = form().first("CallStatus")
     if status and status != "in-progress":
         return False
