@@ -70,3 +70,29 @@ class _Nowhere:
 
     def post(self, url, params, headers):
         return 204, ""
+
+
+def test_status_callbacks_kept_on_disk_during_an_outage_and_written_later_leave_the_call_completed(
+        make_app, serve, database_url):
+    from outages import outage
+    from like_twilio import call_params, signed_post
+
+    app = make_app(database_url=database_url)
+    server = serve(app)
+    sid = "CA" + "3" * 32
+    assert signed_post(f"{server.url}/voice/incoming", call_params(sid)).status_code == 200
+    app.extensions["ivr"].calls.flush()
+
+    with outage(app.extensions["ivr"].settings.database_url):
+        # The final status first, then the progress Twilio had sent before it, and a retry.
+        for status, number in [("completed", 3), ("in-progress", 2), ("ringing", 1), ("completed", 3)]:
+            extra = {"CallDuration": "75"} if status == "completed" else {}
+            answer = signed_post(f"{server.url}/voice/status", call_params(
+                sid, CallStatus=status, SequenceNumber=str(number), **extra))
+            assert answer.status_code == 204
+
+    def settled():
+        call = app.extensions["ivr"].calls.get(sid)
+        return call is not None and (call.status, call.status_sequence, call.duration_seconds) == ("completed", 3, 75)
+    assert wait_for(lambda: app.extensions["ivr"].calls.waiting_records() == 0, timeout=20)
+    assert settled(), app.extensions["ivr"].calls.get(sid)
