@@ -2,6 +2,13 @@
 first, and only when they press 1 does the helpline dial the caller — from its own number — and
 join them. The professional never sees the caller's number, nor the caller theirs. Each try and
 its outcome is kept; the number is erased once the caller was reached.
+
+How a try went is settled by Twilio's facts, whoever hangs up first: the <Dial> action's
+DialCallStatus and DialCallDuration, and the professional's leg's own status callback. Twilio
+requests the action URL "when the <Dial> call ends" and continues the call with its answer
+(https://www.twilio.com/docs/voice/twiml/dial, action); the page does not say whether it is
+requested when the professional hung up first, so a try is settled by their leg's end as well, and
+a late action still says more. The professional's key (1 reached, 2 voicemail) only refines it.
 """
 from __future__ import annotations
 
@@ -11,16 +18,40 @@ from dataclasses import dataclass
 
 from babel import UnknownLocaleError
 from babel.dates import format_time
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from .retries import retried
-from .store.presence import utc
+from .call_status import FINAL_STATUSES
+from .store.callback_tries import UNCONFIRMED, CallbackTries
 from .store.schema import callbacks
 from .twilio_api import TwilioApi
 
 #: What became of a try, from the <Dial> to the caller (DialCallStatus) or from the professional.
 DIAL_OUTCOMES = {"no-answer": "no-answer", "busy": "busy", "failed": "failed", "canceled": "no-answer"}
+#: DialCallStatus values that mean the caller picked up and was connected.
+DIAL_CONNECTED = ("completed", "answered")
+#: The professional's key after the talk.
+SAID = {"1": "reached", "2": "voicemail"}
+
+
+def try_outcome(row) -> tuple:
+    """(outcome, settled) of a try from the facts kept about it (a callback_tries row).
+
+    Settled once nothing more can come from the professional: they answered the question, their
+    leg is over, or the dial did not connect (they are not asked). A connected dial with a duration
+    is 'reached' unless they press 2; a try whose dial nobody told us about is 'unconfirmed'.
+    """
+    if row.professional_said in ("reached", "voicemail"):
+        return row.professional_said, True
+    leg_over = row.leg_status in FINAL_STATUSES
+    if row.dial_status is None:
+        # Their leg ended before any word of the dial: a try only if they had pressed 1.
+        return (UNCONFIRMED, True) if leg_over and row.dialing_at is not None else (None, False)
+    if row.dial_status in DIAL_CONNECTED:
+        outcome = "reached" if row.dial_seconds is None or row.dial_seconds > 0 else UNCONFIRMED
+        return outcome, leg_over or row.professional_said is not None
+    return DIAL_OUTCOMES.get(row.dial_status, "failed"), True
 
 
 class CallbackUnavailable(Exception):
@@ -41,6 +72,7 @@ class CallbackLinks:
 class CallbackCalls:
     def __init__(self, engine: Engine, api: TwilioApi, roster, clock):
         self.engine, self.api, self.roster, self.clock = engine, api, roster, clock
+        self.tries = CallbackTries(engine)
 
     def pending(self, callback_id: int):
         with self.engine.connect() as connection:
@@ -78,12 +110,26 @@ class CallbackCalls:
         roster = self.roster.current()
         return (roster.caller_id if roster is not None else "") or row.helpline_number
 
-    def tried(self, callback_id: int, outcome: str) -> None:
-        """A try ended with `outcome`; 'reached' ends the callback and erases the number."""
-        now = utc(self.clock())
-        values = {"attempts": callbacks.c.attempts + 1, "last_outcome": outcome, "last_tried_at": now}
-        if outcome == "reached":
-            values.update(status="done", number="")
-        with self.engine.begin() as connection:
-            connection.execute(update(callbacks).where(
-                (callbacks.c.id == callback_id) & (callbacks.c.status == "pending")).values(**values))
+    # -- a try, from Twilio's requests about the professional's leg `leg_sid` ----------------------
+    def dialing(self, callback_id: int, leg_sid: str) -> None:
+        """The professional pressed 1: the caller is being dialled."""
+        self.tries.learn(leg_sid, callback_id, self.clock(), try_outcome, dialing_at=self.clock())
+
+    def dialed(self, callback_id: int, leg_sid: str, dial_status: str, seconds: int | None,
+               leg_status: str = "") -> str | None:
+        """The <Dial> to the caller ended (its action request; `leg_status`: the professional's own
+        CallStatus in it). The try's outcome if that settles it."""
+        return self.tries.learn(leg_sid, callback_id, self.clock(), try_outcome, dial_status=dial_status[:20] or None,
+                                dialing_at=self.clock(), dial_seconds=seconds,
+                                leg_status=leg_status if leg_status in FINAL_STATUSES else None)
+
+    def professional_said(self, callback_id: int, leg_sid: str, digits: str) -> str | None:
+        """Their key after the talk: 1 reached, 2 voicemail, anything else leaves it to the dial."""
+        return self.tries.learn(leg_sid, callback_id, self.clock(), try_outcome,
+                                professional_said=SAID.get(digits, "nothing"))
+
+    def leg_ended(self, callback_id: int, leg_sid: str, leg_status: str) -> str | None:
+        """The professional's leg is over (its status callback)."""
+        if leg_status not in FINAL_STATUSES:
+            return None
+        return self.tries.learn(leg_sid, callback_id, self.clock(), try_outcome, leg_status=leg_status)

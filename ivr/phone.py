@@ -151,7 +151,8 @@ class Phone:
         """The call is over: Twilio sends the number's status callback (completed)."""
         self.twilio.progress(self.leg, "completed", "completed")
         self.post(urljoin(self.base_url, "/voice/status"),
-                  {"CallStatus": "completed", "CallDuration": str(int(self.clock.seconds() - self.leg.started))})
+                  {"CallStatus": "completed", "CallDuration": str(int(self.clock.seconds() - self.leg.started)),
+                   "SequenceNumber": self.leg.next_sequence()})
 
     def _fetch(self, url, extra):
         status, body = self.post(url, extra)

@@ -20,13 +20,15 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from .call_status import FINAL_STATUSES
+
 log = logging.getLogger(__name__)
 TWILIO_API = "https://api.twilio.com"
 #: Every progress event of a professional's leg, each sent as its own StatusCallbackEvent value
 #: (https://www.twilio.com/docs/voice/api/call-resource: "specify each one in a separate
 #: status_callback_event parameter"; 'answered' arrives as CallStatus=in-progress).
 LEG_EVENTS = ("initiated", "ringing", "answered", "completed")
-ENDED = ("completed", "busy", "failed", "no-answer", "canceled")
+ENDED = FINAL_STATUSES
 #: A REST request that takes longer than this is a Twilio we cannot count on right now.
 REST_TIMEOUT = 5.0
 #: "The requested resource was not found": the call or queue member is gone.

@@ -22,6 +22,7 @@ class Phone:
     presses: str = ""                # the key pressed during the whisper ("" : none)
     busy: bool = False
     talks_for: float = 60.0          # seconds, once connected, before hanging up
+    hangs_up_after: float | None = None    # seconds into a <Dial> they make: they hang up first
 
 
 PHONES = {
@@ -32,6 +33,7 @@ PHONES = {
     "declines": Phone(answers_after=3, presses="2"),
     "busy": Phone(answers_after=None, busy=True),
     "no-answer": Phone(answers_after=None),
+    "hangs-up-first": Phone(answers_after=4, presses="1", hangs_up_after=30),   # before the caller does
 }
 #: A caller being called back: they answer and talk, or their voicemail does, or nobody.
 CALLED_BACK = {"person": Phone(answers_after=5, talks_for=120), "voicemail": Phone(answers_after=3, machine=True,
@@ -159,10 +161,22 @@ class ProfessionalSide:
         else:
             self.sim.clock.sleep(other.answers_after, self.call.hangup)
             dialed.started = self.sim.clock.seconds()
-            self.sim.clock.sleep(other.talks_for, self.call.hangup)
-            status, talked = "completed", other.talks_for
+            talked = min(other.talks_for, self.phone.hangs_up_after or other.talks_for)
+            self.sim.clock.sleep(talked, self.call.hangup)
+            status = "completed"
         dialed.status = status
         dialed.ended = self.sim.clock.seconds()
+        if self.phone.hangs_up_after is not None and status == "completed" and talked < other.talks_for:
+            # The professional (this, the parent call) hung up first. The Dial page says the action
+            # URL is requested "when the <Dial> call ends" and the call then continues with its
+            # TwiML, not whether it is requested for a parent already gone: `sim.dial_action_after_hangup`
+            # picks the reading (by default the unpleasant one, no request), with CallStatus=completed.
+            if not (verb.get("action") and getattr(self.sim, "dial_action_after_hangup", False)):
+                return None
+            self.post(urljoin(url, verb.get("action")), {"DialCallStatus": status, "DialCallSid": dialed.sid,
+                                                          "DialCallDuration": str(int(talked)),
+                                                          "CallStatus": "completed"})
+            return None
         if verb.get("action"):
             return urljoin(url, verb.get("action")), {"DialCallStatus": status, "DialCallSid": dialed.sid,
                                                       "DialCallDuration": str(int(talked))}

@@ -17,13 +17,14 @@ from flask import Flask, jsonify, request
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
+from ..call_status import FINAL_STATUSES
 from .clock import SimClock
 
 ACCOUNT_SID = "AC" + "0" * 32
 API = "/2010-04-01/Accounts/<account>"
 API_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
 TWILIO_API = "https://api.twilio.com"      # what a RecordingUrl names until the sim is served
-FINAL = ("completed", "busy", "failed", "no-answer", "canceled")
+FINAL = FINAL_STATUSES
 
 
 def new_sid(prefix: str = "CA") -> str:
@@ -98,7 +99,13 @@ class Call:
     hangup: threading.Event = field(default_factory=threading.Event)     # it must end now
     wake: threading.Event = field(default_factory=threading.Event)       # something changed for it
     dequeue_url: str = ""            # set by a REST Member update
-    sequence: int = 0
+    sequence: int = 0                # the SequenceNumber of this call's next status callback
+
+    def next_sequence(self) -> str:
+        """The SequenceNumber of a status callback about to be sent: 0 for the call's first, one
+        more for each after it; a retry of one repeats its number."""
+        number, self.sequence = self.sequence, self.sequence + 1
+        return str(number)
 
 
 @dataclass
@@ -341,7 +348,12 @@ class SimTwilio:
 
     # -- status callbacks -----------------------------------------------------------------------
     def progress(self, call: Call, status: str, event: str) -> None:
-        """The call reached `status`; tell the helpline if it asked for `event`."""
+        """The call reached `status`; tell the helpline if it asked for `event`.
+
+        SequenceNumber: this call's status callbacks counted in the order sent, from 0, a retry
+        repeating its number. Twilio sends a SequenceNumber with status callbacks, but the stored
+        copy of its docs searched for this change did not state its exact meaning, so the helpline
+        relies on it only to hold back an older progress status, never a final one."""
         call.status = status
         if status in FINAL:
             call.ended = self.clock.seconds()
@@ -349,9 +361,8 @@ class SimTwilio:
             return
         params = {"CallSid": call.sid, "AccountSid": ACCOUNT_SID, "From": call.from_, "To": call.to,
                   "CallStatus": status, "Direction": call.direction, "ApiVersion": "2010-04-01",
-                  "SequenceNumber": str(call.sequence), "CallbackSource": "call-progress-events",
+                  "SequenceNumber": call.next_sequence(), "CallbackSource": "call-progress-events",
                   "Timestamp": email.utils.formatdate(usegmt=True)}
-        call.sequence += 1
         if status in FINAL:
             params["CallDuration"] = str(int(call.ended - call.started)) if call.started is not None else "0"
         if call.answered_by:
@@ -359,14 +370,18 @@ class SimTwilio:
         if self.callbacks == "in-order":
             self.helpline.post(call.status_callback, params)
             return
-        # Retried and late: the same callback twice at once, and progress events after later ones.
-        delay = 0.0 if status in FINAL else self.random.uniform(0.5, 3.0)
-        for _ in range(2):
-            self.start(self._late_post, call.status_callback, params, delay)
+        # Retried and late ("there is no guarantee they will arrive in the same order", same page):
+        # every callback twice, each copy at its own moment — progress events up to 3 s late, the
+        # final one's retry too — so a final status may come before, between or after the progress
+        # that preceded it, and twice; both copies carry the SequenceNumber it was sent with.
+        for copy in range(2):
+            late = status not in FINAL or copy == 1
+            self.start(self._late_post, call.status_callback, params, self.random.uniform(0.5, 3.0) if late else 0.0)
 
     def _late_post(self, url: str, params: dict, delay: float) -> None:
-        self.clock.sleep(delay)
-        self.helpline.post(url, params)
+        if delay:
+            self.clock.sleep(delay)
+        self.helpline.post(url, dict(params))
 
 
 def error(status: int, code: int, message: str):

@@ -20,14 +20,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .. import metrics
+from .. import call_status, metrics
 from ..privacy import caller_key
 from .database import ensure_schema
 from .spool import Spool
 from .schema import calls, callbacks, voicemails
 
 log = logging.getLogger(__name__)
-FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+FINAL_STATUSES = call_status.FINAL_STATUSES
 LONGEST_CALL = 7 * 24 * 3600
 #: Call starts written by one statement (SQLite allows 32,766 values in one, 3 a row here).
 STARTS_PER_STATEMENT = 500
@@ -179,7 +179,7 @@ class CallRecords:
             self._set_waiting_since(fields["call_sid"], fields["at"])
         elif kind == "status":
             self._write_status(fields["call_sid"], fields["status"], fields["duration"],
-                               fields["caller_key"], fields["at"])
+                               fields["caller_key"], fields["at"], fields.get("sequence"))
         elif kind == "outcome":
             self._with_row(fields["call_sid"], self._outcome_change(fields["call_sid"], fields["outcome"], fields["at"]))
         elif kind == "voicemail":
@@ -285,8 +285,9 @@ class CallRecords:
 
     # -- immediate ---------------------------------------------------------------------------
     def call_status(self, call_sid: str, status: str, duration: int | None,
-                    caller_key: str, at: datetime.datetime) -> None:
-        """Apply a status callback; the same callback twice changes nothing the second time. With
+                    caller_key: str, at: datetime.datetime, sequence: int | None = None) -> None:
+        """Apply a status callback (`sequence`: its SequenceNumber, if sent); the same callback twice,
+        or one older than a status already applied, changes nothing. With
         the database unavailable it is kept on disk and written later: Twilio does not send it
         again once answered. Raises only if neither the database nor the disk can keep it."""
         if duration is not None and not 0 <= duration <= LONGEST_CALL:
@@ -297,10 +298,10 @@ class CallRecords:
             if status in FINAL_STATUSES:
                 with self._write_lock:
                     self._flush_waits()      # to tell a caller who gave up waiting from one who did not
-            self._write_status(call_sid, status, duration, caller_key, at)
+            self._write_status(call_sid, status, duration, caller_key, at, sequence)
         except SQLAlchemyError:
             record = {"call_sid": call_sid, "status": status, "duration": duration,
-                      "caller_key": caller_key, "at": at}
+                      "caller_key": caller_key, "at": at, "sequence": sequence}
             if not self._keep_for_later("status", record):
                 raise
 
@@ -333,42 +334,57 @@ class CallRecords:
         if taken and not self._to_spool("wait", [{"call_sid": sid, "at": at} for sid, at in taken]):
             self._waits.extendleft(reversed(taken))
 
-    def _write_status(self, call_sid, status, duration, caller_key, at) -> None:
+    def _write_status(self, call_sid, status, duration, caller_key, at, sequence=None) -> None:
         try:
-            self._apply_status(call_sid, status, duration, caller_key, at)
+            self._apply_status(call_sid, status, duration, caller_key, at, sequence)
         except IntegrityError:
             # The queued start (or another instance) inserted the row meanwhile: now it exists.
-            self._apply_status(call_sid, status, duration, caller_key, at)
+            self._apply_status(call_sid, status, duration, caller_key, at, sequence)
 
-    def _apply_status(self, call_sid, status, duration, caller_key, at) -> None:
-        values = {"status": status[:20]}
-        if status in FINAL_STATUSES:
-            values["duration_seconds"] = duration
+    def _apply_status(self, call_sid, status, duration, caller_key, at, sequence=None) -> None:
+        """One INSERT … ON CONFLICT DO UPDATE … WHERE: the status is written only if it comes later in
+        a call's life than the one stored (and, where both callbacks carry Twilio's SequenceNumber,
+        was sent later), so callbacks handled at the same moment, twice or out of order, leave the
+        call at its furthest status whatever the interleaving."""
+        new_rank = call_status.rank(status)
+        if new_rank is None:
+            log.warning("call %s: status %r is not one of Twilio's: ignored", call_sid, status[:20])
+            return
+        final = call_status.is_final(status)
+        row = {"call_sid": call_sid, "caller_key": caller_key, "started_at": None, "status": status,
+               "status_sequence": sequence, "duration_seconds": duration if final else None,
+               "ended_at": at if final else None}
+        stored_rank = case(*[(calls.c.status == name, rank) for name, rank in call_status.RANKS.items()], else_=-1)
+        later = stored_rank < new_rank
+        if not final and sequence is not None:
+            # A final status always wins over progress: it is never held back by a number.
+            later = later & (calls.c.status_sequence.is_(None) | (calls.c.status_sequence < sequence))
+        changes = {"status": status, "status_sequence": func.coalesce(sequence, calls.c.status_sequence)}
+        if final:
+            changes.update(duration_seconds=duration, ended_at=func.coalesce(calls.c.ended_at, at))
         with self.engine.begin() as connection:
-            row = connection.execute(select(calls.c.status, calls.c.ended_at)
-                                     .where(calls.c.call_sid == call_sid)).first()
-            if row is None:
-                connection.execute(calls.insert(), [{"call_sid": call_sid, "caller_key": caller_key,
-                                                     "started_at": None, **values,
-                                                     "ended_at": at if status in FINAL_STATUSES else None}])
-            elif row.status in FINAL_STATUSES and status not in FINAL_STATUSES:
-                return          # a late 'ringing' or 'in-progress' never reopens an ended call
-            else:
-                if status in FINAL_STATUSES and row.ended_at is None:
-                    values["ended_at"] = at
-                connection.execute(update(calls).where(calls.c.call_sid == call_sid).values(**values))
-            if status in FINAL_STATUSES:
-                # Nothing else became of the call: they gave up waiting for a person, or heard
-                # what they called for and hung up.
-                ended = connection.execute(select(calls.c.outcome, calls.c.waiting_since).where(
-                    calls.c.call_sid == call_sid)).first()
-                if ended.outcome is None:
-                    waited = _seconds_between(ended.waiting_since, at)
-                    connection.execute(update(calls).where(calls.c.call_sid == call_sid).values(
-                        outcome="abandoned" if ended.waiting_since is not None else "information",
-                        waited_seconds=waited))
-                    if ended.waiting_since is not None:
-                        metrics.abandoned.inc()
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            statement = dialect.insert(calls).values(**row)
+            connection.execute(statement.on_conflict_do_update(index_elements=["call_sid"], set_=changes,
+                                                               where=later))
+            if final:
+                self._ended_unattended(connection, call_sid, at)
+
+    @staticmethod
+    def _ended_unattended(connection, call_sid, at) -> None:
+        """Nothing else became of the call: they gave up waiting for a person, or heard what they
+        called for and hung up. Conditional on no outcome yet, so a repeat counts nothing twice."""
+        ended = connection.execute(select(calls.c.outcome, calls.c.waiting_since).where(
+            calls.c.call_sid == call_sid)).first()
+        if ended is None or ended.outcome is not None:
+            return
+        abandoned = ended.waiting_since is not None
+        changed = connection.execute(update(calls).where(
+            (calls.c.call_sid == call_sid) & calls.c.outcome.is_(None)).values(
+            outcome="abandoned" if abandoned else "information",
+            waited_seconds=_seconds_between(ended.waiting_since, at))).rowcount
+        if changed and abandoned:
+            metrics.abandoned.inc()
 
     def waiting_for_a_person(self, call_sid: str, at: datetime.datetime) -> None:
         """The caller asked for a person (rung or on hold): the wait starts now, if not already.

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from ..call_status import FINAL_STATUSES
 from .presence import utc
 from .schema import LIVE_OFFER_STATES, offers, presence
 from .upsert import upsert
@@ -31,7 +32,7 @@ MOVES = {
 }
 FINAL = ("ended", "missed", "canceled", "failed")
 #: Twilio's final CallStatus values for a leg (the call resource's status list).
-FINAL_LEG_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
+FINAL_LEG_STATUSES = FINAL_STATUSES
 
 
 class OfferStore:
@@ -58,34 +59,44 @@ class OfferStore:
 
     def move(self, offer_id: str, state: str, now: datetime.datetime) -> bool:
         """Move the offer to `state` if it may go there from where it is; False otherwise."""
+        return self._move(offer_id, {before: state for before in MOVES[state]}, now) is not None
+
+    def leg_over(self, offer_id: str, leg_status: str, now: datetime.datetime) -> str | None:
+        """Twilio says the leg is over: the state it ended in (None if it was over already). One
+        UPDATE whose new state depends on the stored one, so a professional pressing 1 as the leg
+        ends cannot slip between two tries and leave the offer live."""
+        return self._move(offer_id, self.final_moves(leg_status), now)
+
+    @staticmethod
+    def final_moves(leg_status: str) -> dict:
+        """The state a live offer ends in, from the state it is in, for a leg's final status."""
+        if leg_status == "canceled":
+            return {before: "canceled" for before in MOVES["canceled"]}
+        if leg_status == "failed":
+            return {"placing": "failed", "ringing": "missed", "answered": "missed"}
+        # completed after accepting: a talk that ended; otherwise (busy, no-answer, or answered
+        # by someone or something that never pressed the key) a missed offer.
+        return {"accepted": "ended", **{before: "missed" for before in MOVES["missed"]}}
+
+    def _move(self, offer_id: str, moves: dict, now: datetime.datetime) -> str | None:
+        """One conditional UPDATE: from each state in `moves` to its target; the state moved to."""
+        new_state = case(*[(offers.c.state == before, after) for before, after in moves.items()],
+                         else_=offers.c.state)
         with self.engine.begin() as connection:
             moved = connection.execute(update(offers).where(
-                (offers.c.id == offer_id) & offers.c.state.in_(MOVES[state])).values(
-                state=state, updated_at=utc(now))).rowcount == 1
-            if moved and state == "ended":
+                (offers.c.id == offer_id) & offers.c.state.in_(list(moves))).values(
+                state=new_state, updated_at=utc(now))).rowcount == 1
+            if not moved:
+                return None
+            # Ours until the commit: the state read is the one this UPDATE wrote.
+            row = connection.execute(select(offers.c.state, offers.c.professional_id).where(
+                offers.c.id == offer_id)).first()
+            if row.state == "ended":
                 # Their helpline call is over: longest-idle counts from now.
-                row = connection.execute(select(offers.c.professional_id).where(offers.c.id == offer_id)).first()
                 upsert(connection, presence, {"professional_id": row.professional_id, "away": False,
                                               "idle_since": utc(now), "updated_at": utc(now)},
                        ("professional_id",), {"idle_since": utc(now), "updated_at": utc(now)})
-            return moved
-
-    def leg_over(self, offer_id: str, leg_status: str, now: datetime.datetime) -> str | None:
-        """Twilio says the leg is over: the state it ended in (None if it was over already)."""
-        for state in self.final_states_for(leg_status):
-            if self.move(offer_id, state, now):
-                return state
-        return None
-
-    @staticmethod
-    def final_states_for(leg_status: str) -> tuple:
-        if leg_status == "canceled":
-            return ("canceled",)
-        if leg_status == "failed":
-            return ("failed", "missed")
-        # completed after accepting: a talk that ended; otherwise (busy, no-answer, or answered
-        # by someone or something that never pressed the key) a missed offer.
-        return ("ended", "missed")
+            return row.state
 
     def get(self, offer_id: str):
         with self.engine.connect() as connection:

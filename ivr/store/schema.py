@@ -10,6 +10,7 @@ calls = Table(
     Column("started_at", DateTime(timezone=True)),
     Column("ended_at", DateTime(timezone=True)),
     Column("status", String(20), nullable=False, default="in-progress"),
+    Column("status_sequence", Integer),     # the SequenceNumber of the status callback applied last
     Column("duration_seconds", Integer),
     # talked | callback | voicemail | overflow | abandoned | information (heard information, hung up)
     Column("outcome", String(20)),
@@ -36,6 +37,24 @@ callbacks = Table(
     Column("handled_by", String(64)),
     Column("notified_at", DateTime(timezone=True)),    # the professionals on shift were texted
     Column("escalated_at", DateTime(timezone=True)),   # waited too long: the leads were texted
+)
+
+callback_tries = Table(
+    # One call placed back to a caller, keyed on the professional's leg (its CallSid), so however
+    # often or late Twilio's requests about it come, it is counted once. What Twilio said about the
+    # <Dial> to the caller, what the professional said (1 reached, 2 voicemail) and how their own
+    # leg ended are kept as they come; the outcome follows from them once settled.
+    "callback_tries", metadata,
+    Column("leg_sid", String(64), primary_key=True),
+    Column("callback_id", Integer, nullable=False, index=True),
+    Column("dialing_at", DateTime(timezone=True)),     # the professional pressed 1: the caller is dialled
+    Column("dial_status", String(20)),             # DialCallStatus of the <Dial> to the caller
+    Column("dial_seconds", Integer),               # DialCallDuration
+    Column("professional_said", String(20)),       # reached | voicemail | nothing (their key after the talk)
+    Column("leg_status", String(20)),              # the professional's leg's final CallStatus
+    Column("outcome", String(20)),                 # reached | voicemail | no-answer | busy | failed | unconfirmed
+    Column("settled_at", DateTime(timezone=True)),     # counted in callbacks.attempts from then on
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 voicemails = Table(

@@ -3,7 +3,8 @@
 A wait starts when the caller first asks for a person and lasts across every round of ringing and
 hold: `asked_at` never moves (except after a partner line that did not answer, when the caller
 starts a fresh wait and is told so). Each change is one conditional UPDATE, so two instances
-racing — a professional accepting while the caller presses a key — cannot both win.
+racing — a professional accepting while the caller presses a key — cannot both win. A caller who
+hung up ('gone') never waits again, whatever request about their call comes late.
 """
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ class WaitStore:
 
     def ask(self, call_sid: str, language: str, team: str, step: str, helpline_number: str,
             now: datetime.datetime):
-        """The caller is at a connect or queue step: waiting from now, or still from their first ask."""
+        """The caller is at a connect or queue step: waiting from now, or still from their first ask.
+        A wait that is 'gone' stays gone (the row comes back unchanged)."""
         now = utc(now)
         with self.engine.begin() as connection:
             upsert(connection, waits, {
@@ -40,13 +42,13 @@ class WaitStore:
             }, ("call_sid",), {
                 "language": language, "team": team, "step": step, "state": "waiting", "next_step": None,
                 "step_round": waits.c["round"], "updated_at": now,
-            })
+            }, where=waits.c.state != "gone")
             return connection.execute(select(waits).where(waits.c.call_sid == call_sid)).first()
 
     def start_again(self, call_sid: str, now: datetime.datetime) -> None:
         """A fresh wait (the partner line did not answer): max_wait counts from now."""
         with self.engine.begin() as connection:
-            connection.execute(update(waits).where(waits.c.call_sid == call_sid).values(
+            connection.execute(update(waits).where((waits.c.call_sid == call_sid) & (waits.c.state != "gone")).values(
                 asked_at=utc(now), updated_at=utc(now)))
 
     def get(self, call_sid: str):

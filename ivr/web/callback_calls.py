@@ -8,7 +8,7 @@ from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import engine, twiml
-from ..callback_calls import DIAL_OUTCOMES
+from ..callback_calls import DIAL_CONNECTED
 from ..call_control import MACHINE_ANSWERS
 from .services import services
 from .signature import twilio_only
@@ -65,6 +65,7 @@ def callback_go():
     row = ivr.callback_calls.pending(_id())
     if form().first("Digits") != "1" or row is None:
         return _say_and_hang_up(ivr, None if row else "callback-already-made")
+    _record(ivr, "dialing")
     return xml(twiml.dial_for_professional(_said(ivr, "callback-calling", row.language), ivr.flows.current(),
                                            row.number, ivr.callback_calls.caller_id(row),
                                            f"callback-dialed?id={_id()}"))
@@ -73,35 +74,45 @@ def callback_go():
 @blueprint.post("/callback-dialed")
 @twilio_only
 def callback_dialed():
-    """The dial to the caller ended: a talk (ask how it went) or no answer (kept for another try)."""
+    """The dial to the caller ended: a talk (ask how it went) or no answer (kept for another try).
+    Either way the dial's facts are kept at once: the professional may have hung up already (then
+    this request's CallStatus, theirs, is over and nobody hears the answer)."""
     ivr = services()
-    status = form().first("DialCallStatus")
+    params = form()
+    status = params.first("DialCallStatus")[:20]
     language = _language(ivr)
-    if status in ("completed", "answered"):
+    _record(ivr, "dialed", status, _seconds(params.first("DialCallDuration")), params.first("CallStatus")[:20])
+    if status in DIAL_CONNECTED:
         return xml(twiml.ask_professional(_said(ivr, "callback-how-did-it-go", language), ivr.flows.current(),
                                           f"callback-result?id={_id()}"))
-    _record_try(ivr, DIAL_OUTCOMES.get(status, "failed"))
     return _say_and_hang_up(ivr, "callback-not-reached", language)
 
 
 @blueprint.post("/callback-result")
 @twilio_only
 def callback_result():
+    """Their key: 1 reached (the number is erased), 2 voicemail (the request stays); no key leaves
+    it to what Twilio said of the dial."""
     ivr = services()
-    digits = form().first("Digits")
     language = _language(ivr)
-    # Reached erases the number; a voicemail, or no answer to the question, keeps the request.
-    outcome = {"1": "reached", "2": "voicemail"}.get(digits, "unconfirmed")
-    _record_try(ivr, outcome)
+    _record(ivr, "professional_said", form().first("Digits")[:5])
     return _say_and_hang_up(ivr, "thank-you", language)
 
 
-def _record_try(ivr, outcome: str) -> None:
-    """Keep how a try went; without the database the professional is still thanked and let go."""
+def _record(ivr, fact: str, *values) -> None:
+    """Keep a fact of the try, keyed on the professional's leg; without the database the
+    professional is still thanked and let go."""
+    leg_sid = form().first("CallSid")[:64]
+    if not leg_sid or not _id():
+        return
     try:
-        ivr.callback_calls.tried(_id(), outcome)
+        getattr(ivr.callback_calls, fact)(_id(), leg_sid, *values)
     except SQLAlchemyError as error:
         log.error("could not record a callback's try (%s)", error.__class__.__name__)
+
+
+def _seconds(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 9 else None
 
 
 def _language(ivr) -> str:
@@ -112,7 +123,21 @@ def _language(ivr) -> str:
 @blueprint.post("/callback-leg")
 @twilio_only
 def callback_leg():
-    """The professional's leg ended; one that was never answered is a try that did not start."""
-    if form().first("CallStatus") in ("no-answer", "busy", "failed"):
-        log.info("callback %s: the professional's phone was not answered (%s)", _id(), form().first("CallStatus"))
+    """A status callback of the professional's leg (any order, possibly twice). Its end settles a
+    try they hung up on before saying how it went; one never answered is a try that did not start."""
+    ivr = services()
+    status = form().first("CallStatus")[:20]
+    if status in ("no-answer", "busy", "failed"):
+        log.info("callback %s: the professional's phone was not answered (%s)", _id(), status)
+    try:
+        _record_leg_end(ivr, status)
+    except SQLAlchemyError as error:
+        log.error("could not record the end of a callback's leg (%s)", error.__class__.__name__)
+        return Response("the database is unavailable; please retry", status=503, mimetype="text/plain")
     return Response(status=204)
+
+
+def _record_leg_end(ivr, status: str) -> None:
+    leg_sid = form().first("CallSid")[:64]
+    if leg_sid and _id():
+        ivr.callback_calls.leg_ended(_id(), leg_sid, status)

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import engine, metrics, safety_net
+from ..call_status import FINAL_STATUSES as FINAL_CALL_STATUSES, sequence_number
 from ..engine import CallState, Finished, Pressed, Silence, Spoke
 from ..flow.model import PERSON_STEPS, BackupLine, Connect, Queue, Ref, Voicemail
 from ..privacy import caller_key, mask_number
@@ -255,7 +256,8 @@ def keep_what_the_caller_left(ivr, step, language: str) -> None:
 @twilio_only
 def dialed():
     """The backup line's <Dial> ended: after a conversation the call is over; otherwise the partner
-    line did not answer, and the caller is told so and is back with our own people."""
+    line did not answer, and the caller is told so and is back with our own people — only while
+    they are still on the line, or professionals would be rung for nobody."""
     ivr = services()
     flows = current_flows(ivr)
     if form().first("DialCallStatus") == "completed":
@@ -264,6 +266,9 @@ def dialed():
         except SQLAlchemyError as error:
             log.error("could not record the end of call %s: %s", _sid(), error.__class__.__name__)
         return twiml(safety_net.hang_up_twiml())
+    if not caller_still_there(ivr):
+        log.info("call %s: the partner line did not answer, and the caller had hung up", _sid())
+        return twiml(safety_net.hang_up_twiml())
     if flows is None:
         return backup_line(ivr)
     try:
@@ -271,6 +276,27 @@ def dialed():
     except SQLAlchemyError as error:
         log.error("could not restart the wait of call %s: %s", _sid(), error.__class__.__name__)
     return twiml(render(ivr, flows, engine.advance(flows, state_from_url(), Finished(), ivr.now())))
+
+
+def caller_still_there(ivr) -> bool:
+    """Whether the caller's own call is still in progress at a <Dial>'s action request. Twilio
+    continues the call with the action's answer (https://www.twilio.com/docs/voice/twiml/dial,
+    action); its voice requests carry the call's CallStatus
+    (https://www.twilio.com/docs/usage/webhooks/voice-webhooks). Whether the action is requested at
+    all for a caller who hung up, and with which CallStatus, the pages searched do not say. So both
+    are asked: the request's CallStatus, when sent, and what the helpline already knows — their
+    status callback may have come first."""
+    status = form().first("CallStatus")
+    if status and status != "in-progress":
+        return False
+    try:
+        record, wait = ivr.calls.get(_sid()), ivr.waits.get(_sid())
+    except SQLAlchemyError as error:
+        log.error("could not read call %s (%s): going by its CallStatus", _sid(), error.__class__.__name__)
+        return True
+    if record is not None and record.status in FINAL_CALL_STATUSES:
+        return False
+    return wait is None or wait.state != "gone"
 
 
 @blueprint.post("/fallback")
@@ -296,7 +322,8 @@ def status():
         # Kept on local disk if the database is unavailable, and written once it is back.
         ivr.calls.call_status(
             sid, call_status, duration,
-            caller_key(params.first("From"), ivr.settings.caller_hash_key), ivr.now())
+            caller_key(params.first("From"), ivr.settings.caller_hash_key), ivr.now(),
+            sequence_number(params.first("SequenceNumber")))
     except SQLAlchemyError as error:
         # Neither the database nor the disk could keep it: only then is Twilio asked to retry.
         log.error("could not record status %r of call %s: %s", call_status, sid, error.__class__.__name__)
@@ -313,5 +340,3 @@ def status():
             log.error("call %s ended, but its wait could not be closed: %s", sid, error.__class__.__name__)
     return Response(status=204)
 
-
-FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
