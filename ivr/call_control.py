@@ -274,9 +274,23 @@ class CallControl:
         gives up on after 15 s) never waits on REST requests to stop phones."""
         self._pool.submit(self._stop_legs, call_sid, including_accepted)
 
-    def partner_line_unanswered(self, call_sid: str) -> None:
-        """Back to our own people after the partner line failed: a fresh wait, not an instant overflow."""
+    def partner_line_unanswered(self, call_sid: str, call_status: str = "") -> bool:
+        """Back to our own people after the partner line failed — a fresh wait, not an instant
+        overflow — only while the caller is on the line; False (nobody is rung) once they are gone.
+
+        Twilio continues the call with the <Dial> action's answer
+        (https://www.twilio.com/docs/voice/twiml/dial), and its voice requests carry the call's
+        CallStatus (https://www.twilio.com/docs/usage/webhooks/voice-webhooks); whether the action
+        comes at all for a caller who hung up, and with which status, the pages do not say. So
+        both count: the request's CallStatus when sent, and their wait, which their own final
+        status callback may already have closed."""
+        if call_status and call_status != "in-progress":
+            return False
+        wait = self.waits.get(call_sid)
+        if wait is not None and wait.state == "gone":
+            return False
         self.waits.start_again(call_sid, self.clock())
+        return True
 
     # -- a professional's leg --------------------------------------------------------------------
     def leg_answered(self, offer_id: str, answered_by: str):

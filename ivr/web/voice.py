@@ -266,37 +266,17 @@ def dialed():
         except SQLAlchemyError as error:
             log.error("could not record the end of call %s: %s", _sid(), error.__class__.__name__)
         return twiml(safety_net.hang_up_twiml())
-    if not caller_still_there(ivr):
+    try:
+        back_in_line = ivr.control.partner_line_unanswered(_sid(), form().first("CallStatus"))
+    except SQLAlchemyError as error:
+        log.error("could not restart the wait of call %s: %s", _sid(), error.__class__.__name__)
+        back_in_line = form().first("CallStatus") in ("", "in-progress")
+    if not back_in_line:
         log.info("call %s: the partner line did not answer, and the caller had hung up", _sid())
         return twiml(safety_net.hang_up_twiml())
     if flows is None:
         return backup_line(ivr)
-    try:
-        ivr.control.partner_line_unanswered(_sid())
-    except SQLAlchemyError as error:
-        log.error("could not restart the wait of call %s: %s", _sid(), error.__class__.__name__)
     return twiml(render(ivr, flows, engine.advance(flows, state_from_url(), Finished(), ivr.now())))
-
-
-def caller_still_there(ivr) -> bool:
-    """Whether the caller's own call is still in progress at a <Dial>'s action request. Twilio
-    continues the call with the action's answer (https://www.twilio.com/docs/voice/twiml/dial,
-    action); its voice requests carry the call's CallStatus
-    (https://www.twilio.com/docs/usage/webhooks/voice-webhooks). Whether the action is requested at
-    all for a caller who hung up, and with which CallStatus, the pages searched do not say. So both
-    are asked: the request's CallStatus, when sent, and what the helpline already knows — their
-    status callback may have come first."""
-    status = form().first("CallStatus")
-    if status and status != "in-progress":
-        return False
-    try:
-        record, wait = ivr.calls.get(_sid()), ivr.waits.get(_sid())
-    except SQLAlchemyError as error:
-        log.error("could not read call %s (%s): going by its CallStatus", _sid(), error.__class__.__name__)
-        return True
-    if record is not None and record.status in FINAL_CALL_STATUSES:
-        return False
-    return wait is None or wait.state != "gone"
 
 
 @blueprint.post("/fallback")
