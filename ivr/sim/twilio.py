@@ -143,6 +143,8 @@ class SimTwilio:
         self.calls_per_second = 1    # the account's CPS (Twilio's default)
         self._next_turn = 0.0        # simulated second the next call may start
         self.caller_ids: set | None = None     # numbers a call may come From (None: any)
+        self.lose_callbacks = 0.0    # the share of status callbacks never sent (any event may be lost)
+        self.lost_callbacks: list = []
         self.api_url = TWILIO_API    # where the REST API is served, once it is
         self.requests: list = []     # (method, path, {name: [values]}) of every REST request
         self.lock = threading.RLock()
@@ -367,6 +369,9 @@ class SimTwilio:
             params["CallDuration"] = str(int(call.ended - call.started)) if call.started is not None else "0"
         if call.answered_by:
             params["AnsweredBy"] = call.answered_by
+        if self.random.random() < self.lose_callbacks:
+            self.lost_callbacks.append(params)       # never sent: Twilio gave up, or it was refused
+            return
         if self.callbacks == "in-order":
             self.helpline.post(call.status_callback, params)
             return
