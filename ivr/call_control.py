@@ -53,6 +53,9 @@ class Links:
     def offer(self, offer_id: str) -> str:
         return f"{self.base}/voice/offer?offer={offer_id}"
 
+    def leg_fallback(self, offer_id: str, language: str) -> str:
+        return f"{self.base}/voice/leg-fallback?offer={offer_id}&lang={quote(language)}"
+
     def offer_status(self, offer_id: str) -> str:
         # Whether the professional is free again rests on this callback: a failed one is retried.
         return retried(f"{self.base}/voice/offer-status?offer={offer_id}")
@@ -345,7 +348,8 @@ class CallControl:
         seconds = step.ring_seconds if isinstance(step, model.Connect) else roster.ringing.ring_seconds
         try:
             leg_sid = self.api.ring(person.phone, roster.caller_id or wait.helpline_number, links.offer(offer_id),
-                                    links.offer_status(offer_id), seconds, roster.ringing.machine_detection)
+                                    links.offer_status(offer_id), seconds, roster.ringing.machine_detection,
+                                    fallback_url=links.leg_fallback(offer_id, wait.language))
         except TwilioUnavailable as error:
             log.error("could not ring %s for call %s: %s", person.id, wait.call_sid, error)
             self.offers.move(offer_id, "failed", self.clock())

@@ -84,7 +84,7 @@ class RecordingApi:
         self.redirected: list = []
         self.rang = threading.Event()
 
-    def ring(self, to, caller_id, url, status_callback, timeout, machine_detection) -> str:
+    def ring(self, to, caller_id, url, status_callback, timeout, machine_detection, *, fallback_url) -> str:
         rung = Rung(time.perf_counter(), to, caller_id, url, status_callback, timeout, machine_detection,
                     f"CA{self.name}{uuid.uuid4().hex}")
         self.rung.append(rung)

@@ -54,6 +54,8 @@ MESSAGES = {m.name: m for m in (
     Declared("offer-connecting", "professional", help="the professional pressed 1 and is joining the caller"),
     Declared("offer-taken", "professional", help="a colleague pressed 1 first"),
     Declared("offer-caller-gone", "professional", help="the caller hung up before the professional pressed 1"),
+    Declared("leg-apology", "professional",
+             help="the helpline could not tell a professional's phone what to say; the call ends"),
     Declared("callback-offer", "professional", ("language", "time"),
              help="a callback through the helpline: the professional's phone rings first; 1 calls the caller"),
     Declared("callback-already-made", "professional", help="someone else has already made this callback"),

@@ -114,6 +114,7 @@ class Call:
     direction: str                   # inbound | outbound-api
     status: str = "queued"
     url: str = ""
+    fallback_url: str = ""
     status_callback: str = ""
     events: tuple = ()
     timeout: int = 60
@@ -216,7 +217,7 @@ class SimTwilio:
                 if not form.get(name):
                     return error(400, 21201 if name == "To" else 21212, f"No '{name}' number is specified")
             call = Call(new_sid(), form["To"], form["From"], "outbound-api", url=form["Url"],
-                        status_callback=form.get("StatusCallback", ""),
+                        fallback_url=form.get("FallbackUrl", ""), status_callback=form.get("StatusCallback", ""),
                         events=tuple(form.getlist("StatusCallbackEvent")) or ("completed",),
                         timeout=int(form.get("Timeout", "60")), machine_detection=form.get("MachineDetection", ""))
             with self.lock:

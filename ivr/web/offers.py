@@ -82,6 +82,31 @@ def offer_status():
     return Response(status=204)
 
 
+@blueprint.post("/leg-fallback")
+@twilio_only
+def leg_fallback():
+    """Twilio's FallbackUrl for every leg the helpline places (ivr/twilio_api.py `ring`): their
+    phone's TwiML could not be had or run. They hear a short apology, in the caller's language,
+    and the leg ends. Twilio's docs name the leg's Url as what fails over; whichever of its URLs
+    failed, the answer is the same. It needs neither the database nor working flows: without
+    flows it hangs up without words."""
+    ivr = services()
+    log.warning("a professional's leg fell back (Twilio error %s)", form().first("ErrorCode", "-")[:10])
+    offer_id = args().first("offer")
+    if offer_id:
+        try:
+            # The hang-up below ends the leg: its offer is settled now, and the caller offered to
+            # someone else, rather than when Twilio's last callback comes (or the reconciler asks).
+            ivr.control.leg_status(token(offer_id), "completed", token(form().first("CallSid")), ivr.links())
+        except SQLAlchemyError as error:
+            log.error("could not settle a leg that fell back (%s); call control will", error.__class__.__name__)
+    flows = ivr.flows.last_good
+    said = ()
+    if flows is not None and "leg-apology" in flows.messages:
+        said = (engine.message(flows, "leg-apology", flows.language(args().first("lang")).code),)
+    return xml(twiml.say_and_hang_up(said, flows))
+
+
 @blueprint.post("/offer-done")
 @twilio_only
 def offer_done():
