@@ -4,6 +4,8 @@ apology and the leg ends, and the waiting caller goes on to someone else. The fa
 neither the database nor working flows. Over real HTTP, Twilio and the phones simulated."""
 from __future__ import annotations
 
+import concurrent.futures
+import threading
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,8 +13,8 @@ import pytest
 from callers import call, transcript
 from like_twilio import call_params, parse_twiml, signed_post, spoken, wait_for
 from test_callback_calls import call_back, line  # noqa: F401  (fixture)
-from test_offers import (ANA, IDS, MARISOL, UNREACHABLE_DATABASE, answers_to, leg_to, start_line,  # noqa: F401
-                         talked_in, twilio)
+from test_offers import (ANA, IDS, MARISOL, UNREACHABLE_DATABASE, WEDNESDAY_10AM, answers_to, leg_params,  # noqa: F401
+                         leg_to, sid, start_line, talked_in, twilio, Leg)
 
 APOLOGY = {"en": "Sorry, something went wrong on our side. This call cannot go on. Goodbye.",
            "es": "Lo sentimos, tuvimos un problema. Esta llamada no puede continuar. Adiós."}
@@ -38,8 +40,9 @@ def whisper_fails_for(line, professional_id: str) -> list:
     return answered
 
 
-def test_a_professional_whose_whisper_fails_hears_an_apology_and_the_caller_talks_with_someone_else(start_line):
-    line = start_line()
+def test_a_professional_whose_whisper_fails_hears_an_apology_and_the_caller_talks_with_someone_else(
+        database_url, start_line):
+    line = start_line(database_url)
     twilio = line.twilio
     twilio.phones.update({ANA: "person", MARISOL: "slow-person"})      # Ana answers first
     failed = whisper_fails_for(line, IDS[ANA])
@@ -81,6 +84,31 @@ def test_a_callback_leg_names_the_fallback_too(line, twilio):  # noqa: F811
     [placed] = [params for method, path, params in list(twilio.requests) if path.endswith("/Calls.json")]
     assert placed["FallbackUrl"] == [f"{server.url}/voice/leg-fallback?callback={callback_id}&lang=es"]
     assert placed["FallbackMethod"] == ["POST"]
+
+
+def test_the_fallback_and_the_legs_last_callback_arriving_together_leave_the_offer_missed_once(
+        database_url, start_line):
+    line = start_line(database_url)
+    offers = line.ivr.offers
+    leg = Leg(ANA, offers.claim(sid(9), 1, IDS[ANA], WEDNESDAY_10AM), sid(10), {})
+    assert offers.move(leg.offer, "answered", WEDNESDAY_10AM)
+    together = threading.Barrier(2)
+
+    def fallback():
+        together.wait()
+        return signed_post(f"{line.url}/voice/leg-fallback?offer={leg.offer}&lang=en",
+                           leg_params(leg, ErrorCode="11200"))
+
+    def completed():
+        together.wait()
+        return signed_post(f"{line.url}/voice/offer-status?offer={leg.offer}", leg_params(leg, CallStatus="completed"))
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        apology, callback = [future.result(timeout=30) for future in (pool.submit(fallback), pool.submit(completed))]
+
+    assert apology.status_code == 200 and spoken(parse_twiml(apology.text)) == [APOLOGY["en"]]
+    assert callback.status_code == 204
+    assert offers.get(leg.offer).state == "missed"
 
 
 # -- the fallback on its own ----------------------------------------------------------------------------

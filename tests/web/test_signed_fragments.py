@@ -13,7 +13,8 @@ from ivr.sim.twilio import Helpline, connection_overrides
 from like_twilio import AUTH_TOKEN, SHARED_KEY_ID, SHARED_KEY_SECRET, call_params, signed_post
 
 SHA256_SETTINGS = {"X-Twilio-Webhooks-Signature-Settings": f"key={SHARED_KEY_ID},algorithm=HMAC_SHA256"}
-SCHEMES = [pytest.param({}, None, id="auth-token-sha1"), pytest.param(SHA256_SETTINGS, "HMAC_SHA256", id="sharedkey-sha256")]
+SCHEMES = [pytest.param({}, None, id="auth-token-sha1"),
+           pytest.param(SHA256_SETTINGS, "HMAC_SHA256", id="sharedkey-sha256")]
 
 
 def callback_urls(base: str) -> list:
