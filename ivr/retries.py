@@ -24,4 +24,3 @@ RETRY_ON_FAILURE = f"#ct={CONNECT_MS}&rt={READ_MS}&tt={TOTAL_MS}&rc={RETRIES}&rp
 def retried(url: str) -> str:
     """`url`, asking Twilio to retry a failed request to it."""
     return url.split("#", 1)[0] + RETRY_ON_FAILURE
-

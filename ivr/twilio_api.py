@@ -104,9 +104,8 @@ class TwilioApi:
             options["machine_detection"] = "Enable"
         call = self._do("place a call", lambda: self.client.calls.create(
             to=to, from_=caller_id, url=url, method="POST", fallback_url=fallback_url, fallback_method="POST",
-            status_callback=status_callback,
-            status_callback_method="POST", status_callback_event=list(LEG_EVENTS), timeout=timeout,
-            **options))
+            status_callback=status_callback, status_callback_method="POST",
+            status_callback_event=list(LEG_EVENTS), timeout=timeout, **options))
         return call.sid
 
     def stop_ringing(self, leg_sid: str) -> None:

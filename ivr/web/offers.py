@@ -91,7 +91,7 @@ def leg_fallback():
     failed, the answer is the same. It needs neither the database nor working flows: without
     flows it hangs up without words."""
     ivr = services()
-    log.warning("a professional's leg fell back (Twilio error %s)", form().first("ErrorCode", "-")[:10])
+    log.warning("a professional's leg fell back (Twilio error %s)", token(form().first("ErrorCode", "-"))[:10])
     offer_id = args().first("offer")
     if offer_id:
         try:
@@ -100,11 +100,15 @@ def leg_fallback():
             ivr.control.leg_status(token(offer_id), "completed", token(form().first("CallSid")), ivr.links())
         except SQLAlchemyError as error:
             log.error("could not settle a leg that fell back (%s); call control will", error.__class__.__name__)
-    flows = ivr.flows.last_good
-    said = ()
-    if flows is not None and "leg-apology" in flows.messages:
-        said = (engine.message(flows, "leg-apology", flows.language(args().first("lang")).code),)
-    return xml(twiml.say_and_hang_up(said, flows))
+    try:
+        flows = ivr.flows.current()
+        if flows is not None and "leg-apology" in flows.messages:
+            # In the caller's language (the flows' first one if they no longer have it).
+            said = (engine.message(flows, "leg-apology", flows.language(args().first("lang")).code),)
+            return xml(twiml.say_and_hang_up(said, flows))
+    except Exception:          # noqa: BLE001 — no words rather than no hang-up
+        log.exception("the apology of a leg that fell back could not be said; hanging up without it")
+    return xml(twiml.hang_up())
 
 
 @blueprint.post("/offer-done")
