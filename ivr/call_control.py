@@ -70,6 +70,9 @@ class Links:
     def offer(self, offer_id: str) -> str:
         return f"{self.base}/voice/offer?offer={offer_id}"
 
+    def leg_fallback(self, offer_id: str, language: str) -> str:
+        return f"{self.base}/voice/leg-fallback?offer={offer_id}&lang={quote(language)}"
+
     def offer_status(self, offer_id: str) -> str:
         # Whether the professional is free again rests on this callback: a failed one is retried.
         return retried(f"{self.base}/voice/offer-status?offer={offer_id}")
@@ -473,7 +476,8 @@ class CallControl:
         seconds = step.ring_seconds if isinstance(step, model.Connect) else roster.ringing.ring_seconds
         try:
             leg_sid = self.api.ring(person.phone, roster.caller_id or wait.helpline_number, links.offer(offer_id),
-                                    links.offer_status(offer_id), seconds, roster.ringing.machine_detection)
+                                    links.offer_status(offer_id), seconds, roster.ringing.machine_detection,
+                                    fallback_url=links.leg_fallback(offer_id, wait.language))
         except TwilioUnavailable as error:
             self._refused(error, person, wait, offer_id, links)
             return

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from babel import UnknownLocaleError
 from babel.dates import format_time
@@ -68,6 +69,9 @@ class CallbackLinks:
     def status(self, callback_id: int) -> str:
         return retried(f"{self.base}/voice/callback-leg?id={callback_id}")     # the try is counted on it
 
+    def leg_fallback(self, callback_id: int, language: str) -> str:
+        return f"{self.base}/voice/leg-fallback?callback={callback_id}&lang={quote(language)}"
+
 
 class CallbackCalls:
     def __init__(self, engine: Engine, api: TwilioApi, roster, clock):
@@ -93,7 +97,7 @@ class CallbackCalls:
         seconds = roster.ringing.ring_seconds if roster is not None else 20
         machine = roster.ringing.machine_detection if roster is not None else False
         return self.api.ring(professional.phone, caller_id, links.answered(callback_id), links.status(callback_id),
-                             seconds, machine)
+                             seconds, machine, fallback_url=links.leg_fallback(callback_id, row.language))
 
     def asked_at(self, row, language: str) -> str:
         """'2:05 PM' (or '14:05' in Spanish): when the caller asked, on the roster's clock, as the

@@ -93,17 +93,21 @@ class TwilioApi:
         return bool(self.account_sid)
 
     def ring(self, to: str, caller_id: str, url: str, status_callback: str, timeout: int,
-             machine_detection: bool) -> str:
-        """Place a professional's leg; its CallSid. `url` is fetched when they answer (the whisper)."""
+             machine_detection: bool, *, fallback_url: str) -> str:
+        """Place a professional's leg; its CallSid. `url` is fetched when they answer (the whisper);
+        `fallback_url` when that fails: "The URL that we call using the fallback_method if an error
+        occurs when requesting or executing the TwiML at url" (Create a Call,
+        https://www.twilio.com/docs/voice/api/call-resource; FallbackMethod "Can be: GET or POST").
+        Without it Twilio plays its own "application error" message to the professional."""
         options = {}
         if machine_detection:
             # Synchronous AMD: Twilio waits for the verdict and sends AnsweredBy with the Url request
             # (https://www.twilio.com/docs/voice/answering-machine-detection).
             options["machine_detection"] = "Enable"
         call = self._do("place a call", lambda: self.client.calls.create(
-            to=to, from_=caller_id, url=url, method="POST", status_callback=status_callback,
-            status_callback_method="POST", status_callback_event=list(LEG_EVENTS), timeout=timeout,
-            **options))
+            to=to, from_=caller_id, url=url, method="POST", fallback_url=fallback_url, fallback_method="POST",
+            status_callback=status_callback, status_callback_method="POST",
+            status_callback_event=list(LEG_EVENTS), timeout=timeout, **options))
         return call.sid
 
     def stop_ringing(self, leg_sid: str) -> None:

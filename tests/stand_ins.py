@@ -86,7 +86,7 @@ class RecordingApi:
         self.refuse: Exception | None = None      # raised by every ring()
         self.refuse_numbers: dict = {}            # number -> exception raised when it is rung
 
-    def ring(self, to, caller_id, url, status_callback, timeout, machine_detection) -> str:
+    def ring(self, to, caller_id, url, status_callback, timeout, machine_detection, *, fallback_url) -> str:
         if self.refuse is not None or to in self.refuse_numbers:
             raise self.refuse or self.refuse_numbers[to]
         rung = Rung(time.perf_counter(), to, caller_id, url, status_callback, timeout, machine_detection,

@@ -22,6 +22,7 @@ ACCOUNTS = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}"
 PROFESSIONAL, HELPLINE = "+12025550101", "+18005550100"
 WHISPER_URL = "https://helpline.example/voice/offer?offer=0f1e"
 STATUS_URL = "https://helpline.example/voice/offer-status?offer=0f1e"
+FALLBACK_URL = "https://helpline.example/voice/leg-fallback?offer=0f1e&lang=en"
 BRIDGE_URL = "https://helpline.example/voice/bridge?at=main:wait-for-someone&lang=en&tries=0"
 LEG, CALLER, QUEUE = "CA" + "a" * 32, "CA" + "c" * 32, "QU" + "q" * 32
 
@@ -72,20 +73,20 @@ def api_with(*answers) -> tuple:
 # -- what is sent ----------------------------------------------------------------------------------
 def test_ringing_a_professional_posts_one_call_with_every_progress_event_as_its_own_value():
     api, recorder = api_with((201, call_resource(status="queued")))
-    assert api.ring(PROFESSIONAL, HELPLINE, WHISPER_URL, STATUS_URL, 20, machine_detection=False) == LEG
+    assert api.ring(PROFESSIONAL, HELPLINE, WHISPER_URL, STATUS_URL, 20, machine_detection=False, fallback_url=FALLBACK_URL) == LEG
     assert recorder.sent == [Sent("POST", f"{ACCOUNTS}/Calls.json", None, {
         "To": PROFESSIONAL, "From": HELPLINE, "Url": WHISPER_URL, "Method": "POST",
-        "StatusCallback": STATUS_URL, "StatusCallbackMethod": "POST",
+        "FallbackUrl": FALLBACK_URL, "FallbackMethod": "POST", "StatusCallback": STATUS_URL, "StatusCallbackMethod": "POST",
         "StatusCallbackEvent": ["initiated", "ringing", "answered", "completed"], "Timeout": 20,
     }, (ACCOUNT_SID, AUTH_TOKEN))]
 
 
 def test_ringing_with_machine_detection_asks_twilio_to_detect_a_machine_before_the_whisper():
     api, recorder = api_with((201, call_resource()))
-    api.ring(PROFESSIONAL, HELPLINE, WHISPER_URL, STATUS_URL, 25, machine_detection=True)
+    api.ring(PROFESSIONAL, HELPLINE, WHISPER_URL, STATUS_URL, 25, machine_detection=True, fallback_url=FALLBACK_URL)
     assert recorder.sent == [Sent("POST", f"{ACCOUNTS}/Calls.json", None, {
         "To": PROFESSIONAL, "From": HELPLINE, "Url": WHISPER_URL, "Method": "POST",
-        "StatusCallback": STATUS_URL, "StatusCallbackMethod": "POST",
+        "FallbackUrl": FALLBACK_URL, "FallbackMethod": "POST", "StatusCallback": STATUS_URL, "StatusCallbackMethod": "POST",
         "StatusCallbackEvent": ["initiated", "ringing", "answered", "completed"], "Timeout": 25,
         "MachineDetection": "Enable",
     }, (ACCOUNT_SID, AUTH_TOKEN))]
@@ -131,7 +132,7 @@ def test_taking_a_caller_out_of_the_queue_updates_the_queue_member_with_the_brid
 
 # -- failures --------------------------------------------------------------------------------------
 EVERY_REQUEST = {
-    "ring": lambda api: api.ring(PROFESSIONAL, HELPLINE, WHISPER_URL, STATUS_URL, 20, False),
+    "ring": lambda api: api.ring(PROFESSIONAL, HELPLINE, WHISPER_URL, STATUS_URL, 20, False, fallback_url=FALLBACK_URL),
     "stop_ringing": lambda api: api.stop_ringing(LEG),
     "leg_status": lambda api: api.leg_status(LEG),
     "dequeue": lambda api: api.dequeue(QUEUE, CALLER, BRIDGE_URL),
@@ -186,7 +187,8 @@ def sim():
 
 def test_a_base_url_on_this_machine_receives_every_request_the_helpline_makes(sim):
     api = TwilioApi(ACCOUNT_SID, AUTH_TOKEN, http_client=BaseUrlHttpClient(sim.api_url))
-    leg = api.ring(PROFESSIONAL, HELPLINE, WHISPER_URL, STATUS_URL, 20, machine_detection=True)
+    leg = api.ring(PROFESSIONAL, HELPLINE, WHISPER_URL, STATUS_URL, 20, machine_detection=True,
+                   fallback_url=FALLBACK_URL)
     status = api.leg_status(leg)
     api.stop_ringing(leg)
     calls = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls"
@@ -195,7 +197,7 @@ def test_a_base_url_on_this_machine_receives_every_request_the_helpline_makes(si
         ("POST", f"{calls}.json"), ("GET", f"{calls}/{leg}.json"), ("POST", f"{calls}/{leg}.json")]
     assert sim.requests[0][2] == {
         "To": [PROFESSIONAL], "From": [HELPLINE], "Url": [WHISPER_URL], "Method": ["POST"],
-        "StatusCallback": [STATUS_URL], "StatusCallbackMethod": ["POST"],
+        "FallbackUrl": [FALLBACK_URL], "FallbackMethod": ["POST"], "StatusCallback": [STATUS_URL], "StatusCallbackMethod": ["POST"],
         "StatusCallbackEvent": ["initiated", "ringing", "answered", "completed"], "Timeout": ["20"],
         "MachineDetection": ["Enable"]}
     assert sim.requests[2][2] == {"Status": ["canceled"]}
@@ -203,7 +205,7 @@ def test_a_base_url_on_this_machine_receives_every_request_the_helpline_makes(si
 
 def test_the_base_url_given_to_the_adapter_is_where_its_requests_go(sim):
     api = TwilioApi(ACCOUNT_SID, AUTH_TOKEN, base_url=sim.api_url + "/")
-    leg = api.ring(PROFESSIONAL, HELPLINE, WHISPER_URL, STATUS_URL, 20, False)
+    leg = api.ring(PROFESSIONAL, HELPLINE, WHISPER_URL, STATUS_URL, 20, False, fallback_url=FALLBACK_URL)
     api.leg_status(leg)
     assert [(method, path.rsplit("/", 1)[-1]) for method, path, _ in sim.requests] == [
         ("POST", "Calls.json"), ("GET", f"{leg}.json")]

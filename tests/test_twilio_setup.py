@@ -25,7 +25,7 @@ ACCOUNT = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}"
 NUMBER_SID, HELPLINE = "PN" + "1" * 32, "+18005550100"
 BASE = "https://helpline.example"
 STATIC = "https://backup.example.org/helpline/backup.xml"
-RETRIES = "#ct=2000&rt=6000&rc=3&rp=ct,rt,5xx"
+RETRIES = "#ct=1000&rt=6000&tt=15000&rc=1&rp=ct,rt,5xx"
 #: What configure sends, to https://helpline.example, with the static fallback.
 CONFIGURED = {
     "VoiceUrl": "https://helpline.example/voice/incoming", "VoiceMethod": "POST",

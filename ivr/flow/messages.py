@@ -17,6 +17,7 @@ from babel import Locale, UnknownLocaleError
 from .fields import Fields
 from .model import Message
 from .problems import WARNING, did_you_mean
+from .say_limit import MESSAGE_HINT, too_long_to_say
 from .yaml_source import Mapping, Scalar
 
 #: CLDR's plural categories (https://cldr.unicode.org/index/cldr-spec/plural-rules).
@@ -53,6 +54,8 @@ MESSAGES = {m.name: m for m in (
     Declared("offer-connecting", "professional", help="the professional pressed 1 and is joining the caller"),
     Declared("offer-taken", "professional", help="a colleague pressed 1 first"),
     Declared("offer-caller-gone", "professional", help="the caller hung up before the professional pressed 1"),
+    Declared("leg-apology", "professional",
+             help="the helpline could not tell a professional's phone what to say; the call ends"),
     Declared("callback-offer", "professional", ("language", "time"),
              help="a callback through the helpline: the professional's phone rings first; 1 calls the caller"),
     Declared("callback-already-made", "professional", help="someone else has already made this callback"),
@@ -115,6 +118,7 @@ class MessageReader:
                               "write " + ", ".join(f"{form}: ..." for form in needed_forms(code))
                               + f" (e.g. one: ... 1 ..., other: ... {{{declared.counts}}} ...)")
             self.check_placeholders(declared, fields, node, text, code)
+            self.check_said_in_one_say(fields, node, text, code)
             return (("other", text),)
         if not declared.counts:
             fields.text_of(node, f"the {code!r} text")
@@ -128,11 +132,20 @@ class MessageReader:
                 forms.append((form, text))
                 placeholders_needed = form == "other"
                 self.check_placeholders(declared, group, group.raw(form), text, code, placeholders_needed)
+                self.check_said_in_one_say(group, group.raw(form), text, code)
         missing = [form for form in needed_forms(code) if form not in dict(forms)]
         if missing:
             group.report(node, f"the {code!r} text has no form for {', '.join(missing)}",
                          f"the numbers of this language need: {', '.join(needed_forms(code))}")
         return tuple(forms)
+
+    @staticmethod
+    def check_said_in_one_say(fields: Fields, node, text: str, code: str) -> None:
+        """Counted as written: a placeholder's value (a number, a language's name) adds a few
+        characters at most."""
+        refused = too_long_to_say(code, text)
+        if refused:
+            fields.report(node, refused, MESSAGE_HINT)
 
     def check_placeholders(self, declared: Declared, fields: Fields, node, text: str, code: str,
                            required: bool = True) -> None:

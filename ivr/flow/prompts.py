@@ -12,6 +12,7 @@ from pathlib import Path
 from .fields import Fields
 from .model import Prompt
 from .problems import WARNING, did_you_mean
+from .say_limit import PROMPT_HINT, too_long_to_say
 from .yaml_source import Mapping, Node, Scalar
 
 PROMPT_FIELDS_EXTRA = ("audio", "health", "source", "reviewed", "note")
@@ -99,6 +100,9 @@ class PromptReader:
         if seconds > LONGEST_SECONDS:
             fields.report(fields.raw(code), f"the {code!r} text takes about {seconds:.0f} seconds to say",
                           "keep a prompt under 30 seconds; split it into steps with a menu between")
+        refused = too_long_to_say(code, text)
+        if refused:
+            fields.report(fields.raw(code), refused, PROMPT_HINT)
 
     def _audio(self, fields: Fields, name: str, texts: dict) -> tuple:
         named = {}

@@ -85,6 +85,13 @@ class ProfessionalSide:
 
     def run(self, url: str, extra: dict) -> None:
         document = self.post(url, extra)
+        if document is None and self.call.fallback_url:
+            # The Url gave no TwiML (not reached, an error status, not XML): "a request is
+            # immediately made to the ... Fallback URL", with ErrorCode and ErrorUrl
+            # (https://www.twilio.com/docs/usage/security/availability-reliability).
+            extra = {**extra, "ErrorCode": "11200", "ErrorUrl": url}      # 11200 for every failure here
+            url = self.call.fallback_url
+            document = self.post(url, extra)
         for _ in range(20):
             if document is None or self.call.hangup.is_set():
                 return

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 RETRIED = ("/voice/status", "/voice/offer-status", "/voice/callback-leg")
 #: A professional's own leg: hanging it up lets the caller go on to someone else.
 PROFESSIONAL = ("/voice/offer", "/voice/offer-answer", "/voice/offer-done", "/voice/callback-offer",
-                "/voice/callback-go", "/voice/callback-dialed", "/voice/callback-result")
+                "/voice/callback-go", "/voice/callback-dialed", "/voice/callback-result", "/voice/leg-fallback")
 #: The hold music's page: <Leave> hands the caller to the queue's action, which decides.
 ON_HOLD = ("/voice/hold", "/voice/hold-key")
 

@@ -82,6 +82,35 @@ def offer_status():
     return Response(status=204)
 
 
+@blueprint.post("/leg-fallback")
+@twilio_only
+def leg_fallback():
+    """Twilio's FallbackUrl for every leg the helpline places (ivr/twilio_api.py `ring`): their
+    phone's TwiML could not be had or run. They hear a short apology, in the caller's language,
+    and the leg ends. Twilio's docs name the leg's Url as what fails over; whichever of its URLs
+    failed, the answer is the same. It needs neither the database nor working flows: without
+    flows it hangs up without words."""
+    ivr = services()
+    log.warning("a professional's leg fell back (Twilio error %s)", token(form().first("ErrorCode", "-"))[:10])
+    offer_id = args().first("offer")
+    if offer_id:
+        try:
+            # The hang-up below ends the leg: its offer is settled now, and the caller offered to
+            # someone else, rather than when Twilio's last callback comes (or the reconciler asks).
+            ivr.control.leg_status(token(offer_id), "completed", token(form().first("CallSid")), ivr.links())
+        except SQLAlchemyError as error:
+            log.error("could not settle a leg that fell back (%s); call control will", error.__class__.__name__)
+    try:
+        flows = ivr.flows.current()
+        if flows is not None and "leg-apology" in flows.messages:
+            # In the caller's language (the flows' first one if they no longer have it).
+            said = (engine.message(flows, "leg-apology", flows.language(args().first("lang")).code),)
+            return xml(twiml.say_and_hang_up(said, flows))
+    except Exception:          # noqa: BLE001 — no words rather than no hang-up
+        log.exception("the apology of a leg that fell back could not be said; hanging up without it")
+    return xml(twiml.hang_up())
+
+
 @blueprint.post("/offer-done")
 @twilio_only
 def offer_done():

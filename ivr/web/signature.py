@@ -2,6 +2,12 @@
 
 Two schemes, as the twilio library knows them: the account Auth Token (HMAC-SHA1), and a webhook
 SharedKey named in X-Twilio-Webhooks-Signature-Settings (HMAC-SHA256). No setting turns this off.
+
+The status callbacks are given to Twilio with a connection-override fragment (ivr/retries.py),
+which Twilio never sends. Which URL it signs for them — with the fragment or without — no Twilio
+page says (twilio-node's validator keeps a fragment in the URL it is given), so a signature over
+the URL as received, or over it with that one fragment the helpline adds, is accepted. Any other
+fragment opens nothing: the signature must match one of the URLs the helpline itself gave out.
 """
 from __future__ import annotations
 
@@ -14,12 +20,15 @@ from flask import abort, current_app, request
 from twilio.request_validator import (SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator,
                                       HMAC_SHA1, HMAC_SHA256, compare, get_signature_algorithm)
 
+from ..retries import RETRY_ON_FAILURE
 from .twilio_request import form
 
 log = logging.getLogger(__name__)
 URL_SAFE = "/:@!$&'()*+,;=-._~%"
 SIGNATURE_ENVIRON = "HTTP_" + SIGNATURE_HEADER.upper().replace("-", "_")
 SETTINGS_ENVIRON = "HTTP_" + SIGNATURE_SETTINGS_HEADER.upper().replace("-", "_")
+#: The fragments the helpline ever puts on a URL it gives Twilio, which a signature may cover.
+SIGNED_FRAGMENTS = ("", RETRY_ON_FAILURE)
 
 
 def _key_id(settings_header: str) -> str:
@@ -52,9 +61,11 @@ def signature_is_valid(environ=None, ivr=None) -> bool:
     url, params = requested_url(environ), form(environ)
     # The usual case costs one HMAC; the library's full check (the URL with and without its port,
     # as Twilio's own back ends differ) runs only when that one does not match.
-    if compare(validator.compute_signature(url, params, algorithm), signature):
-        return True
-    return validator.validate(url, params, signature, algorithm=algorithm)
+    for fragment in SIGNED_FRAGMENTS:
+        if compare(validator.compute_signature(url + fragment, params, algorithm), signature):
+            return True
+    return any(validator.validate(url + fragment, params, signature, algorithm=algorithm)
+               for fragment in SIGNED_FRAGMENTS)
 
 
 def requested_url(environ) -> str:

@@ -283,7 +283,8 @@ def test_each_phone_is_rung_by_one_rest_request_from_the_number_the_caller_diall
         offer = offers[IDS[params["To"][0]]]
         assert (path, params) == (f"{API}/Calls.json", {
             "To": params["To"], "From": [HELPLINE], "Url": [f"{line.url}/voice/offer?offer={offer}"],
-            "Method": ["POST"], "StatusCallback": [f"{line.url}/voice/offer-status?offer={offer}{RETRY_ON_FAILURE}"],
+            "Method": ["POST"], "FallbackUrl": [f"{line.url}/voice/leg-fallback?offer={offer}&lang=en"],
+            "FallbackMethod": ["POST"], "StatusCallback": [f"{line.url}/voice/offer-status?offer={offer}{RETRY_ON_FAILURE}"],
             "StatusCallbackEvent": ["initiated", "ringing", "answered", "completed"],
             "StatusCallbackMethod": ["POST"], "Timeout": ["20"]})
     assert sorted(params["To"][0] for _, params in created) == sorted([ANA, MARISOL, BEN])

@@ -36,14 +36,15 @@ def test_the_leg_and_callback_status_urls_ask_for_retries_and_nothing_else_does(
 
 def test_the_overrides_read_as_twilio_documents_them():
     assert connection_overrides("https://x/voice/status?offer=1" + RETRY_ON_FAILURE) == (
-        "https://x/voice/status?offer=1", 3, {"ct", "rt", "5xx"})
-    assert connection_overrides("https://x/voice/status") == ("https://x/voice/status", 1, {"ct"})
-    assert connection_overrides("https://x/a#rc=9&rp=all")[1:] == (5, {"4xx", "5xx", "ct", "rt"})
+        "https://x/voice/status?offer=1", 1, {"ct", "rt", "5xx"}, 15000)
+    assert connection_overrides("https://x/voice/status") == ("https://x/voice/status", 1, {"ct"}, 15000)
+    assert connection_overrides("https://x/a#rc=9&rp=all&tt=60000")[1:] == (5, {"4xx", "5xx", "ct", "rt"}, 15000)
 
 
 @pytest.mark.parametrize("url, statuses, tries", [
-    ("https://line/voice/offer-status?offer=1" + RETRY_ON_FAILURE, (503, 503, 204), 3),
-    ("https://line/voice/offer-status?offer=1" + RETRY_ON_FAILURE, (503, 503, 503, 503, 503), 4),
+    ("https://line/voice/offer-status?offer=1" + RETRY_ON_FAILURE, (503, 204), 2),
+    ("https://line/voice/offer-status?offer=1" + RETRY_ON_FAILURE, (503, 503, 503, 503, 503), 2),
+    ("https://line/voice/offer-status?offer=1#rc=3&rp=5xx", (503, 503, 204), 3),
     ("https://line/voice/offer-status?offer=1" + RETRY_ON_FAILURE, (404, 204), 1),    # 4xx is not retried
     ("https://line/voice/offer-status?offer=1" + RETRY_ON_FAILURE, (0, 204), 2),
     ("https://line/voice/status", (503, 204), 1),          # by default a 503 is never sent again
