@@ -51,6 +51,8 @@ TICK_SECONDS = 3.0
 #: (https://www.twilio.com/docs/errors/21210) or none given (https://www.twilio.com/docs/errors/21213).
 #: No leg can be placed from it: callers go on at once, as when Twilio is down.
 CALLER_ID_REFUSED = (21210, 21213)
+#: A leg's statuses before its phone rings (https://www.twilio.com/docs/voice/api/call-resource).
+NOT_YET_RINGING = ("queued", "initiated")
 #: QueueResult values that say the caller's call is over; any other reason to leave the queue
 #: without a place to go (error, system-error, queue-full) means they may still be on the line.
 CALLER_HUNG_UP = ("hangup",)
@@ -538,6 +540,14 @@ class CallControl:
                 self.offers.leg_over(offer.id, status, now)
             elif offer.state == "accepted":
                 self.offers.checked(offer.id, now)
+            elif status in NOT_YET_RINGING:
+                # Held back by Twilio (its calls-per-second queue) for as long as a ring would last:
+                # their phone never rang, so they are not counted as missing it; ended, and the
+                # caller is offered again.
+                log.info("leg of %s still %s at Twilio past its ring time: ended", offer.professional_id, status)
+                if not self.offers.move(offer.id, "failed", now):
+                    self.offers.move(offer.id, "missed", now)
+                self._end_leg(offer)
             else:
                 # Past its ring time and still not taken: Twilio's own timeout or a lost callback.
                 log.info("leg of %s still %s past its ring time: ended as missed", offer.professional_id, status)

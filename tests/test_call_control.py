@@ -192,7 +192,7 @@ def test_a_ringing_leg_with_no_news_is_asked_about_once_its_ring_time_and_a_shor
     assert line.offers.get(rung.offer).state == "missed"
 
 
-@pytest.mark.parametrize("twilio_says", ["ringing", "queued", "in-progress", "not found", "unreachable"])
+@pytest.mark.parametrize("twilio_says", ["ringing", "in-progress", "not found", "unreachable"])
 def test_a_leg_still_not_taken_past_its_ring_time_is_ended_as_missed_whatever_twilio_says(line_for, twilio_says):
     """Still ringing by Twilio's word (its own timeout or a lost callback), already gone, or Twilio
     out of reach: the leg is ended and counted as missed, and the caller is offered again."""
@@ -209,6 +209,22 @@ def test_a_leg_still_not_taken_past_its_ring_time_is_ended_as_missed_whatever_tw
     passes_done(line.control)
     line.control.offer_waiting_callers(LINKS)
     assert [rung.to for rung in line.api.rung] == [first.to, P1 if first.to == P0 else P0]
+
+
+@pytest.mark.parametrize("twilio_says", ["queued", "initiated"])
+def test_a_leg_twilio_still_holds_back_past_its_ring_time_is_ended_without_counting_it_as_missed(line_for, twilio_says):
+    """Its phone never rang (Twilio's calls-per-second queue): the professional does not rest as
+    after a missed call, and the caller is offered again."""
+    line = line_for([P0])
+    wait_since(line, CALLERS[0], 0)
+    line.control.offer_waiting_callers(LINKS)
+    [first] = line.api.rung
+    line.api.statuses[first.leg] = twilio_says
+    line.clock.advance(20 + RING_GRACE_SECONDS + 1)
+    line.control.offer_waiting_callers(LINKS)
+    assert line.offers.get(first.offer).state == "failed"
+    assert line.api.stopped == [first.leg]
+    assert rung_for(line) == [(CALLERS[0], P0), (CALLERS[0], P0)]     # not resting: rung again at once
 
 
 def test_a_ringing_leg_twilio_refuses_to_tell_about_is_asked_again_and_not_ended(line_for):
