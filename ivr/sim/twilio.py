@@ -131,6 +131,9 @@ class SimTwilio:
         self.recordings: dict = {}   # sid -> Recording, until the helpline deletes it
         self.messages: list = []     # every text message sent through the REST API, in order
         self.refuse_messages = False
+        from .account import SimAccount
+
+        self.account = SimAccount()  # its numbers, verified caller IDs, toll-free verifications (account.py)
         self.api_url = TWILIO_API    # where the REST API is served, once it is
         self.requests: list = []     # (method, path, {name: [values]}) of every REST request
         self.lock = threading.RLock()
