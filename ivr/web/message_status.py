@@ -47,7 +47,7 @@ def status():
             row = ivr.notice_texts.text(sid)
             what = WHAT.get(row.kind if row is not None else "reply", "a text")
             log.error("%s was not delivered (%s): %s", what, state, meaning(code))
-            ivr.twilio_problems.record("text-not-delivered", code, f"{what} was {state}", now)
+            ivr.twilio_problems.record("text-not-delivered", code, f"{what}, reported {state}", now)
             ivr.notices.soon(ivr.links().base)         # the sweep calls them instead, off this request
     except SQLAlchemyError as error:
         log.error("could not record a text's status (%s)", error.__class__.__name__)
