@@ -162,3 +162,33 @@ def test_a_status_callback_not_signed_by_twilio_changes_nothing(line):
     assert answer.status_code in (401, 403)
     assert line.ivr.notice_texts.text("SM" + "9" * 32) is None
     assert line.ivr.twilio_problems.recent(line.clock() - datetime.timedelta(hours=1)) == []
+
+
+def test_a_call_instead_that_twilio_refuses_is_shown_to_leads_and_not_placed_again(line):
+    from ivr.sim.twilio import ACCOUNT_SID
+    from ivr.twilio_api import TwilioApi
+    from test_twilio_api import Recorder, twilio_error
+
+    lead = make_account(line.app, "Carmen Díaz", "lead", "carmen-diaz")
+    sid = "SM" + "6" * 32
+    line.ivr.notice_texts.sent(sid, "callback", 1, ANA, "+12025550199", "en", "queued", line.clock())
+    refusing = Recorder(twilio_error(400, 21210))                 # a From that is not the account's
+    line.ivr.notices.api = TwilioApi(ACCOUNT_SID, AUTH_TOKEN, http_client=refusing)
+
+    failed = {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30032",
+              "AccountSid": "AC" + "0" * 32, "From": "+12025550199", "To": ANA}
+    assert signed_post(f"{line.url}/sms/status", failed).status_code == 204
+    since = line.clock() - datetime.timedelta(hours=1)
+    assert wait_for(lambda: "notice-call-refused" in {p.kind for p in line.ivr.twilio_problems.recent(since)},
+                    timeout=10)
+    line.ivr.notices.sweep()
+    line.ivr.notices.sweep()
+
+    assert [request.url.rsplit("/", 1)[-1] for request in refusing.sent] == ["Calls.json"]
+    as_lead = line.app.test_client()
+    log_in(as_lead, lead)
+    page = html.unescape(as_lead.get("/staff/").get_data(as_text=True))
+    assert "Twilio refused the call made instead of a text" in page
+    assert "21210: the number calls are placed from is neither a number of this Twilio account" in page
+    assert "Text not delivered (a callback notice, reported undelivered)" in page
+    assert "+12025550199" not in page and ANA not in page
