@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .flow import model
 from .flow.model import Ref
+from .pacing import Pacer
 from .retries import retried
 from .routing.choose import Chooser, Presence
 from .store.offers import FINAL_LEG_STATUSES
@@ -35,8 +36,24 @@ MACHINE_ANSWERS = ("machine_start", "machine_end_beep", "machine_end_silence", "
 ESTIMATE_HOURS = 1
 #: Stale legs asked about in one pass (each is one REST request).
 RECONCILE_BATCH = 20
-#: Extra time a ringing leg gets beyond its timeout before Twilio is asked about it.
-RING_GRACE_SECONDS = 60
+#: Extra time a leg gets beyond its ring time before Twilio is asked about it: the whisper and its
+#: key (an 8-second gather) fit inside, and a lost callback costs the caller no more than this.
+RING_GRACE_SECONDS = 10
+#: However its legs' callbacks went, a connect step is over this long after its round began
+#: plus the step's ring time.
+CONNECT_GRACE_SECONDS = 30
+#: While callers wait, a talk with no news is asked about this often (a lost 'completed' would
+#: otherwise keep a free professional busy until `check_after_minutes`).
+TALK_CHECK_WHILE_WAITING_SECONDS = 20
+#: Call control looks at the line this often on its own, whatever callbacks do or don't arrive.
+TICK_SECONDS = 3.0
+#: Twilio refusing a leg's From: "not a Twilio number or not a verified caller ID"
+#: (https://www.twilio.com/docs/errors/21210) or none given (https://www.twilio.com/docs/errors/21213).
+#: No leg can be placed from it: callers go on at once, as when Twilio is down.
+CALLER_ID_REFUSED = (21210, 21213)
+#: QueueResult values that say the caller's call is over; any other reason to leave the queue
+#: without a place to go (error, system-error, queue-full) means they may still be on the line.
+CALLER_HUNG_UP = ("hangup",)
 #: A round claimed this recently whose offers are not written yet is still being placed.
 CLAIM_SECONDS = 5
 #: After Twilio's REST API failed to place a leg, callers go straight to the backup line for this
@@ -96,6 +113,26 @@ class GoTo:
 
 
 @dataclass(frozen=True)
+class Overflow:
+    """The queue failed the caller (or they waited it out): on to `step`, or the backup line when
+    the step names none."""
+    step: Ref | None
+
+
+#: Where a wait that left for the backup line itself says it went.
+BACKUP_LINE = "backup-line"
+
+
+def overflow_of(step) -> Ref | None:
+    """Where a connect or queue step sends a caller nobody could take."""
+    if isinstance(step, model.Queue):
+        return step.overflow
+    if isinstance(step, model.Connect):
+        return step.if_nobody_answers
+    return None
+
+
+@dataclass(frozen=True)
 class Whisper:
     language: str
 
@@ -115,7 +152,10 @@ def _not_needed(wait) -> NotNeeded:
 
 
 class CallControl:
-    def __init__(self, flows, roster, waits, offers, presence, api, clock, workers: int = 8):
+    def __init__(self, flows, roster, waits, offers, presence, api, clock, workers: int = 8,
+                 tick_seconds: float | None = None):
+        """`tick_seconds`: how often call control looks at the line on its own (None: only when
+        an event comes, as tests that drive it by hand want)."""
         self.flows, self.roster = flows, roster
         self.waits, self.offers, self.presence = waits, offers, presence
         self.api, self.clock = api, clock
@@ -125,6 +165,10 @@ class CallControl:
         self._links: Links | None = None
         self._chooser: Chooser | None = None
         self._twilio_down_until = 0.0      # monotonic seconds
+        self._tick_seconds = tick_seconds
+        self._pacer = Pacer(lambda: self.clock().timestamp())
+        self._ticker: threading.Thread | None = None
+        self._closed = threading.Event()
 
     # -- a caller asks ---------------------------------------------------------------------------
     def ask_for_person(self, call_sid: str, step, language: str, helpline_number: str, links: Links) -> bool:
@@ -158,10 +202,11 @@ class CallControl:
             remaining = step.max_wait - (now - aware(wait.asked_at)).total_seconds()
             # Nobody can be rung while Twilio refuses: a person elsewhere now beats a long wait.
             if (remaining <= 0 or self.twilio_down) and self.waits.leave(call_sid, str(step.overflow), now):
-                self._stop_legs(call_sid)
+                self.stop_legs_soon(call_sid)
                 return Leave()
         elif isinstance(step, model.Connect) and self._ringing_is_over(wait, step, now):
             if self.waits.leave(call_sid, str(step.if_nobody_answers), now):
+                self.stop_legs_soon(call_sid)
                 return Leave()
         self.offer_soon(links)         # a safety net under the instant offers
         since = now - datetime.timedelta(hours=ESTIMATE_HOURS)
@@ -170,29 +215,64 @@ class CallControl:
     def choose_on_hold(self, call_sid: str, goto: Ref) -> bool:
         """The caller pressed a key (or said words) on hold that leads to `goto`."""
         if self.waits.leave(call_sid, str(goto), self.clock()):
-            self._stop_legs(call_sid)
+            self.stop_legs_soon(call_sid)
             return True
         return False
 
-    def after_queue(self, call_sid: str, result: str):
-        """The caller left the queue (Twilio's QueueResult): Bridge, GoTo, or None for 'back in line'."""
-        if result in ("hangup", "system-error", "error"):
+    def after_queue(self, call_sid: str, result: str, step=None):
+        """The caller left the queue (Twilio's QueueResult): Bridge, GoTo, Overflow, NotNeeded (they
+        hung up) or None for 'back in line'.
+
+        `error` and `system-error` say the hold page's TwiML failed (a slow or broken waitUrl), and
+        `queue-full` that the caller never got in (https://www.twilio.com/docs/voice/twiml/enqueue,
+        QueueResult): in each the caller may still be on the line, so they go on to the step's
+        overflow, never back into the queue that failed them and never to silence. `step` is where
+        the caller's URL says they waited, for a wait with no record."""
+        if result in CALLER_HUNG_UP:
             self.caller_ended(call_sid)
             return NotNeeded("gone")
         wait = self.waits.get(call_sid)
-        if wait is None:
-            return None
-        if wait.state == "connected":
+        if wait is not None and wait.state == "connected":
             return Bridge(conference_name(call_sid))
-        if wait.state == "left" and wait.next_step:
+        if wait is not None and wait.state == "left" and wait.next_step:
+            if wait.next_step == BACKUP_LINE:
+                return Overflow(None)
             return GoTo(Ref.parse(wait.next_step, ""))
+        if result in ("error", "system-error", "queue-full"):
+            return self._overflow(call_sid, wait, result, step)
         return None
+
+    def _overflow(self, call_sid: str, wait, why: str, step=None):
+        """Out of a queue that failed them: the step's overflow (or the backup line), unless a
+        professional accepted at this very moment."""
+        step = self._step_of(wait) or step
+        target = overflow_of(step)
+        log.warning("call %s left the queue with %s: on to %s", call_sid, why, target or "the backup line")
+        if wait is None:
+            return Overflow(target)
+        if not self.waits.leave(call_sid, str(target or BACKUP_LINE), self.clock()):
+            wait = self.waits.get(call_sid)
+            if wait is not None and wait.state == "connected":
+                return Bridge(conference_name(call_sid))
+        self.stop_legs_soon(call_sid)
+        return Overflow(target)
+
+    def _step_of(self, wait):
+        flows = self.flows.current()
+        if wait is None or flows is None:
+            return None
+        return flows.step(Ref.parse(wait.step, ""))
 
     def caller_ended(self, call_sid: str) -> None:
         """The caller's call is over: nobody rings for them any more, and a professional who
-        accepted but never met them is let go."""
+        accepted but never met them is let go (off the request's thread: REST requests)."""
         self.waits.gone(call_sid, self.clock())
-        self._stop_legs(call_sid, including_accepted=True)
+        self.stop_legs_soon(call_sid, including_accepted=True)
+
+    def stop_legs_soon(self, call_sid: str, including_accepted: bool = False) -> None:
+        """End a caller's legs in the background: a webhook (the hold page above all, which Twilio
+        gives up on after 15 s) never waits on REST requests to stop phones."""
+        self._pool.submit(self._stop_legs, call_sid, including_accepted)
 
     def partner_line_unanswered(self, call_sid: str) -> None:
         """Back to our own people after the partner line failed: a fresh wait, not an instant overflow."""
@@ -274,11 +354,28 @@ class CallControl:
         overlap in one process; one asked for during a pass runs right after it."""
         with self._lock:
             self._links = links
+            if self._tick_seconds and self._ticker is None:
+                self._ticker = threading.Thread(target=self._tick_forever, name="call-control-tick", daemon=True)
+                self._ticker.start()
             if self._running:
                 self._again = True
                 return
             self._running = True
         self._pool.submit(self._offer_passes)
+
+    def tick(self) -> None:
+        """Look at the line now, as if an event had come: legs with no news are asked about, and
+        waiting callers are offered to whoever is free. Every wait keeps its own clock this way,
+        whatever callbacks arrive."""
+        if self._links is not None:
+            self.offer_soon(self._links)
+
+    def _tick_forever(self) -> None:
+        while not self._closed.wait(self._tick_seconds):
+            try:
+                self.tick()
+            except RuntimeError:       # the pool was shut down under us
+                return
 
     def _offer_passes(self) -> None:
         while True:
@@ -332,10 +429,27 @@ class CallControl:
                     people = self._choose(roster, now, snapshot, busy, wait, exclude)
             if not claimed:
                 self.waits.release_round(wait.call_sid, wait.round + 1, now)
-        futures = [self._pool.submit(self._place, roster, wait, person, offer_id, step, links)
+        # In the order chosen (the strategy's preference), each at its own moment of the account's
+        # calls per second.
+        futures = [self._pool.submit(self._place_at, self._pacer.slot(roster.ringing.calls_per_second),
+                                     roster, wait, person, offer_id, step, links)
                    for wait, person, offer_id, step in placed]
         concurrent.futures.wait(futures)
         return len(placed)
+
+    def _place_at(self, delay: float, roster, wait, person, offer_id: str, step, links: Links) -> None:
+        """Place the leg `delay` seconds from now on the helpline's clock (which a test may run
+        faster than the wall's, or hold still: then the wall's delay is the most it waits)."""
+        if delay > 0:
+            moment = self.clock().timestamp() + delay
+            longest = time.monotonic() + delay
+            while self.clock().timestamp() < moment and time.monotonic() < longest:
+                if self._closed.wait(0.01):
+                    return
+            offer = self.offers.get(offer_id)
+            if offer is None or offer.state != "placing":
+                return                 # canceled meanwhile: the caller was taken, or is gone
+        self._place(roster, wait, person, offer_id, step, links)
 
     def _choose(self, roster, now, snapshot, busy, wait, exclude) -> tuple:
         presence = Presence(snapshot.away, frozenset(busy), snapshot.idle_since)
@@ -347,34 +461,89 @@ class CallControl:
             leg_sid = self.api.ring(person.phone, roster.caller_id or wait.helpline_number, links.offer(offer_id),
                                     links.offer_status(offer_id), seconds, roster.ringing.machine_detection)
         except TwilioUnavailable as error:
-            log.error("could not ring %s for call %s: %s", person.id, wait.call_sid, error)
-            self.offers.move(offer_id, "failed", self.clock())
-            if error.status is None or error.status >= 500 or error.status in (401, 403):
-                self._twilio_down_until = time.monotonic() + TWILIO_DOWN_SECONDS
+            self._refused(error, person, wait, offer_id, links)
             return
         self._twilio_down_until = 0.0
+        # Left 'placing' until Twilio says it rings: a leg Twilio holds back (its calls-per-second
+        # queue) is not shown as ringing.
+        self.offers.placed(offer_id, leg_sid, self.clock())
+        offer = self.offers.get(offer_id)
+        if offer is not None and offer.state not in LIVE_OFFER_STATES:
+            self._end_leg(offer)       # canceled while being placed: the caller was taken, or left
+
+    def _refused(self, error: TwilioUnavailable, person, wait, offer_id: str, links: Links) -> None:
+        """Twilio did not place a leg. Unreachable, failing or refusing our credentials: nobody
+        can be rung for a while. Refusing the caller ID: the same, for every leg. Refusing this one
+        number (4xx): that professional is passed over as if they had missed it, and the caller
+        moves on to whoever is next, now."""
+        code = f" (error {error.code})" if error.code else ""
+        log.error("could not ring %s for call %s: %s%s", person.id, wait.call_sid, error, code)
         now = self.clock()
-        self.offers.placed(offer_id, leg_sid, now)
-        self.offers.move(offer_id, "ringing", now)
+        if error.status is None or error.status >= 500 or error.status in (401, 403) \
+                or error.code in CALLER_ID_REFUSED:
+            self.offers.move(offer_id, "failed", now)
+            self._twilio_down_until = time.monotonic() + TWILIO_DOWN_SECONDS
+            return
+        self.offers.move(offer_id, "missed", now)
+        self.offer_soon(links)
 
     def reconcile(self, now: datetime.datetime) -> None:
-        """Legs with no news for too long: ask Twilio how they are, rather than guess."""
+        """Legs with no news for too long: ask Twilio how they are, rather than wait for a callback
+        that may never come (lost, refused, or late). A leg past its ring time that Twilio still
+        calls ringing, or that Twilio cannot tell us about, is ended and counted as missed: a
+        caller never waits on a phone nobody will answer."""
         roster = self.roster.current()
-        longest_ring = max(roster.ringing.ring_seconds, 120) + RING_GRACE_SECONDS
-        for offer in self.offers.stale(now, longest_ring, roster.ringing.check_after_minutes * 60)[:RECONCILE_BATCH]:
+        callers_waiting = bool(self.waits.waiting())
+        talk_check = roster.ringing.check_after_minutes * 60
+        if callers_waiting:
+            talk_check = min(talk_check, TALK_CHECK_WHILE_WAITING_SECONDS)
+        shortest_ring = min((roster.ringing.ring_seconds, *self._connect_ring_times())) + RING_GRACE_SECONDS
+        asked = 0
+        for offer in self.offers.stale(now, shortest_ring, talk_check):
+            if asked >= RECONCILE_BATCH:
+                return
+            if offer.state != "accepted" and not self._ring_is_over(offer, roster, now):
+                continue
             if not offer.leg_sid:
                 self.offers.move(offer.id, "failed", now)      # never placed (a crash mid-way)
                 continue
+            asked += 1
             try:
                 status = self.api.leg_status(offer.leg_sid)
             except TwilioUnavailable as error:
                 log.error("could not ask Twilio about leg of %s: %s", offer.professional_id, error)
-                return
+                if offer.state == "accepted" or (error.status is not None and error.status != NOT_FOUND):
+                    continue           # a talk goes on; a refusal is asked about again next time
+                status = "unknown"
             if status in FINAL_LEG_STATUSES:
                 log.info("leg of %s had ended (%s) without telling us", offer.professional_id, status)
                 self.offers.leg_over(offer.id, status, now)
-            else:
+            elif offer.state == "accepted":
                 self.offers.checked(offer.id, now)
+            else:
+                # Past its ring time and still not taken: Twilio's own timeout or a lost callback.
+                log.info("leg of %s still %s past its ring time: ended as missed", offer.professional_id, status)
+                self.offers.move(offer.id, "missed", now)
+                self._end_leg(offer)
+
+    def _ring_is_over(self, offer, roster, now) -> bool:
+        """Whether a leg not yet taken has had its ring time (its step's) plus the grace."""
+        wait = self.waits.get(offer.call_sid)
+        step = self._step_of(wait)
+        seconds = step.ring_seconds if isinstance(step, model.Connect) else roster.ringing.ring_seconds
+        return (now - aware(offer.updated_at)).total_seconds() >= seconds + RING_GRACE_SECONDS
+
+    def _connect_ring_times(self) -> tuple:
+        flows = self.flows.current()
+        if flows is None:
+            return ()
+        return tuple(step.ring_seconds for step in flows.steps.values() if isinstance(step, model.Connect))
+
+    def _end_leg(self, offer) -> None:
+        try:
+            self.api.stop_ringing(offer.leg_sid)
+        except TwilioUnavailable as error:
+            log.error("could not stop the phone of %s: %s", offer.professional_id, error)
 
     @property
     def twilio_down(self) -> bool:
@@ -391,10 +560,7 @@ class CallControl:
             if offer.state != "accepted":
                 self.offers.move(offer.id, "canceled", now)
             if offer.leg_sid:
-                try:
-                    self.api.stop_ringing(offer.leg_sid)
-                except TwilioUnavailable as error:
-                    log.error("could not stop the phone of %s: %s", offer.professional_id, error)
+                self._end_leg(offer)
 
     def _people_for(self, wait, roster, now) -> tuple:
         presence = self.presence.snapshot(now)
@@ -412,6 +578,11 @@ class CallControl:
     def _ringing_is_over(self, wait, step, now) -> bool:
         """At a connect step: nobody is ringing, and nobody more will be rung."""
         offers = self.offers.for_caller(wait.call_sid, live_only=False)
+        this_round = [offer for offer in offers if offer.round == wait.round and offer.round > wait.step_round]
+        if this_round:
+            began = min(aware(offer.created_at) for offer in this_round)
+            if (now - began).total_seconds() >= step.ring_seconds + CONNECT_GRACE_SECONDS:
+                return True            # whatever its legs' callbacks say (or never said)
         if any(offer.state in LIVE_OFFER_STATES for offer in offers):
             return False
         claimed_moments_ago = (now - aware(wait.updated_at)).total_seconds() < CLAIM_SECONDS
@@ -433,4 +604,5 @@ class CallControl:
         return self._chooser
 
     def close(self) -> None:
+        self._closed.set()
         self._pool.shutdown(wait=True, cancel_futures=True)

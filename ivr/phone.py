@@ -284,8 +284,10 @@ class Phone:
             return ""
         if interrupt is None:
             kind = verb.get("input", "dtmf")
-        else:       # a hold page: one that tells the caller their choices, or the ringing tone
-            kind = "on hold" if any(child.tag == "Say" for child in verb) else "ringing"
+        elif any(child.tag == "Say" for child in verb):     # a hold page telling the caller their choices
+            kind = "on hold"
+        else:       # the ringing tone while phones ring, or the hold music
+            kind = "ringing" if any("ringing" in (child.text or "") for child in verb) else "music"
         self._hear(Heard("menu", kind))
         reply = self._answer(self.heard)
         if reply is None:
@@ -299,6 +301,8 @@ class Phone:
     @staticmethod
     def _entered(verb, url, reply: str):
         action = urljoin(url, verb.get("action", url))
+        if reply.startswith("say:") and "speech" not in verb.get("input", "dtmf").split():
+            return ""                  # words to a <Gather> that only listens for keys: not heard
         if reply.startswith("say:"):
             return action, {"SpeechResult": reply[4:], "Confidence": "0.9"}
         return action, {"Digits": reply}
@@ -333,6 +337,8 @@ class Phone:
         self._hear(Heard("hold", name))
         queue = self.twilio.enqueue(self.leg, name)
         wait_url, action = urljoin(url, enqueue.get("waitUrl")), urljoin(url, enqueue.get("action"))
+        if queue is None:
+            return action, {"QueueResult": "queue-full"}
         page = wait_url
         for _ in range(MAX_REQUESTS):
             if self.leg.dequeue_url:
@@ -448,9 +454,9 @@ def scripted(inputs: list):
         return remaining.pop(0)
 
     def answer(heard):
-        waiting = bool(heard) and heard[-1].kind == "menu" and heard[-1].text in ("on hold", "ringing")
-        if waiting and heard[-1].text == "ringing":
-            return ""                  # while phones ring, the caller listens
+        waiting = bool(heard) and heard[-1].kind == "menu" and heard[-1].text in ("on hold", "ringing", "music")
+        if waiting and heard[-1].text in ("ringing", "music"):
+            return ""                  # while phones ring, or the music plays, the caller listens
         if waiting:
             if not remaining or remaining[0].during or not remaining[0].reply.startswith("hold:"):
                 return ""

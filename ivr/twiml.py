@@ -174,22 +174,37 @@ def queue_name(team: str, language: str) -> str:
 
 # -- on hold -------------------------------------------------------------------------------------
 def hold_page(state: CallState, flows: model.FlowSet, said: tuple, music: str, pause: int | None,
-              hints_text: str) -> str:
+              hints_text: str, words_during_music: bool = False) -> str:
     """The waitUrl document: what we tell the caller, then music (or a pause that ends when the wait
-    does), all inside a <Gather> so keys and words work from the first word. A waitUrl may hold
-    <Gather> with input dtmf and speech (https://www.twilio.com/docs/voice/twiml/enqueue), and
-    "once the TwiML document located at the waitUrl runs out of verbs", Twilio asks for it again."""
+    does). Keys work throughout; spoken words are listened for while the choices are said, and
+    during the music only when `words_during_music` (speech recognition is billed for as long as a
+    <Gather> listens, and background noise would end the music).
+
+    The Enqueue page lists <Gather> among a waitUrl's verbs, with `dtmf` and `speech` as its input
+    values (https://www.twilio.com/docs/voice/twiml/enqueue); whether "dtmf speech" together is taken
+    there is not settled by the docs. "Once the TwiML document located at the waitUrl runs out of
+    verbs", Twilio asks for it again."""
     language = flows.language(state.language)
     response = VoiceResponse()
-    gather = response.gather(input="dtmf speech", action="hold-key?" + state_query(state), method="POST",
-                             num_digits=1, timeout=1, speech_timeout="auto", language=language.speech or None,
-                             hints=hints_text or None, action_on_empty_result=False)
-    for utterance in said:
-        speak(gather, utterance, flows)
+    action = "hold-key?" + state_query(state)
+
+    def listening(words: bool):
+        if not words:
+            return response.gather(input="dtmf", action=action, method="POST", num_digits=1, timeout=1,
+                                   action_on_empty_result=False)
+        return response.gather(input="dtmf speech", action=action, method="POST", num_digits=1, timeout=1,
+                               speech_timeout="auto", language=language.speech or None, hints=hints_text or None,
+                               action_on_empty_result=False)
+
+    if said:
+        spoken = listening(True)
+        for utterance in said:
+            speak(spoken, utterance, flows)
+    during_music = listening(words_during_music)
     if pause is not None:
-        gather.pause(length=max(1, pause))
+        during_music.pause(length=max(1, pause))
     else:
-        gather.play(f"../audio/music/{music}")
+        during_music.play(f"../audio/music/{music}")
     response.redirect("hold?" + state_query(state), method="POST")
     return str(response)
 

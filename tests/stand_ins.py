@@ -69,7 +69,7 @@ class Rung:
 
 class RecordingApi:
     """TwilioApi's methods, answered at once and written down. `statuses` is what leg_status
-    answers for a leg (default: 'in-progress'); `while_ringing(offer_id, leg)` runs inside ring(),
+    answers for a leg (default: 'in-progress'; an exception is raised); `while_ringing(offer_id, leg)` runs inside ring(),
     before the REST response would come back."""
     configured = True
 
@@ -83,8 +83,12 @@ class RecordingApi:
         self.dequeued: list = []
         self.redirected: list = []
         self.rang = threading.Event()
+        self.refuse: Exception | None = None      # raised by every ring()
+        self.refuse_numbers: dict = {}            # number -> exception raised when it is rung
 
     def ring(self, to, caller_id, url, status_callback, timeout, machine_detection) -> str:
+        if self.refuse is not None or to in self.refuse_numbers:
+            raise self.refuse or self.refuse_numbers[to]
         rung = Rung(time.perf_counter(), to, caller_id, url, status_callback, timeout, machine_detection,
                     f"CA{self.name}{uuid.uuid4().hex}")
         self.rung.append(rung)
@@ -97,8 +101,12 @@ class RecordingApi:
         self.stopped.append(leg_sid)
 
     def leg_status(self, leg_sid: str) -> str:
+        """What Twilio says of the leg; a TwilioUnavailable in `statuses` is raised instead."""
         self.asked.append(leg_sid)
-        return self.statuses.get(leg_sid, "in-progress")
+        status = self.statuses.get(leg_sid, "in-progress")
+        if isinstance(status, Exception):
+            raise status
+        return status
 
     def dequeue(self, queue_sid: str, call_sid: str, url: str) -> None:
         self.dequeued.append((queue_sid, call_sid, url))
@@ -202,3 +210,9 @@ def at_once(*actions) -> list:
     if errors:
         raise errors[0]
     return results
+
+
+def background_done(control: CallControl) -> None:
+    """Let what call control handed to its threads (phones stopped, legs placed) finish; the
+    control takes no more work afterwards."""
+    control._pool.shutdown(wait=True)

@@ -9,10 +9,13 @@ import time
 
 import pytest
 
-from ivr.call_control import MACHINE_ANSWERS, Bridge, GoTo, Leave, NotNeeded, Stay, Whisper
+from ivr.call_control import (CONNECT_GRACE_SECONDS, MACHINE_ANSWERS, RING_GRACE_SECONDS,
+                              TALK_CHECK_WHILE_WAITING_SECONDS, Bridge, CallControl, GoTo, Leave, NotNeeded,
+                              Overflow, Stay, Whisper)
 from ivr.flow.model import Ref
 from ivr.retries import RETRY_ON_FAILURE
-from stand_ins import (CONNECT, HELPLINE, LINKS, QUEUE, RecordingApi, helpline, passes_done, phones,
+from ivr.twilio_api import TwilioUnavailable
+from stand_ins import (CONNECT, HELPLINE, LINKS, QUEUE, RecordingApi, background_done, helpline, passes_done, phones,
                       read_roster, roster_file)
 
 P0, P1, P2 = phones(3)
@@ -93,6 +96,9 @@ def test_every_leg_is_placed_with_the_whisper_the_status_callback_and_its_ring_t
     assert rung.url == f"https://helpline.example/voice/offer?offer={rung.offer}"
     # Whether they are free again rests on this callback: Twilio is asked to retry it.
     assert rung.status_callback == f"https://helpline.example/voice/offer-status?offer={rung.offer}{RETRY_ON_FAILURE}"
+    # Placed, but not shown as ringing until Twilio says it rings (it may hold a leg back: its CPS).
+    assert line.offers.get(rung.offer).state == "placing" and line.offers.get(rung.offer).leg_sid == rung.leg
+    line.control.leg_status(rung.offer, "ringing", rung.leg, LINKS)
     assert line.offers.get(rung.offer).state == "ringing"
 
 
@@ -168,19 +174,112 @@ def test_a_professional_whose_talk_ends_is_offered_the_longest_waiting_caller_at
 
 
 # -- legs whose end never arrived ----------------------------------------------------------------------
-def test_a_ringing_leg_with_no_news_is_asked_about_once_a_ring_could_no_longer_last(line_for):
-    line = line_for([P0], api=RecordingApi(statuses={}))
-    wait_since(line, CALLERS[0], 0)
+@pytest.mark.parametrize("step, ring", [(CONNECT, 20), (QUEUE, 25)], ids=["connect", "queue"])
+def test_a_ringing_leg_with_no_news_is_asked_about_once_its_ring_time_and_a_short_grace_are_over(
+        line_for, step, ring):
+    """Its own ring time: a connect step's (20 s in the shipped flows), on hold the roster's."""
+    line = line_for([P0], ringing="{strategy: simultaneous, ring_seconds: 25}", api=RecordingApi(statuses={}))
+    wait_since(line, CALLERS[0], 0, step=step)
     line.control.offer_waiting_callers(LINKS)
     [rung] = line.api.rung
     line.api.statuses[rung.leg] = "no-answer"
-    line.clock.advance(179)
+    line.clock.advance(ring + RING_GRACE_SECONDS - 1)
     line.control.offer_waiting_callers(LINKS)
     assert line.api.asked == []
     line.clock.advance(2)
     line.control.offer_waiting_callers(LINKS)
     assert line.api.asked == [rung.leg]
     assert line.offers.get(rung.offer).state == "missed"
+
+
+@pytest.mark.parametrize("twilio_says", ["ringing", "queued", "in-progress", "not found", "unreachable"])
+def test_a_leg_still_not_taken_past_its_ring_time_is_ended_as_missed_whatever_twilio_says(line_for, twilio_says):
+    """Still ringing by Twilio's word (its own timeout or a lost callback), already gone, or Twilio
+    out of reach: the leg is ended and counted as missed, and the caller is offered again."""
+    line = line_for([P0, P1], ringing="{strategy: longest-idle, attempts: 3}")
+    wait_since(line, CALLERS[0], 0)
+    line.control.offer_waiting_callers(LINKS)
+    [first] = line.api.rung
+    line.api.statuses[first.leg] = {"not found": TwilioUnavailable("gone", 404),
+                                    "unreachable": TwilioUnavailable("unreachable")}.get(twilio_says, twilio_says)
+    line.clock.advance(20 + RING_GRACE_SECONDS + 1)
+    line.control.offer_waiting_callers(LINKS)
+    assert line.offers.get(first.offer).state == "missed"
+    assert line.api.stopped == [first.leg]
+    passes_done(line.control)
+    line.control.offer_waiting_callers(LINKS)
+    assert [rung.to for rung in line.api.rung] == [first.to, P1 if first.to == P0 else P0]
+
+
+def test_a_ringing_leg_twilio_refuses_to_tell_about_is_asked_again_and_not_ended(line_for):
+    line = line_for([P0])
+    wait_since(line, CALLERS[0], 0)
+    line.control.offer_waiting_callers(LINKS)
+    [rung] = line.api.rung
+    line.api.statuses[rung.leg] = TwilioUnavailable("Twilio refused", 429)
+    line.clock.advance(20 + RING_GRACE_SECONDS + 1)
+    line.control.offer_waiting_callers(LINKS)
+    assert line.offers.get(rung.offer).state == "placing"          # still live, asked again next time
+    line.api.statuses[rung.leg] = "no-answer"
+    line.control.offer_waiting_callers(LINKS)
+    assert line.offers.get(rung.offer).state == "missed"
+
+
+def test_a_connect_step_ends_within_its_ring_time_and_thirty_seconds_when_no_callback_ever_comes(line_for):
+    """Twilio never tells (every status callback lost, the REST API out of reach): the caller still
+    moves on to hold at the connect step's ring time plus 30 s."""
+    line = line_for([P0, P1])
+    wait_since(line, CALLERS[0], 0, step=CONNECT)
+    line.control.offer_waiting_callers(LINKS)
+    for rung in line.api.rung:
+        line.api.statuses[rung.leg] = TwilioUnavailable("Twilio refused", 429)
+    line.clock.advance(20 + CONNECT_GRACE_SECONDS - 1)
+    assert isinstance(line.control.on_hold(CALLERS[0], "QU1", LINKS), Stay)
+    line.clock.advance(1)
+    assert line.control.on_hold(CALLERS[0], "QU1", LINKS) == Leave()
+    assert line.control.after_queue(CALLERS[0], "leave") == GoTo(Ref("main", "wait-for-someone"))
+    passes_done(line.control)
+    background_done(line.control)                      # the phones are stopped off the request's thread
+    assert sorted(line.api.stopped) == sorted(rung.leg for rung in line.api.rung)
+
+
+def test_a_talk_whose_end_was_lost_is_asked_about_within_twenty_seconds_while_callers_wait(line_for):
+    line = line_for([P0], ringing="{strategy: simultaneous, check_after_minutes: 5}")
+    wait_since(line, CALLERS[0], 0)
+    line.control.offer_waiting_callers(LINKS)
+    rung = line.api.rung[0]
+    talking(line, rung)
+    wait_since(line, CALLERS[1], 0)
+    line.api.statuses[rung.leg] = "completed"          # its 'completed' callback never came
+    line.clock.advance(TALK_CHECK_WHILE_WAITING_SECONDS + 1)
+    line.control.offer_waiting_callers(LINKS)
+    assert line.offers.get(rung.offer).state == "ended"
+    passes_done(line.control)
+    line.control.offer_waiting_callers(LINKS)
+    assert rung_for(line) == [(CALLERS[0], P0), (CALLERS[1], P0)]
+
+
+def test_call_control_looks_at_the_line_on_its_own_every_few_seconds(database_url, tmp_path):
+    """No event at all after the ring (every callback lost): the tick settles the leg and offers
+    the caller again, with nobody calling offer_waiting_callers."""
+    roster = read_roster(roster_file(tmp_path, [P0, P1], "{strategy: longest-idle, attempts: 3}"))
+    line = helpline(database_url, roster)
+    line.control.close()
+    line.control = CallControl(line.control.flows, line.control.roster, line.waits, line.offers, line.presence,
+                               line.api, line.clock, tick_seconds=0.05)
+    try:
+        wait_since(line, CALLERS[0], 0)
+        line.control.offer_soon(LINKS)
+        deadline = time.monotonic() + 5
+        while not line.api.rung and time.monotonic() < deadline:
+            time.sleep(0.01)
+        line.api.statuses[line.api.rung[0].leg] = "no-answer"
+        line.clock.advance(20 + RING_GRACE_SECONDS + 1)
+        while len(line.api.rung) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(line.api.rung) == 2 and line.offers.get(line.api.rung[0].offer).state == "missed"
+    finally:
+        line.close()
 
 
 def test_a_talk_with_no_news_is_checked_every_check_after_minutes_and_ended_when_twilio_says_so(line_for):
@@ -241,3 +340,99 @@ def test_a_person_or_an_undecided_answer_hears_the_whisper_in_the_callers_langua
     wait_since(line, CALLERS[0], 0, language="es")
     line.control.offer_waiting_callers(LINKS)
     assert line.control.leg_answered(line.api.rung[0].offer, answered_by) == Whisper("es")
+
+
+# -- leaving the queue ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("result", ["error", "system-error", "queue-full"])
+@pytest.mark.parametrize("step, overflow", [(QUEUE, Ref("main", "backup")), (CONNECT, Ref("main", "wait-for-someone"))],
+                         ids=["queue", "connect"])
+def test_a_queue_that_failed_the_caller_sends_them_on_to_the_steps_overflow_never_back_in_line(
+        line_for, result, step, overflow):
+    """A hold page that failed (error, system-error) or a full queue: the caller may still be on the
+    line, so they go where the step sends a caller nobody could take, and nobody rings on for them."""
+    line = line_for([P0])
+    wait_since(line, CALLERS[0], 0, step=step)
+    line.control.offer_waiting_callers(LINKS)
+    assert line.control.after_queue(CALLERS[0], result) == Overflow(overflow)
+    assert line.waits.get(CALLERS[0]).state == "left"
+    background_done(line.control)
+    assert line.api.stopped == [line.api.rung[0].leg]
+    # Twilio asking again (a retried action) finds the same answer.
+    assert line.control.after_queue(CALLERS[0], result) == GoTo(overflow)
+
+
+def test_a_queue_error_as_a_professional_accepts_brings_the_caller_to_them(line_for):
+    line = line_for([P0])
+    wait_since(line, CALLERS[0], 0)
+    line.control.offer_waiting_callers(LINKS)
+    talking(line, line.api.rung[0])
+    assert isinstance(line.control.after_queue(CALLERS[0], "error"), Bridge)
+
+
+def test_a_queue_error_for_a_caller_with_no_wait_on_record_goes_to_the_overflow_of_their_step(line_for):
+    line = line_for([P0])
+    flows = line.control.flows.current()
+    assert line.control.after_queue(CALLERS[3], "system-error", flows.step(Ref("main", "wait-for-someone"))) == \
+        Overflow(Ref("main", "backup"))
+
+
+def test_a_caller_who_hung_up_in_the_queue_is_gone_and_their_phones_stop(line_for):
+    line = line_for([P0])
+    wait_since(line, CALLERS[0], 0)
+    line.control.offer_waiting_callers(LINKS)
+    assert line.control.after_queue(CALLERS[0], "hangup") == NotNeeded("gone")
+    assert line.waits.get(CALLERS[0]).state == "gone"
+    background_done(line.control)
+    assert line.api.stopped == [line.api.rung[0].leg]
+
+
+# -- what Twilio refuses, and how fast it may be asked ------------------------------------------------
+@pytest.mark.parametrize("code", [21210, 21213])
+def test_twilio_refusing_the_caller_id_sends_callers_on_at_once_instead_of_ringing_nobody(line_for, code):
+    """A caller ID that is not the account's number nor a verified one: no leg can ever be placed,
+    so a caller asking for a person goes to the overflow now, not after max_wait."""
+    api = RecordingApi()
+    api.refuse = TwilioUnavailable("Twilio refused to place a call: 400", 400, code)
+    line = line_for([P0, P1], api=api)
+    wait_since(line, CALLERS[0], 0)
+    line.control.offer_waiting_callers(LINKS)
+    assert line.control.twilio_down
+    flows = line.control.flows.current()
+    assert line.control.ask_for_person(CALLERS[1], flows.step(Ref("main", "wait-for-someone")), "en", HELPLINE,
+                                       LINKS) is False
+    assert line.control.on_hold(CALLERS[0], "QU1", LINKS) == Leave()
+
+
+def test_twilio_refusing_one_professionals_number_passes_them_over_and_rings_the_next_at_once(line_for):
+    """21215/21219-like refusals are about the number rung: that person is passed over (as a missed
+    offer) and the caller is offered to the next, without waiting for a tick or a callback."""
+    api = RecordingApi()
+    line = line_for([P0, P1], ringing="{strategy: longest-idle, attempts: 3}", api=api)
+    idle_for(line, "person-01", 1)
+    api.refuse_numbers = {P0: TwilioUnavailable("Twilio refused to place a call: 400", 400, 21215)}
+    wait_since(line, CALLERS[0], 0)
+    line.control.offer_waiting_callers(LINKS)
+    passes_done(line.control)
+    assert [rung.to for rung in line.api.rung] == [P1]
+    assert not line.control.twilio_down
+
+
+def test_a_simultaneous_round_is_placed_longest_idle_first_one_call_per_slot_of_the_accounts_cps(line_for):
+    line = line_for([P0, P1, P2], ringing="{strategy: simultaneous, calls_per_second: 20}")
+    idle_for(line, "person-00", 1)
+    idle_for(line, "person-01", 3)
+    idle_for(line, "person-02", 2)
+    wait_since(line, CALLERS[0], 0)
+    line.control.offer_waiting_callers(LINKS)
+    assert [rung.to for rung in sorted(line.api.rung, key=lambda rung: rung.at)] == [P1, P2, P0]
+    moments = sorted(rung.at for rung in line.api.rung)
+    assert all(later - earlier >= 0.04 for earlier, later in zip(moments, moments[1:]))
+
+
+def test_the_pacer_gives_each_call_its_own_moment_at_the_accounts_rate():
+    from ivr.pacing import Pacer
+    now = [100.0]
+    pacer = Pacer(monotonic=lambda: now[0])
+    assert [pacer.slot(2) for _ in range(3)] == [0.0, 0.5, 1.0]
+    now[0] += 5
+    assert pacer.slot(2) == 0.0                        # a quiet spell: the next call goes at once

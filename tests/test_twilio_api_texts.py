@@ -81,7 +81,7 @@ def test_against_the_simulator_the_verification_is_read_under_its_base_url():
         assert api.tollfree_verification(number["sid"])["status"] == "PENDING_REVIEW"
         assert api.find_number(HELPLINE)["capabilities"]["sms"] is True
         assert api.is_outgoing_caller_id(PROFESSIONAL) is False
-        sim.account.caller_ids.add(PROFESSIONAL)
+        sim.caller_ids = {HELPLINE, PROFESSIONAL}
         assert api.is_outgoing_caller_id(PROFESSIONAL) is True
     finally:
         sim.stop()

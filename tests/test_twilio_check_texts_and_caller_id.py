@@ -140,7 +140,7 @@ def test_against_the_simulator_configure_then_check_names_a_pending_verification
     configured_now = CliRunner().invoke(main, ["twilio", "configure", *arguments], env=env)
     blocked = CliRunner().invoke(main, ["twilio", "check", *arguments], env=env)
     simulator.account.tollfree_verifications[sid] = "TWILIO_APPROVED"
-    simulator.account.caller_ids.add(CALLER_ID)
+    simulator.caller_ids = {SIM_HELPLINE, CALLER_ID}
     fine = CliRunner().invoke(main, ["twilio", "check", *arguments], env=env)
 
     assert configured_now.exit_code == 0, configured_now.output

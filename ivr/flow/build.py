@@ -350,7 +350,8 @@ class FlowSetBuilder:
                            offer=offer, options=options, music=music,
                            overflow=self.reference(fields, "overflow", place["flow"], "overflow",
                                                    required="say where the call goes when the wait is too long"),
-                           max_wait=whole(fields, "queue", "max_wait"))
+                           max_wait=whole(fields, "queue", "max_wait"),
+                           words_during_music=fields.flag("listen_for_words_during_music"))
 
     def read_backup_line(self, fields, place):
         # Said when the partner line does not answer, before the caller is back with our own people.

@@ -210,6 +210,7 @@ class Queue(Step):
     overflow: Ref | None = None           # after max_wait: the backup line, usually
     max_wait: int = default("queue", "max_wait")
     music: str = default("queue", "music")        # in audio/music/
+    words_during_music: bool = False      # speech recognition while the music plays (billed)
     kind = "queue"
 
     def exits(self):

@@ -85,7 +85,10 @@ STEP_TYPES = {t.name: t for t in (
                  Field("options", "options", "keys that leave the line: a voicemail, a call back"),
                  Field("overflow", "step", "where the call goes when the wait is too long", True),
                  Field("max_wait", "whole", "seconds a caller waits at most", default=600, low=30, high=3600),
-                 Field("music", "text", "the hold music, a file in audio/music/", default="hold.wav"))),
+                 Field("music", "text", "the hold music, a file in audio/music/", default="hold.wav"),
+                 Field("listen_for_words_during_music", "flag",
+                       "also listen for spoken words while the music plays, not only while the choices are "
+                       "said (speech recognition is billed for the whole wait, and noise restarts the music)"))),
     StepType("backup-line", "is connected to the backup line (a partner center)", (
         PROMPT,
         Field("if_unanswered", "prompt", "said when the partner line does not answer, before the caller is "

@@ -53,6 +53,7 @@ class Ringing:
     attempts: int = 3             # longest-idle: people tried in turn
     check_after_minutes: int = 5  # a leg with no news for this long: ask Twilio how it is
     machine_detection: bool = False   # Twilio's answering-machine detection on each leg
+    calls_per_second: int = 1     # the account's CPS: legs are placed no faster (Twilio's default is 1)
 
 
 @dataclass(eq=False)
@@ -179,7 +180,7 @@ class RosterReader:
 
     def read_ringing(self, top: Fields) -> Ringing:
         fields = top.sub("ringing", "ringing", ("strategy", "ring_seconds", "attempts", "check_after_minutes",
-                                                "machine_detection", "note"))
+                                                "machine_detection", "calls_per_second", "note"))
         if fields is None:
             return Ringing()
         fields.check_unknown()
@@ -189,7 +190,8 @@ class RosterReader:
                           "use simultaneous (everyone at once) or longest-idle (one by one)")
             strategy = "simultaneous"
         return Ringing(strategy, fields.integer("ring_seconds", 20, 5, 120), fields.integer("attempts", 3, 1, 10),
-                       fields.integer("check_after_minutes", 5, 1, 60), fields.flag("machine_detection"))
+                       fields.integer("check_after_minutes", 5, 1, 60), fields.flag("machine_detection"),
+                       fields.integer("calls_per_second", 1, 1, 100))
 
     def read_person(self, node, default_zone: str) -> Professional | None:
         probe = Fields(node, "professional", self.file, self.problems, PERSON_FIELDS)

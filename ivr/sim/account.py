@@ -1,9 +1,7 @@
 """The simulated account's phone numbers, as Twilio's REST API shows them: its IncomingPhoneNumbers
-(with their capabilities and webhook settings), its verified caller IDs (OutgoingCallerIds), the
+(with their capabilities and webhook settings), its verified caller IDs (OutgoingCallerIds: the
+simulator's `caller_ids`, the same set its create_call refuses any other From with, 21210), the
 toll-free verification of each toll-free number, and the Account itself.
-
-`may_call_from` is what Twilio checks of a call's From: a number of the account or a verified
-caller ID, else 400 with error 21210 (https://www.twilio.com/docs/errors/21210).
 """
 from __future__ import annotations
 
@@ -36,7 +34,6 @@ class SimAccount:
     every text) with the error code their status callback reports, as a blocked text is reported
     (30032 for a toll-free number not verified: https://www.twilio.com/docs/api/errors/30032)."""
     numbers: dict = field(default_factory=lambda: {HELPLINE: number_resource(HELPLINE)})
-    caller_ids: set = field(default_factory=set)
     #: IncomingPhoneNumber sid -> status (PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED, TWILIO_REJECTED);
     #: a toll-free number absent here has no verification.
     tollfree_verifications: dict = field(default_factory=dict)
@@ -51,9 +48,6 @@ class SimAccount:
     def add_number(self, phone_number: str, sms: bool = True) -> dict:
         resource = self.numbers[phone_number] = number_resource(phone_number, sms=sms)
         return resource
-
-    def may_call_from(self, phone_number: str) -> bool:
-        return phone_number in self.numbers or phone_number in self.caller_ids
 
     def blocked(self, to: str) -> int | None:
         """The error code a text to `to` fails with, or None when it is delivered."""
@@ -98,10 +92,13 @@ def add_account_routes(app, sim) -> None:
 
     @app.get(API + "/OutgoingCallerIds.json")
     def list_caller_ids(**_):
+        # The simulator's `caller_ids` are the numbers a call may come From; those that are not the
+        # account's own numbers are its verified caller IDs.
         wanted = request.args.get("PhoneNumber", "")
         with sim.lock:
+            verified = sorted(set(sim.caller_ids or ()) - set(account.numbers))
             found = [{"sid": "PN" + hashlib.md5(n.encode()).hexdigest(), "account_sid": ACCOUNT_SID,
-                      "phone_number": n, "friendly_name": n} for n in sorted(account.caller_ids) if wanted in n]
+                      "phone_number": n, "friendly_name": n} for n in verified if wanted in n]
         return jsonify(_page("outgoing_caller_ids", found))
 
     @app.get("/messaging/v1/Tollfree/Verifications")

@@ -106,6 +106,7 @@ class Queue:
     sid: str
     name: str
     members: list = field(default_factory=list)       # [(call sid, simulated time enqueued)]
+    max_size: int = 1000     # "The default maximum length of the queue is 1000" (Enqueue docs)
     waits: list = field(default_factory=list)         # seconds each member who left had waited
 
 
@@ -131,9 +132,13 @@ class SimTwilio:
         self.recordings: dict = {}   # sid -> Recording, until the helpline deletes it
         self.messages: list = []     # every text message sent through the REST API, in order
         self.refuse_messages = False
+        self.max_queue_size = 1000   # of each queue made from now on (a REST Queue update sets it at Twilio)
+        self.calls_per_second = 1    # the account's CPS (Twilio's default)
+        self._next_turn = 0.0        # simulated second the next call may start
+        self.caller_ids: set | None = None     # numbers a call may come From (None: any)
         from .account import SimAccount
 
-        self.account = SimAccount()  # its numbers, verified caller IDs, toll-free verifications (account.py)
+        self.account = SimAccount()  # its numbers and their toll-free verifications, blocked texts (account.py)
         self.api_url = TWILIO_API    # where the REST API is served, once it is
         self.requests: list = []     # (method, path, {name: [values]}) of every REST request
         self.lock = threading.RLock()
@@ -192,15 +197,22 @@ class SimTwilio:
             for name in ("To", "From", "Url"):
                 if not form.get(name):
                     return error(400, 21201 if name == "To" else 21212, f"No '{name}' number is specified")
+            if self.caller_ids is not None and form["From"] not in self.caller_ids:
+                # "The From number used to make outbound call not a Twilio number or not a verified
+                # caller ID" (https://www.twilio.com/docs/errors/21210).
+                return error(400, 21210, "The source phone number provided, " + form["From"]
+                             + ", is not yet verified for your account.")
             call = Call(new_sid(), form["To"], form["From"], "outbound-api", url=form["Url"],
                         status_callback=form.get("StatusCallback", ""),
                         events=tuple(form.getlist("StatusCallbackEvent")) or ("completed",),
                         timeout=int(form.get("Timeout", "60")), machine_detection=form.get("MachineDetection", ""))
             with self.lock:
                 self.calls[call.sid] = call
-            from .professionals import run_leg
-
-            self.start(run_leg, self, call, self.phones.get(call.to, self.default_phone))
+                # Beyond the account's calls per second Twilio queues a call: it stays 'queued'
+                # until its turn (https://www.twilio.com/docs/glossary/what-is-calls-per-second-cps).
+                turn = max(self.clock.seconds(), self._next_turn)
+                self._next_turn = turn + 1.0 / self.calls_per_second
+            self.start(self._leg_in_turn, call, turn)
             return jsonify(self.resource(call)), 201
 
         @app.post(API + "/Calls/<sid>.json")
@@ -246,6 +258,14 @@ class SimTwilio:
         add_media_routes(app, self)
         return app
 
+    def _leg_in_turn(self, call: Call, turn: float) -> None:
+        from .professionals import run_leg
+
+        if self.clock.sleep(turn - self.clock.seconds(), call.hangup):
+            self.progress(call, "canceled", "completed")       # "canceled" before it ever started
+            return
+        run_leg(self, call, self.phones.get(call.to, self.default_phone))
+
     def add_recording(self, call_sid: str, duration: int) -> tuple:
         """A <Record> of `call_sid` ended: (its RecordingSid, its RecordingUrl) — see media.py."""
         from .media import add_recording
@@ -271,12 +291,16 @@ class SimTwilio:
             self.calls[sid] = call
         return call
 
-    def enqueue(self, call: Call, name: str) -> Queue:
+    def enqueue(self, call: Call, name: str) -> Queue | None:
+        """The queue the call now waits in; None when it is full (the caller is not let in, and
+        the action is requested with QueueResult=queue-full: https://www.twilio.com/docs/voice/twiml/enqueue)."""
         with self.lock:
             queue = self.queues.get(name)
             if queue is None:
                 # "If the named queue hasn't yet been created, Twilio will create one."
-                queue = self.queues[name] = Queue(new_sid("QU"), name)
+                queue = self.queues[name] = Queue(new_sid("QU"), name, max_size=self.max_queue_size)
+            if len(queue.members) >= queue.max_size:
+                return None
             queue.members.append((call.sid, self.clock.seconds()))
             call.dequeue_url = ""
             call.wake.clear()

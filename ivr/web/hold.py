@@ -14,7 +14,7 @@ from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import engine, twiml
-from ..call_control import Bridge, GoTo, Leave, NotNeeded
+from ..call_control import Bridge, GoTo, Leave, NotNeeded, Overflow
 from ..engine import Pressed, Spoke, Utterance
 from ..flow import model
 from .services import services
@@ -83,7 +83,10 @@ def hold():
             remaining = int(decision.remaining - sum(spoken_seconds(u.text) for u in said))
             if remaining < seconds_of(ivr.settings.audio_dir / "music" / music) + 5:
                 pause = remaining
-    return xml(twiml.hold_page(state, flows, said, music, pause, twiml.hints(step, flows, state.language)))
+    # While phones ring (a connect step, seconds long) a crisis word is listened for; on hold, as
+    # the flow says.
+    words = isinstance(step, model.Connect) or step.words_during_music
+    return xml(twiml.hold_page(state, flows, said, music, pause, twiml.hints(step, flows, state.language), words))
 
 
 def _place_in_line(flows, language: str, stay) -> tuple:
@@ -129,7 +132,7 @@ def queued():
     flows, state, step = _waiting_step(ivr)
     result = form().first("QueueResult")
     try:
-        decision = ivr.control.after_queue(_sid(), result)
+        decision = ivr.control.after_queue(_sid(), result, step)
         if isinstance(decision, NotNeeded):
             ivr.calls.outcome(_sid(), "abandoned", ivr.now())
             return xml("<Response/>")           # they hung up: nobody is on the line
@@ -138,9 +141,9 @@ def queued():
     except SQLAlchemyError as error:
         log.error("after the queue without the database (%s): backup line", error.__class__.__name__)
         return backup_line(ivr)
-    if flows is None:
+    if flows is None or (isinstance(decision, Overflow) and decision.step is None):
         return backup_line(ivr)
-    target = decision.step if isinstance(decision, GoTo) else (step.ref if step else flows.fallback)
+    target = decision.step if isinstance(decision, (GoTo, Overflow)) else (step.ref if step else flows.fallback)
     return xml(render(ivr, flows, engine.enter(flows, target, state.language, ivr.now())))
 
 

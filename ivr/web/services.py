@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from flask import current_app, request
 from twilio.request_validator import RequestValidator
 
-from ..call_control import CallControl, Links
+from ..call_control import TICK_SECONDS, CallControl, Links
 from ..callback_calls import CallbackCalls
 from ..config import Settings
 from ..flow.live import LiveFlows
@@ -89,7 +89,7 @@ def make_services(settings: Settings, answers=None) -> Services:
         api=api, validator=RequestValidator(settings.twilio_auth_token), answers=answers)
     services.roster = live_roster(settings.flows_dir / ROSTER_FILE, services.flows, settings.flows_check_seconds)
     services.control = CallControl(services.flows, services.roster, services.waits, services.offers,
-                                   services.presence, api, services.now)
+                                   services.presence, api, services.now, tick_seconds=TICK_SECONDS)
     services.callback_calls = CallbackCalls(database, api, services.roster, services.now)
     services.owed = OwedStore(database)
     services.notice_texts, services.twilio_problems = NoticeTexts(database), TwilioProblems(database)

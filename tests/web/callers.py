@@ -75,7 +75,7 @@ def answering(*menu: str, on_hold=None):
     remaining = list(menu)
 
     def answer(heard):
-        if heard and heard[-1].kind == "menu" and heard[-1].text in ("ringing", "on hold"):
+        if heard and heard[-1].kind == "menu" and heard[-1].text in ("ringing", "on hold", "music"):
             return on_hold(heard) if on_hold else ""
         if not remaining:
             return None

@@ -236,7 +236,7 @@ def a_wrong_key(menu: model.Menu, flows) -> str:
 def reaches_a_person(heard) -> bool:
     """Put in the helpline's queue (<Enqueue>), still waiting on hold or while phones ring, talking
     with someone, or dialling the backup line."""
-    return any(h.kind in ("hold", "talk") or (h.kind == "menu" and h.text in ("on hold", "ringing"))
+    return any(h.kind in ("hold", "talk") or (h.kind == "menu" and h.text in ("on hold", "ringing", "music"))
                or (h.kind == "dial" and h.text == BACKUP_LINE) for h in heard)
 
 

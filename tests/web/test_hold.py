@@ -18,7 +18,7 @@ from ivr.phone import Phone
 from ivr.sim.twilio import ACCOUNT_SID, SimTwilio
 from callers import (HELPLINE, call, call_in_background, simulated_twilio,
                      new_caller, text_helpline, transcript)
-from like_twilio import BACKUP_LINE, CALLER, call_params, parse_twiml, signed_post, wait_for
+from like_twilio import BACKUP_LINE, CALLER, call_params, dialed_numbers, parse_twiml, signed_post, wait_for
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 #: Wednesday 10:00 in New York: Ana Rivera (en, es), Marisol Peña (es, en) and Ben Carter (en) are
@@ -96,8 +96,8 @@ def on_hold_menus(heard) -> int:
 
 
 def hang_up_on_hold(after: int = 1):
-    """On hold: listen to `after` hold pages, then hang up (phones ringing: listen)."""
-    return lambda heard: None if on_hold_menus(heard) >= after else ""
+    """On hold: listen to `after` hold pages to their music, then hang up (phones ringing: listen)."""
+    return lambda heard: None if on_hold_menus(heard) >= after and heard[-1].text == "music" else ""
 
 
 def everyone_texts_off(line: Line) -> None:
@@ -141,8 +141,10 @@ def test_on_hold_the_caller_hears_their_place_the_usual_wait_and_their_keys_in_t
         ("say", PLACE[language][2], VOICE[language]),
         ("say", PLACE[language]["wait"], VOICE[language]),
         ("say", line.prompt("on-hold-choices", language), VOICE[language])]
-    assert (page[3].kind, page[3].text) == ("play", "../audio/music/hold.wav")
-    assert (page[4].kind, page[4].text) == ("menu", "on hold")
+    # Words are listened for while the choices are said; during the music, keys only.
+    assert (page[3].kind, page[3].text) == ("menu", "on hold")
+    assert (page[4].kind, page[4].text) == ("play", "../audio/music/hold.wav")
+    assert (page[5].kind, page[5].text) == ("menu", "music")
     assert line.prompt("connecting", language) not in said(caller)
     assert line.twilio.phones.rang == []
 
@@ -251,7 +253,7 @@ def waits_for_the_partner_line(line: Line) -> tuple:
             moments["partner line"] = line.twilio.clock.seconds()
 
     def answer(heard):
-        if heard[-1].kind == "menu" and heard[-1].text in ("ringing", "on hold"):
+        if heard[-1].kind == "menu" and heard[-1].text in ("ringing", "on hold", "music"):
             return ""                                          # waits, silent
         if "asked" in moments:
             return None
@@ -333,14 +335,61 @@ def test_a_caller_who_hangs_up_while_phones_ring_stops_them_and_the_professional
 
     call(line, "1", "0", on_hold=lambda heard: None)
 
+    assert wait_for(lambda: len([c for c in list(twilio.calls.values()) if c.direction == "outbound-api"]) == 3)
     legs = [c for c in list(twilio.calls.values()) if c.direction == "outbound-api"]
-    assert len(legs) == 3
+
+    def stopped(leg) -> list:     # off the request's thread: a moment after the hang-up
+        return [form for method, path, form in list(twilio.requests) if path == f"{API}/Calls/{leg.sid}.json"]
     for leg in legs:
-        statuses = [form for method, path, form in list(twilio.requests) if path == f"{API}/Calls/{leg.sid}.json"]
-        assert statuses and statuses[0] == {"Status": ["canceled"]}
+        assert wait_for(lambda: stopped(leg))
+        assert stopped(leg)[0] == {"Status": ["canceled"]}
     assert wait_for(lambda: all(leg.status == "canceled" for leg in legs))
     twilio.incoming_call(sid(7), CALLER, HELPLINE)
     response = signed_post(f"{line.url}/voice/step?at=main:main-menu&lang=en&tries=0", call_params(sid(7), Digits="0"))
     assert line.prompt("connecting", "en") in [say.text for say in parse_twiml(response.text).iter("Say")]
     assert wait_for(lambda: len(twilio.phones.rang) == 6)                      # all three again, no rest
     assert sorted(number for number, _ in twilio.phones.rang[3:]) == sorted([ANA, MARISOL, BEN])
+
+
+# -- a queue that fails the caller -------------------------------------------------------------------
+def test_a_hold_page_that_fails_sends_the_caller_on_to_the_partner_line_instead_of_hanging_up(start_line):
+    """Twilio's QueueResult=error: the hold page's TwiML failed (a 500, a page slower than 15 s),
+    and the caller is still on the line."""
+    line = start_line()
+    failed = []
+
+    @line.app.before_request
+    def hold_page_fails():
+        from flask import request
+        if request.path == "/voice/hold" and not failed:
+            failed.append(request.path)
+            return "the hold page broke", 500
+        return None
+    everyone_texts_off(line)
+
+    caller = call(line, "1", "0")
+
+    assert failed == ["/voice/hold"]
+    assert [h.text for h in caller.heard if h.kind == "dial"] == [BACKUP_LINE], transcript(caller)
+    assert line.prompt("partner-line", "en") in said(caller)
+
+
+def test_a_caller_who_finds_the_queue_full_goes_on_to_the_partner_line(start_line, twilio):
+    twilio.max_queue_size = 0
+    line = start_line()
+    everyone_texts_off(line)
+
+    caller = call(line, "1", "0")
+
+    assert [h.text for h in caller.heard if h.kind == "dial"] == [BACKUP_LINE], transcript(caller)
+    assert sum(1 for h in caller.heard if h.kind == "hold") == 1        # never back into the full queue
+
+
+@pytest.mark.parametrize("result", ["error", "system-error", "queue-full"])
+def test_leaving_the_queue_with_a_failure_is_answered_with_the_overflow_never_an_empty_response(
+        start_line, result):
+    line = start_line()
+    response = signed_post(f"{line.url}/voice/queued?at=main:wait-for-someone&lang=en&tries=0",
+                           call_params(sid(77), QueueResult=result, QueueSid="QU" + "7" * 32))
+    assert response.status_code == 200
+    assert dialed_numbers(parse_twiml(response.text)) == [BACKUP_LINE], response.text

@@ -206,7 +206,7 @@ class RandomPath:
 
     def __call__(self, heard):
         last = heard[-1]
-        if last.kind == "menu" and last.text in ("ringing", "on hold"):
+        if last.kind == "menu" and last.text in ("ringing", "on hold", "music"):
             return None if last.text == "on hold" and self.plan.hangs_up_on_hold else ""
         if self.asked:
             return None              # after the person (or the backup line): done

@@ -44,7 +44,7 @@ def test_readyz_names_a_caller_id_twilio_would_refuse_and_asks_twilio_once_every
     assert [item for item in body["attention"] if item.startswith("caller ID: ")]
     assert asked(twilio) == 1
 
-    twilio.account.caller_ids.add(CALLER_ID)          # the operator verifies it in the console
+    twilio.caller_ids = {"+18005550100", CALLER_ID}     # the operator verifies it in the console
     clock.now += datetime.timedelta(minutes=4)
     assert "21210" in client.get("/readyz").get_json()["caller_id"]        # the answer of 4 minutes ago
     clock.now += datetime.timedelta(minutes=1)
