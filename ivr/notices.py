@@ -145,6 +145,8 @@ class Notices:
         for row in self.texts.to_call_instead():
             if not self.texts.call_claimed(row.message_sid, now):
                 continue                                    # another instance calls
+            if not self._still_owed(row.kind, row.item_id):
+                continue                                    # handled meanwhile: nothing to say
             url = f"{self.base_url}{CALL_PATH}?{urlencode({'kind': row.kind, 'language': row.language})}"
             try:
                 call_sid = self.api.call_to_say(row.phone, row.from_number, url)
@@ -161,6 +163,13 @@ class Notices:
             log.info("a %s notice was not delivered as a text: said in a call instead", row.kind)
             placed += 1
         return placed
+
+    def _still_owed(self, kind: str, item_id) -> bool:
+        if kind == "voicemail":
+            row = self.owed.voicemail(item_id)
+            return row is not None and row.handled_at is None
+        row = self.owed.callback(item_id)
+        return row is not None and row.status == "pending"
 
     def _problem(self, kind: str, code, detail: str, now) -> None:
         if self.problems is not None:

@@ -46,8 +46,9 @@ class NoticeTexts:
 
     def reported(self, message_sid: str, status: str, error_code: int | None, now: datetime.datetime) -> bool:
         """A status callback: True when it moved the text forward (False for a repeat, a late one,
-        or an unknown status). A text we have no row for yet (a reply to ON/OFF, or a callback that
-        beat the REST answer) gets one."""
+        or an unknown status). A text we have no row for yet gets one of kind 'text': a reply to
+        ON/OFF (its sid is never ours to know), or a notice whose callback beat Twilio's answer to
+        the send (`sent` then fills in what it was)."""
         rank = RANK.get(status)
         if rank is None:
             return False
@@ -64,7 +65,7 @@ class NoticeTexts:
             try:
                 with connection.begin_nested():
                     connection.execute(notice_texts.insert().values(
-                        message_sid=message_sid, kind="reply", sent_at=utc(now), **changes))
+                        message_sid=message_sid, kind="text", sent_at=utc(now), **changes))
                 return True
             except IntegrityError:          # another instance took the same callback at this moment
                 return False

@@ -140,7 +140,7 @@ notice_texts = Table(
     # short spoken call to the same person, placed once (call_claimed_at) whichever instance sees it.
     "notice_texts", metadata,
     Column("message_sid", String(64), primary_key=True),
-    Column("kind", String(20), nullable=False),           # voicemail | callback | reply
+    Column("kind", String(20), nullable=False),           # voicemail | callback | text (not known to be a notice)
     Column("item_id", Integer),                           # the voicemail's or callback's id
     Column("phone", String(32), nullable=False, default=""),   # the professional's or lead's, never a caller's
     Column("from_number", String(32), nullable=False, default=""),   # the helpline number it went from

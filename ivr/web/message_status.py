@@ -23,7 +23,8 @@ from .voice import token
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("message_status", __name__, url_prefix="/sms")
-WHAT = {"voicemail": "a voicemail notice", "callback": "a callback notice", "reply": "a reply to a professional's text"}
+WHAT = {"voicemail": "a voicemail notice", "callback": "a callback notice",
+        "text": "a text (a reply to ON/OFF, or a notice Twilio reported before it was recorded)"}
 
 
 def _error_code() -> int | None:
@@ -45,7 +46,7 @@ def status():
         moved = ivr.notice_texts.reported(sid, state, code, now)
         if moved and state in NOT_DELIVERED:
             row = ivr.notice_texts.text(sid)
-            what = WHAT.get(row.kind if row is not None else "reply", "a text")
+            what = WHAT.get(row.kind if row is not None else "text", "a text")
             log.error("%s was not delivered (%s): %s", what, state, meaning(code))
             ivr.twilio_problems.record("text-not-delivered", code, f"{what}, reported {state}", now)
             ivr.notices.soon(ivr.links().base)         # the sweep calls them instead, off this request

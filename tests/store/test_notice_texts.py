@@ -60,7 +60,7 @@ def test_eight_callbacks_about_a_text_nobody_recorded_make_one_row(engine):
     texts = NoticeTexts(engine)
     moved = at_once(lambda i: texts.reported(SID, "failed", 30032, NOW))
     assert moved.count(True) == 1
-    assert texts.text(SID).kind == "reply"
+    assert texts.text(SID).kind == "text"
 
 
 def test_the_call_instead_of_an_undelivered_text_is_claimed_by_exactly_one_of_eight_instances(engine):
