@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from sqlalchemy import desc, select
+from sqlalchemy import desc, func, select
 
 from .. import metrics
 from .presence import utc
@@ -36,3 +36,9 @@ class TwilioProblems:
         with self.engine.connect() as connection:
             return list(connection.execute(select(twilio_problems).where(twilio_problems.c.at >= utc(since)).order_by(
                 desc(twilio_problems.c.at), desc(twilio_problems.c.id)).limit(MOST_SHOWN)))
+
+    def counts(self, since: datetime.datetime) -> dict:
+        """{kind: how many} since `since`, however many there were."""
+        with self.engine.connect() as connection:
+            return dict(connection.execute(select(twilio_problems.c.kind, func.count()).where(
+                twilio_problems.c.at >= utc(since)).group_by(twilio_problems.c.kind)).all())

@@ -56,18 +56,17 @@ def readyz():
 
 def twilio_problems_summary(ivr) -> tuple:
     """('ok' or what is wrong with texts, {kind: count}) over the last day."""
+    since = ivr.now() - PROBLEMS_SHOWN_FOR
     try:
-        recent = ivr.twilio_problems.recent(ivr.now() - PROBLEMS_SHOWN_FOR)
+        counts = ivr.twilio_problems.counts(since)
+        recent = ivr.twilio_problems.recent(since) if counts.get("text-not-delivered") else []
     except SQLAlchemyError as error:
         return f"unknown (database {error.__class__.__name__})", {}
-    counts = {}
-    for row in recent:
-        counts[row.kind] = counts.get(row.kind, 0) + 1
     undelivered = [row for row in recent if row.kind == "text-not-delivered"]
     if not undelivered:
         return "ok", counts
     codes = dict.fromkeys(row.code for row in undelivered)
-    return (f"not being delivered: {len(undelivered)} in the last 24 hours, the last at "
+    return (f"not being delivered: {counts['text-not-delivered']} in the last 24 hours, the last at "
             f"{aware(undelivered[0].at).isoformat(timespec='seconds')}; " + "; ".join(meaning(code) for code in codes)), counts
 
 

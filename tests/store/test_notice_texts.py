@@ -93,3 +93,13 @@ def test_a_problems_detail_never_keeps_a_phone_number(engine):
     assert row.detail == "From (number) to (number) refused"
     assert (row.kind, row.code) == ("leg-refused", 21210)
     assert problems.recent(NOW + datetime.timedelta(seconds=1)) == []
+
+
+def test_problems_are_counted_by_kind_beyond_what_is_listed(engine):
+    problems = TwilioProblems(engine)
+    for _ in range(60):
+        problems.record("text-not-delivered", 30032, "a voicemail notice, reported failed", NOW)
+    problems.record("leg-refused", 21210, "a professional's leg", NOW)
+
+    assert len(problems.recent(NOW - datetime.timedelta(hours=1))) == 50
+    assert problems.counts(NOW - datetime.timedelta(hours=1)) == {"text-not-delivered": 60, "leg-refused": 1}
