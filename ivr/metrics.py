@@ -27,6 +27,9 @@ webhook_seconds = Histogram("ivr_webhook_seconds", "Time to answer each Twilio w
 reload_failures = Counter("ivr_flow_reload_failures_total",
                           "Saved edits with errors (the last good version kept playing), of the flows or the roster.",
                           ["what"])
+twilio_refusals = Counter("ivr_twilio_refusals_total",
+                          "What Twilio refused or could not deliver: texts not delivered, legs refused (by error code).",
+                          ["kind", "code"])
 
 
 def menu_choice(digits: str, speech: bool) -> str:

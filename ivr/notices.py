@@ -4,12 +4,19 @@ request: a thread of its own, woken when something arrives and every SWEEP_SECON
 
 A text holds no caller number and no words of the message, only what it is, the language, and a
 link to the staff pages: "New voicemail (Spanish, 0:42). Open: https://…/staff/voicemails/7".
+
+Twilio's answer to a text only says it is queued: a text blocked on its way (a toll-free number
+not verified) comes back later as failed or undelivered through its status callback (web/
+message_status.py). Such a notice is said instead, in a short call to the same person from the
+same number ("A new voicemail is waiting on the staff pages"), placed once by whichever instance
+sweeps first.
 """
 from __future__ import annotations
 
 import datetime
 import logging
 import threading
+from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError
 from sqlalchemy.exc import SQLAlchemyError
@@ -46,6 +53,12 @@ def text_for(kind: str, row, link: str, waited_minutes: int | None = None) -> st
     return f"New callback request ({language}). Open: {link}"
 
 
+#: What the call made instead of an undelivered text says, a message of the flows by kind.
+CALL_MESSAGES = {"voicemail": "notice-voicemail-call", "callback": "notice-callback-call"}
+#: Where Twilio reports each text's status, and fetches what the call instead says.
+STATUS_PATH, CALL_PATH = "/sms/status", "/sms/notice-call"
+
+
 def on_shift_for(roster, language: str, away: frozenset, now: datetime.datetime) -> list:
     """The professionals on shift now who speak `language` and are not away."""
     index = ShiftIndex(roster.professionals)
@@ -54,9 +67,11 @@ def on_shift_for(roster, language: str, away: frozenset, now: datetime.datetime)
 
 
 class Notices:
-    def __init__(self, owed, roster, accounts, presence, api, clock, escalate_after: datetime.timedelta):
+    def __init__(self, owed, roster, accounts, presence, api, clock, escalate_after: datetime.timedelta,
+                 texts=None, problems=None):
         self.owed, self.roster, self.accounts, self.presence = owed, roster, accounts, presence
         self.api, self.clock, self.escalate_after = api, clock, escalate_after
+        self.texts, self.problems = texts, problems      # store.notice_texts, store.twilio_problems
         self.base_url = ""
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -107,18 +122,58 @@ class Notices:
         for kind in KINDS:
             for row in self.owed.not_notified(kind):
                 if self.owed.notified(kind, row.id, now):       # this instance sends it, no other
-                    people = on_shift_for(roster, row.language, away, now)
-                    phones = [p.phone for p in people] or self.lead_phones(roster)
-                    texted = self._send(phones, text_for(kind, row, self.link(kind, row.id)), roster, row)
+                    people = on_shift_for(roster, row.language, away, now) or self.lead_people(roster)
+                    texted = self._send(people, text_for(kind, row, self.link(kind, row.id)), roster, row, kind)
                     if not texted:
                         self.owed.not_notified_after_all(kind, row.id)     # the next sweep tries again
                     sent += texted
             for row in self.owed.overdue(kind, self.escalate_after, now):
                 if self.owed.escalated(kind, row.id, now):
                     minutes = int(self.escalate_after.total_seconds() // 60)
-                    sent += self._send(self.lead_phones(roster),
-                                       text_for(kind, row, self.link(kind, row.id), minutes), roster, row)
+                    sent += self._send(self.lead_people(roster),
+                                       text_for(kind, row, self.link(kind, row.id), minutes), roster, row, kind)
+        self.call_instead_of_undelivered_texts(now)
         return sent
+
+    def call_instead_of_undelivered_texts(self, now) -> int:
+        """Each notice Twilio reported failed or undelivered is said in a short call to the same
+        person; the number of calls placed. A call Twilio refuses (4xx: e.g. 21210, a From that
+        is not the account's) would be refused again: it is recorded for the leads, not retried."""
+        if self.texts is None:
+            return 0
+        placed = 0
+        for row in self.texts.to_call_instead():
+            if not self.texts.call_claimed(row.message_sid, now):
+                continue                                    # another instance calls
+            if not self._still_owed(row.kind, row.item_id):
+                continue                                    # handled meanwhile: nothing to say
+            url = f"{self.base_url}{CALL_PATH}?{urlencode({'kind': row.kind, 'language': row.language})}"
+            try:
+                call_sid = self.api.call_to_say(row.phone, row.from_number, url)
+            except TwilioUnavailable as error:
+                if error.status is not None and 400 <= error.status < 500:
+                    log.error("Twilio refused the call instead of an undelivered %s notice: %s", row.kind, error)
+                    self._problem("notice-call-refused", error.code,
+                                  f"the call made instead of an undelivered {row.kind} notice", now)
+                else:
+                    log.warning("could not place the call instead of an undelivered %s notice yet: %s", row.kind, error)
+                    self.texts.call_not_placed_after_all(row.message_sid)
+                continue
+            self.texts.call_placed(row.message_sid, call_sid)
+            log.info("a %s notice was not delivered as a text: said in a call instead", row.kind)
+            placed += 1
+        return placed
+
+    def _still_owed(self, kind: str, item_id) -> bool:
+        if kind == "voicemail":
+            row = self.owed.voicemail(item_id)
+            return row is not None and row.handled_at is None
+        row = self.owed.callback(item_id)
+        return row is not None and row.status == "pending"
+
+    def _problem(self, kind: str, code, detail: str, now) -> None:
+        if self.problems is not None:
+            self.problems.record(kind, code, detail, now)
 
     def delete_handled_recordings(self, now) -> None:
         """A handled voicemail's recording whose delete at Twilio failed is tried again here, as the
@@ -136,26 +191,44 @@ class Notices:
     def link(self, kind: str, item_id: int) -> str:
         return f"{self.base_url}/staff/{PAGES[kind]}/{item_id}"
 
-    def lead_phones(self, roster) -> list:
+    def lead_people(self, roster) -> list:
         """Leads linked to a roster entry (the roster has their phone)."""
-        phones = []
+        people = []
         for member in self.accounts.everyone():
             person = roster.by_id(member.professional_id) if member.is_lead and member.professional_id else None
             if person is not None:
-                phones.append(person.phone)
-        return phones
+                people.append(person)
+        return people
 
-    def _send(self, phones: list, body: str, roster, row) -> int:
+    def lead_phones(self, roster) -> list:
+        return [person.phone for person in self.lead_people(roster)]
+
+    def _send(self, people: list, body: str, roster, row, kind: str) -> int:
         sender = roster.caller_id or getattr(row, "helpline_number", "")
+        phones = [person.phone for person in people]
         if not phones or not sender:
             log.error("nobody could be texted about a %s in %s (%s)", body.split(" (")[0].lower(), row.language,
                       "no one on shift and no lead with a roster phone" if not phones else "no helpline number to text from")
             return 0
         sent = 0
-        for phone in dict.fromkeys(phones):
+        status_callback = f"{self.base_url}{STATUS_PATH}"
+        for person in {person.phone: person for person in people}.values():
             try:
-                self.api.send_sms(phone, sender, body)
-                sent += 1
+                message_sid = self.api.send_sms(person.phone, sender, body, status_callback=status_callback)
             except TwilioUnavailable as error:
                 log.error("could not text a professional about a %s: %s", row.language, error)
+                continue
+            sent += 1
+            if self.texts is not None:
+                # "queued": what a Message made without a Messaging Service starts as
+                # (https://www.twilio.com/docs/messaging/guides/outbound-message-status-in-status-callbacks).
+                self.texts.sent(message_sid, kind, row.id, person.phone, sender,
+                                spoken_language(person, row.language), "queued", self.clock())
         return sent
+
+
+def spoken_language(person, language: str) -> str:
+    """The language the call instead of a text speaks: the caller's when this person speaks it
+    (they were chosen for it), otherwise one they speak (a lead texted about any language)."""
+    languages = sorted(getattr(person, "languages", ()) or ())
+    return language if language in languages or not languages else languages[0]

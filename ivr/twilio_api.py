@@ -210,12 +210,67 @@ class TwilioApi:
             if error.status != NOT_FOUND:
                 raise
 
-    def send_sms(self, to: str, from_: str, body: str) -> str:
+    def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
         """Text `to` from one of the account's numbers (POST …/Messages.json, To, From and Body:
         https://www.twilio.com/docs/messaging/api/message-resource); the Message's sid. Twilio
-        refuses a From that is not an SMS-capable number of the account (21606)."""
-        message = self._do("send a text message", lambda: self.client.messages.create(to=to, from_=from_, body=body))
+        refuses a From that is not an SMS-capable number of the account (21606).
+
+        Twilio's 201 only means the text is queued: one blocked on its way (from a toll-free number
+        not verified, error 30032: https://www.twilio.com/docs/api/errors/30032) is reported later,
+        as failed or undelivered, to `status_callback` — the Messages resource's StatusCallback
+        parameter, POSTed at each status change after the first
+        (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status)."""
+        options = {"status_callback": status_callback} if status_callback else {}
+        message = self._do("send a text message", lambda: self.client.messages.create(
+            to=to, from_=from_, body=body, **options))
         return message.sid
+
+    def call_to_say(self, to: str, from_: str, url: str) -> str:
+        """Place a short call whose TwiML is fetched from `url` (a notice said aloud, when its text
+        was not delivered); its CallSid. Twilio refuses a From that is neither a number of the
+        account nor a verified caller ID (21210: https://www.twilio.com/docs/errors/21210)."""
+        call = self._do("place a call", lambda: self.client.calls.create(to=to, from_=from_, url=url, method="POST"))
+        return call.sid
+
+    def is_outgoing_caller_id(self, phone_number: str) -> bool:
+        """Whether `phone_number` is one of the account's verified caller IDs (the OutgoingCallerIds
+        list resource: https://www.twilio.com/docs/voice/api/outgoing-caller-ids), exactly."""
+        def listed():
+            try:
+                return self.client.outgoing_caller_ids.list(phone_number=phone_number)
+            except TwilioException as error:
+                raise _page_refused(error) from None
+
+        return any(entry.phone_number == phone_number
+                   for entry in self._do("list the account's verified caller IDs", listed))
+
+    def tollfree_verification(self, number_sid: str) -> dict | None:
+        """The toll-free verification of the IncomingPhoneNumber `number_sid` (Messaging v1
+        Tollfree/Verifications, filtered by TollfreePhoneNumberSid:
+        https://www.twilio.com/docs/messaging/api/tollfree-verification-resource): its sid,
+        status (PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED, TWILIO_REJECTED) and rejection_reason;
+        the most recently updated when there are several; None when none was submitted.
+
+        Requested through the library's client, but to a URL built here: that API lives on
+        messaging.twilio.com, which `BaseUrlHttpClient` does not move, so a stand-in of Twilio
+        serves it under {base_url}/messaging."""
+        host = MESSAGING_API if self.base_url == TWILIO_API else f"{self.base_url}/messaging"
+        response = self._do("read the toll-free verification", lambda: self.client.request(
+            "GET", f"{host}/v1/Tollfree/Verifications", params={"TollfreePhoneNumberSid": number_sid}))
+        try:
+            body = json.loads(response.text or "{}")
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        if response.status_code >= 400:
+            code = body.get("code")
+            raise TwilioUnavailable(f"Twilio refused to read the toll-free verification: {response.status_code} {code}",
+                                    response.status_code, code)
+        found = [v for v in body.get("verifications") or () if isinstance(v, dict)]
+        if not found:
+            return None
+        newest = max(found, key=lambda v: str(v.get("date_updated") or ""))
+        return {name: newest.get(name) for name in ("sid", "status", "rejection_reason", "tollfree_phone_number_sid")}
 
     def _recordings_url(self) -> str:
         return f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Recordings"
@@ -240,6 +295,10 @@ class TwilioApi:
                                     error.status, error.code) from None
         except (TwilioException, requests.RequestException, OSError) as error:
             raise TwilioUnavailable(f"Twilio could not be reached to {what}: {error.__class__.__name__}") from None
+
+
+#: Where Twilio's Messaging v1 API (toll-free verifications) is served.
+MESSAGING_API = "https://messaging.twilio.com"
 
 
 def recording_sid(recording_url: str) -> str | None:

@@ -114,17 +114,59 @@ def twilio_check(ctx, number, base_url, fallback_url):
 
     api, settings, found, base, fallback = _twilio_number(ctx, number, base_url, fallback_url)
     account = _asking_twilio(settings, api.account)
-    problems = setup.number_problems(found, base, fallback) + setup.account_problems(account)
+    texting_problems, texting = _texting(settings, api, found)
+    caller_problems, caller = _caller_id(settings, api, found)
+    problems = (setup.number_problems(found, base, fallback) + setup.account_problems(account)
+                + texting_problems + caller_problems)
     for problem in problems:
         click.echo(problem)
     if problems:
         click.echo(f"{found['phone_number']}: {len(problems)} problem{'s' * (len(problems) != 1)} "
-                   "(`ivr twilio configure` sets the number's URLs)", err=True)
+                   "(`ivr twilio configure` sets the number's URLs; see the README for texts and caller IDs)", err=True)
         sys.exit(1)
     click.echo(f"{found['phone_number']}: OK, set as `ivr twilio configure` would set it; "
                f"{setup.account_summary(account)}")
+    click.echo("texts: " + "; ".join(texting))
+    click.echo("caller ID: " + caller)
     for note in setup.fallback_notes(base, fallback):
         click.echo(f"note: {note}", err=True)
+
+
+def _texting(settings, api, found) -> tuple:
+    """(problems, facts) of texts from the number: SMS capability and, for a toll-free number, its
+    toll-free verification as Twilio has it ('unknown' when Twilio would not say)."""
+    from . import twilio_setup as setup
+    from .twilio_api import TwilioUnavailable
+
+    verification, unknown = None, ""
+    if setup.is_toll_free(found.get("phone_number") or ""):
+        try:
+            verification = api.tollfree_verification(found["sid"])
+        except TwilioUnavailable as error:
+            if error.status in (401, 403) or error.status is None or error.status >= 500:
+                code, message = setup.refusal(error, settings.twilio_api_url)
+                unknown = message
+            else:
+                unknown = str(error)
+    return setup.texting_lines(found, verification, unknown)
+
+
+def _caller_id(settings, api, found) -> tuple:
+    """(problems, fact) of the number professionals' phones show when the helpline rings them:
+    the roster's caller_id, or else the number each caller dialled (this one, on the account)."""
+    from . import twilio_setup as setup
+    from .routing.roster import ROSTER_FILE, load_roster
+
+    roster, _ = load_roster(settings.flows_dir / ROSTER_FILE)
+    if roster is None:
+        return [], f"unknown: {settings.flows_dir / ROSTER_FILE} could not be read (run: ivr check)"
+    if not roster.caller_id:
+        return [], (f"the roster sets no caller_id: calls go from the number each caller dialled, e.g. "
+                    f"{found['phone_number']}, a number of the account")
+    standing = _asking_twilio(settings, lambda: setup.caller_id_standing(api, roster.caller_id))
+    if standing is None:
+        return [setup.caller_id_problem_text("the roster's caller_id", roster.caller_id)], ""
+    return [], f"the roster's caller_id {roster.caller_id} is {standing}"
 
 
 @twilio.command("backup-twiml")

@@ -220,3 +220,69 @@ def backup_document(backup_line: str, flows) -> str:
         raise SetupRefused("the backup line's words could not be rendered from the flows (see the log); "
                            "no file was written")
     return xml
+
+
+# -- what professionals' phones see, and what texts go from ----------------------------------------
+#: NANP toll-free area codes ("NANP toll-free numbers begin with 800, 888, 877, 866, 855, 844, or
+#: 833": https://www.twilio.com/docs/messaging/api/tollfree-verification-resource).
+TOLL_FREE_CODES = ("800", "888", "877", "866", "855", "844", "833")
+APPROVED = "TWILIO_APPROVED"
+
+
+def is_toll_free(phone_number: str) -> bool:
+    return phone_number.startswith("+1") and phone_number[2:5] in TOLL_FREE_CODES
+
+
+def caller_id_standing(api, phone_number: str) -> str | None:
+    """What `phone_number` is to the account, for calls placed From it: 'a number of the account'
+    (IncomingPhoneNumbers), 'a verified caller ID' (OutgoingCallerIds), or None — and then Twilio
+    refuses them (21210: "The From number used to make outbound call not a Twilio number or not a
+    verified caller ID", https://www.twilio.com/docs/errors/21210). TwilioUnavailable goes up."""
+    if api.find_number(phone_number) is not None:
+        return "a number of the account"
+    if api.is_outgoing_caller_id(phone_number):
+        return "a verified caller ID"
+    return None
+
+
+def caller_id_problem(api, phone_number: str, what: str) -> str | None:
+    if caller_id_standing(api, phone_number) is not None:
+        return None
+    return caller_id_problem_text(what, phone_number)
+
+
+def caller_id_problem_text(what: str, phone_number: str) -> str:
+    return (f"{what} {phone_number} is neither a number of this account nor one of its verified caller IDs "
+            "(OutgoingCallerIds): Twilio refuses every call placed from it (error 21210), so nobody is rung")
+
+
+def texting_lines(number: dict, verification, verification_error: str = "") -> tuple:
+    """(problems, facts) about texts from the helpline's number: its SMS capability, and the
+    registration US carriers need before they pass its texts — toll-free verification for a
+    toll-free number (read from Twilio: `verification` is its resource, None when none was
+    submitted, or `verification_error` says why it is unknown), A2P 10DLC for a local US number
+    (not read: said as unknown)."""
+    phone = number.get("phone_number") or ""
+    problems, notes = [], []
+    if (number.get("capabilities") or {}).get("sms") is False:
+        problems.append(f"{phone} cannot send texts (its capabilities say sms: false): voicemail and callback "
+                        "notices and ON/OFF replies cannot go from it")
+    else:
+        notes.append(f"{phone} can send texts (capabilities sms: true)")
+    if is_toll_free(phone):
+        if verification_error:
+            notes.append(f"toll-free verification of {phone}: unknown ({verification_error})")
+        elif verification is None:
+            problems.append(f"{phone} is toll-free and has no toll-free verification: Twilio blocks its texts to US "
+                            "and Canadian phones (error 30032) until one is submitted and approved")
+        elif verification.get("status") != APPROVED:
+            reason = f", {verification['rejection_reason']}" if verification.get("rejection_reason") else ""
+            problems.append(f"{phone} is toll-free and its verification {verification.get('sid')} is "
+                            f"{verification.get('status')}{reason}: its texts to US and Canadian phones are blocked "
+                            "(error 30032) until it is TWILIO_APPROVED")
+        else:
+            notes.append(f"toll-free verification of {phone}: {APPROVED}")
+    elif phone.startswith("+1"):
+        notes.append(f"{phone} is a local US/Canada number: its texts need A2P 10DLC registration (a brand and "
+                     "campaign in the Twilio console); registration status: unknown (not checked here)")
+    return problems, notes

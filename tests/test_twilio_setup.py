@@ -71,6 +71,23 @@ def after_update(number: dict, sent: dict) -> tuple:
     return 200, {**number, **{snake(name): value for name, value in sent.items()}}
 
 
+VERIFICATIONS = Sent("GET", "https://messaging.twilio.com/v1/Tollfree/Verifications",
+                     {"TollfreePhoneNumberSid": NUMBER_SID}, None, AUTH)
+SHIPPED_ROSTER_SAYS = ("caller ID: the roster sets no caller_id: calls go from the number each caller dialled, "
+                       f"e.g. {HELPLINE}, a number of the account")
+
+
+def verifications(*statuses, reason=None) -> tuple:
+    """Messaging v1 Tollfree/Verifications of the number, as Twilio lists them."""
+    return 200, {"verifications": [{"sid": f"HH{i:032d}", "account_sid": ACCOUNT_SID, "status": status,
+                                    "tollfree_phone_number_sid": NUMBER_SID, "rejection_reason": reason,
+                                    "date_updated": f"2026-12-0{i + 1}T00:00:00Z"} for i, status in enumerate(statuses)],
+                 "meta": {"page": 0, "page_size": 50, "key": "verifications"}}
+
+
+APPROVED = verifications("TWILIO_APPROVED")
+
+
 def account(status: str = "active", kind: str = "Full") -> tuple:
     return 200, {"sid": ACCOUNT_SID, "owner_account_sid": ACCOUNT_SID, "friendly_name": "Helpline",
                  "status": status, "type": kind, "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}.json"}
@@ -263,20 +280,24 @@ def test_a_malformed_url_or_number_is_refused_before_twilio_is_asked(arguments):
 # -- check -----------------------------------------------------------------------------------------
 def test_check_of_a_configured_number_on_an_active_account_exits_0():
     result, sent = ivr_twilio("check", "--number", HELPLINE, "--base-url", BASE, "--fallback-url", STATIC,
-                              answers=[listed(configured()), account()])
+                              answers=[listed(configured()), account(), APPROVED])
     assert result.exit_code == 0, result.output
-    assert sent == [LIST, Sent("GET", f"{ACCOUNT}.json", None, None, AUTH)]
-    assert result.stdout == (f"{HELPLINE}: OK, set as `ivr twilio configure` would set it; account {ACCOUNT_SID} "
-                             "(Full) is active\n")
+    assert sent == [LIST, Sent("GET", f"{ACCOUNT}.json", None, None, AUTH), VERIFICATIONS]
+    assert result.stdout.splitlines() == [
+        f"{HELPLINE}: OK, set as `ivr twilio configure` would set it; account {ACCOUNT_SID} (Full) is active",
+        f"texts: {HELPLINE} can send texts (capabilities sms: true); toll-free verification of {HELPLINE}: "
+        "TWILIO_APPROVED",
+        SHIPPED_ROSTER_SAYS,
+    ]
 
 
 def test_check_reports_each_difference_on_a_line_of_its_own_and_exits_1():
     number = configured(voice_url="https://old-host.example/voice", status_callback="https://helpline.example/voice/status",
                         sms_method="GET", voice_application_sid="AP" + "a" * 32)
     result, sent = ivr_twilio("check", "--number", HELPLINE, "--base-url", BASE, "--fallback-url", STATIC,
-                              answers=[listed(number), account()])
+                              answers=[listed(number), account(), APPROVED])
     assert result.exit_code == 1
-    assert [request.method for request in sent] == ["GET", "GET"]         # check changes nothing
+    assert [request.method for request in sent] == ["GET", "GET", "GET"]         # check changes nothing
     assert result.stdout.splitlines() == [
         "VoiceUrl: is https://old-host.example/voice, should be https://helpline.example/voice/incoming",
         f"StatusCallback: is https://helpline.example/voice/status, should be https://helpline.example/voice/status{RETRIES}",
@@ -288,7 +309,8 @@ def test_check_reports_each_difference_on_a_line_of_its_own_and_exits_1():
 
 
 def test_check_without_a_fallback_url_hints_at_it_when_the_number_has_a_static_one():
-    result, _ = ivr_twilio("check", "--number", HELPLINE, "--base-url", BASE, answers=[listed(configured()), account()])
+    result, _ = ivr_twilio("check", "--number", HELPLINE, "--base-url", BASE,
+                           answers=[listed(configured()), account(), APPROVED])
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         f"VoiceFallbackUrl: is {STATIC}, should be https://helpline.example/voice/fallback "
@@ -306,7 +328,7 @@ def test_check_without_a_fallback_url_hints_at_it_when_the_number_has_a_static_o
 ])
 def test_check_fails_for_an_account_that_cannot_take_or_place_calls(status, kind, problem):
     result, _ = ivr_twilio("check", "--number", HELPLINE, "--base-url", BASE, "--fallback-url", STATIC,
-                           answers=[listed(configured()), account(status, kind)])
+                           answers=[listed(configured()), account(status, kind), APPROVED])
     assert result.exit_code == 1
     assert problem in result.stdout
 
@@ -314,7 +336,7 @@ def test_check_fails_for_an_account_that_cannot_take_or_place_calls(status, kind
 def test_check_names_a_number_that_cannot_take_voice_calls_or_answers_them_as_faxes():
     number = configured(capabilities={"voice": False, "sms": True}, voice_receive_mode="fax")
     result, _ = ivr_twilio("check", "--number", HELPLINE, "--base-url", BASE, "--fallback-url", STATIC,
-                           answers=[listed(number), account()])
+                           answers=[listed(number), account(), APPROVED])
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         f"{HELPLINE} cannot take voice calls (its capabilities say voice: false)",
@@ -405,6 +427,8 @@ class NumbersStandIn:
         base = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
         if request.method == "GET" and request.path == f"{base}.json":
             return json_response(account()[1])
+        if request.method == "GET" and request.path == "/messaging/v1/Tollfree/Verifications":
+            return json_response(APPROVED[1])
         if request.method == "GET" and request.path == f"{base}/IncomingPhoneNumbers.json":
             pattern = request.args.get("PhoneNumber", "")
             return json_response(listed(*[n for n in self.numbers.values() if pattern in n["phone_number"]])[1])

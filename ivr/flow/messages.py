@@ -64,6 +64,10 @@ MESSAGES = {m.name: m for m in (
              help="after the callback: 1 if they talked with the caller, 2 for the caller's voicemail"),
     Declared("callback-not-reached", "professional", help="the caller did not answer the callback"),
     Declared("thank-you", "professional", help="the end of a professional's call with the helpline"),
+    Declared("notice-voicemail-call", "professional",
+             help="a call said instead of the text about a new voicemail, when Twilio could not deliver the text"),
+    Declared("notice-callback-call", "professional",
+             help="a call said instead of the text about a new callback request, when Twilio could not deliver the text"),
 )}
 
 

@@ -1,6 +1,7 @@
 """The simulator's recordings and text messages: what a <Record> leaves (fetched as WAV, MP3 or
 JSON, deleted by the helpline once handled) and the SMS the helpline sends, each as Twilio's REST
-API v2010 documents them."""
+API v2010 documents them — a text is accepted (201, queued) and only its status callbacks say
+later whether it was delivered or blocked (account.py's `undelivered`)."""
 from __future__ import annotations
 
 import email.utils
@@ -41,7 +42,10 @@ def add_media_routes(app, sim) -> None:
         message["uri"] = message["uri"].format(sid=message["sid"])
         with sim.lock:
             sim.messages.append(message)
-        return jsonify(message), 201
+        answer = dict(message)
+        if form.get("StatusCallback"):
+            sim.start(report_message_status, sim, message, form["StatusCallback"])
+        return jsonify(answer), 201
 
     @app.route(API + "/Recordings/<name>", methods=["GET", "DELETE"])
     def recording(account, name):
@@ -61,6 +65,31 @@ def add_media_routes(app, sim) -> None:
         if extension == "mp3":
             return silent_mp3(found.duration), 200, {"Content-Type": "audio/mpeg"}
         return silent_wav(found.duration), 200, {"Content-Type": "audio/x-wav"}
+
+    from .account import add_account_routes
+
+    add_account_routes(app, sim)
+
+
+def report_message_status(sim, message: dict, url: str) -> None:
+    """Each status change after the first, POSTed (signed) to the text's StatusCallback: sent then
+    delivered, or failed with the ErrorCode of a blocked text. Twilio sends "a status callback
+    request ... when the Message resource's status changes after creation", never for the initial
+    queued (https://www.twilio.com/docs/messaging/guides/outbound-message-status-in-status-callbacks).
+    With callbacks 'retried-and-late', each is sent twice and the last comes first."""
+    code = sim.account.blocked(message["to"])
+    steps = [("failed", code)] if code else [("sent", None), ("delivered", None)]
+    if sim.callbacks != "in-order":
+        steps = [step for step in reversed(steps) for _ in range(2)]
+    for status, error_code in steps:
+        sim.clock.sleep(0.2)
+        message["status"] = status
+        params = {"MessageSid": message["sid"], "SmsSid": message["sid"], "AccountSid": ACCOUNT_SID,
+                  "From": message["from"], "To": message["to"], "MessageStatus": status, "SmsStatus": status,
+                  "ApiVersion": "2010-04-01"}
+        if error_code:
+            params["ErrorCode"] = str(error_code)
+        sim.helpline.post(url, params)
 
 
 def add_recording(sim, call_sid: str, duration: int) -> tuple:

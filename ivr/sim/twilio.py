@@ -172,6 +172,9 @@ class SimTwilio:
         self.caller_ids: set | None = None     # numbers a call may come From (None: any)
         self.lose_callbacks = 0.0    # the share of status callbacks never sent (any event may be lost)
         self.lost_callbacks: list = []
+        from .account import SimAccount
+
+        self.account = SimAccount()  # its numbers and their toll-free verifications, blocked texts (account.py)
         self.api_url = TWILIO_API    # where the REST API is served, once it is
         self.requests: list = []     # (method, path, {name: [values]}) of every REST request
         self.lock = threading.RLock()
@@ -230,7 +233,8 @@ class SimTwilio:
             for name in ("To", "From", "Url"):
                 if not form.get(name):
                     return error(400, 21201 if name == "To" else 21212, f"No '{name}' number is specified")
-            if self.caller_ids is not None and form["From"] not in self.caller_ids:
+            if self.caller_ids is not None and form["From"] not in self.caller_ids \
+                    and form["From"] not in self.account.numbers:
                 # "The From number used to make outbound call not a Twilio number or not a verified
                 # caller ID" (https://www.twilio.com/docs/errors/21210).
                 return error(400, 21210, "The source phone number provided, " + form["From"]

@@ -1,5 +1,7 @@
 """The Now board: who is on shift and what they are doing, who is waiting and for how long, and
-the day so far. Built from the roster, presence, live offers and waits at one moment."""
+the day so far — and, for leads, what Twilio refused or could not deliver lately (texts not
+delivered, calls refused), each error code in plain words. Built from the roster, presence, live
+offers, waits and Twilio's problems at one moment."""
 from __future__ import annotations
 
 import datetime
@@ -8,6 +10,7 @@ from dataclasses import dataclass
 
 from ..routing.shifts import ShiftIndex
 from ..store.waits import aware
+from ..twilio_errors import meaning
 
 #: Offer states, as a person sees them.
 RINGING = ("placing", "ringing", "answered")
@@ -29,6 +32,20 @@ class CallerWaiting:
     waited_seconds: int
 
 
+#: Each kind of Twilio problem, as a lead reads it.
+PROBLEM_WORDS = {"text-not-delivered": "Text not delivered",
+                 "leg-refused": "Twilio refused to ring a professional",
+                 "notice-call-refused": "Twilio refused the call made instead of a text"}
+
+
+@dataclass(frozen=True)
+class TwilioProblemSeen:
+    what: str
+    meaning: str           # '30032: the helpline's toll-free number is not verified …'
+    detail: str
+    at: datetime.datetime  # on the roster's clock
+
+
 @dataclass(frozen=True)
 class NowBoard:
     at: datetime.datetime          # on the roster's clock
@@ -36,6 +53,7 @@ class NowBoard:
     off_shift_busy: tuple          # off shift but on a helpline call (a call runs past a shift's end)
     waiting: tuple                 # CallerWaiting, longest first
     day: dict                      # store.board.day_numbers
+    problems: tuple = ()           # TwilioProblemSeen, newest first (leads only)
 
 
 def local_midnight(now: datetime.datetime, timezone: str) -> datetime.datetime:
@@ -55,8 +73,13 @@ def person_state(person_id: str, away: frozenset, offer_states: dict) -> str:
 ORDER = {"available": 0, "ringing": 1, "on a call": 2, "away": 3}
 
 
+def problems_seen(rows: list, zone: str) -> tuple:
+    return tuple(TwilioProblemSeen(PROBLEM_WORDS.get(row.kind, row.kind), meaning(row.code), row.detail,
+                                   aware(row.at).astimezone(zoneinfo.ZoneInfo(zone))) for row in rows)
+
+
 def now_board(roster, away: frozenset, live_offers: list, waits: list, day: dict,
-              now: datetime.datetime) -> NowBoard:
+              now: datetime.datetime, problems: list = ()) -> NowBoard:
     offer_states = {row.professional_id: row.state for row in live_offers}
     on = set(ShiftIndex(roster.professionals).on_shift(now)) if roster is not None else set()
     people = roster.professionals if roster is not None else ()
@@ -72,4 +95,5 @@ def now_board(roster, away: frozenset, live_offers: list, waits: list, day: dict
     waiting = tuple(CallerWaiting(row.language, row.team, max(0, int((now - aware(row.asked_at)).total_seconds())))
                     for row in waits)
     zone = roster.timezone if roster is not None else "UTC"
-    return NowBoard(now.astimezone(zoneinfo.ZoneInfo(zone)), tuple(on_shift), tuple(busy), waiting, day)
+    return NowBoard(now.astimezone(zoneinfo.ZoneInfo(zone)), tuple(on_shift), tuple(busy), waiting, day,
+                    problems_seen(problems, zone))

@@ -151,3 +151,34 @@ staff = Table(
     Column("session_version", Integer, nullable=False, default=0),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+notice_texts = Table(
+    # Every text the helpline sends (a notice, an escalation, a reply to ON/OFF) by Twilio's
+    # MessageSid, with what its status callbacks said. States only move forward (status_rank), so a
+    # repeated or late callback changes nothing; a text Twilio could not deliver is followed by a
+    # short spoken call to the same person, placed once (call_claimed_at) whichever instance sees it.
+    "notice_texts", metadata,
+    Column("message_sid", String(64), primary_key=True),
+    Column("kind", String(20), nullable=False),           # voicemail | callback | text (not known to be a notice)
+    Column("item_id", Integer),                           # the voicemail's or callback's id
+    Column("phone", String(32), nullable=False, default=""),   # the professional's or lead's, never a caller's
+    Column("from_number", String(32), nullable=False, default=""),   # the helpline number it went from
+    Column("language", String(10), nullable=False, default=""),      # what the call says it in
+    Column("status", String(20), nullable=False, default="queued"),
+    Column("status_rank", Integer, nullable=False, default=0),
+    Column("error_code", Integer),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("call_claimed_at", DateTime(timezone=True)),   # the spoken call instead was placed (or tried)
+    Column("call_sid", String(64)),
+)
+
+twilio_problems = Table(
+    # What Twilio refused or could not deliver, for the Now page and /readyz: never a phone number.
+    "twilio_problems", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(30), nullable=False),           # text-not-delivered | leg-refused | notice-call-refused
+    Column("code", Integer),                              # Twilio's error code
+    Column("detail", String(200), nullable=False, default=""),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+)

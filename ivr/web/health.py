@@ -5,17 +5,26 @@ and its numbers. No caller's number or words appear in any answer.
 kept on disk and callers asking for a person go to the backup line), so a load balancer should
 use it. /readyz: everything a call may need is there — flows loaded and current, the database
 reachable, Twilio's credentials present in production — for a deploy to wait on and to page on.
+It also says what Twilio refused or could not deliver lately (texts not delivered, legs refused,
+with each error code in plain words) and whether Twilio will place calls from the caller ID:
+`attention`, for the operator to page on. These leave `ready` alone: every instance shares them,
+and taking instances out of rotation would not bring a text through or ring anyone.
 """
 from __future__ import annotations
+
+import datetime
 
 from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import metrics
 from ..store.waits import aware
+from ..twilio_errors import meaning
 from .services import services
 
 blueprint = Blueprint("health", __name__)
+#: How far back /readyz and the Now page look for Twilio's refusals.
+PROBLEMS_SHOWN_FOR = datetime.timedelta(hours=24)
 
 
 @blueprint.get("/healthz")
@@ -36,7 +45,29 @@ def readyz():
     checks = {"flows": _flows_state(ivr), "database": _database_state(ivr),
               "twilio_credentials": _credentials_state(ivr)}
     ready = all(state == "ok" for state in checks.values())
-    return {"ready": ready, **checks, "records_waiting": ivr.calls.waiting_records()}, 200 if ready else 503
+    texts, problems = twilio_problems_summary(ivr)
+    caller_id = ivr.caller_ids.state()
+    attention = ([] if texts == "ok" else [f"texts: {texts}"]) + (
+        [] if caller_id.startswith("ok") else [f"caller ID: {caller_id}"]) + [
+        f"{kind}: {count} in the last 24 hours" for kind, count in problems.items() if kind != "text-not-delivered"]
+    return {"ready": ready, **checks, "records_waiting": ivr.calls.waiting_records(), "texts": texts,
+            "caller_id": caller_id, "twilio_problems": problems, "attention": attention}, 200 if ready else 503
+
+
+def twilio_problems_summary(ivr) -> tuple:
+    """('ok' or what is wrong with texts, {kind: count}) over the last day."""
+    since = ivr.now() - PROBLEMS_SHOWN_FOR
+    try:
+        counts = ivr.twilio_problems.counts(since)
+        recent = ivr.twilio_problems.recent(since) if counts.get("text-not-delivered") else []
+    except SQLAlchemyError as error:
+        return f"unknown (database {error.__class__.__name__})", {}
+    undelivered = [row for row in recent if row.kind == "text-not-delivered"]
+    if not undelivered:
+        return "ok", counts
+    codes = dict.fromkeys(row.code for row in undelivered)
+    return (f"not being delivered: {counts['text-not-delivered']} in the last 24 hours, the last at "
+            f"{aware(undelivered[0].at).isoformat(timespec='seconds')}; " + "; ".join(meaning(code) for code in codes)), counts
 
 
 def _flows_state(ivr) -> str:

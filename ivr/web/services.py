@@ -17,10 +17,13 @@ from ..store.calls import CallRecords
 from ..store.database import open_database
 from ..notices import Notices
 from ..store.offers import OfferStore
+from ..store.notice_texts import NoticeTexts
 from ..store.owed import OwedStore
 from ..store.presence import PresenceStore
 from ..store.spool import Spool
 from ..store.staff import StaffAccounts
+from ..store.twilio_problems import TwilioProblems
+from ..caller_ids import CallerIdCheck
 from ..store.waits import WaitStore
 from ..twilio_api import TwilioApi
 from ..twiml import Renderer
@@ -53,6 +56,9 @@ class Services:
     callback_calls: CallbackCalls | None = None
     owed: OwedStore | None = None
     notices: Notices | None = None
+    notice_texts: NoticeTexts | None = None
+    twilio_problems: TwilioProblems | None = None
+    caller_ids: CallerIdCheck | None = None
 
     def now(self) -> datetime.datetime:
         return self.clock()
@@ -86,9 +92,12 @@ def make_services(settings: Settings, answers=None) -> Services:
                                    services.presence, api, services.now, tick_seconds=TICK_SECONDS)
     services.callback_calls = CallbackCalls(database, api, services.roster, services.now)
     services.owed = OwedStore(database)
+    services.notice_texts, services.twilio_problems = NoticeTexts(database), TwilioProblems(database)
     services.notices = Notices(services.owed, services.roster, StaffAccounts(database, services.now),
                                services.presence, api, services.now,
-                               datetime.timedelta(minutes=settings.escalate_minutes))
+                               datetime.timedelta(minutes=settings.escalate_minutes),
+                               services.notice_texts, services.twilio_problems)
+    services.caller_ids = CallerIdCheck(api, services.roster, services.flows, services.now)
     return services
 
 

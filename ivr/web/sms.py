@@ -23,9 +23,13 @@ blueprint = Blueprint("sms", __name__, url_prefix="/sms")
 
 
 def reply(text: str | None) -> Response:
+    """The answer, as a <Message>. Its `action` is where Twilio sends "status callbacks for the
+    created outbound message" (the twilio library's words for the TwiML attribute, which replaces
+    statusCallback): a reply blocked on its way — from a toll-free number not verified — is then
+    seen by the leads like an undelivered notice (message_status.py)."""
     response = MessagingResponse()
     if text:
-        response.message(text)
+        response.message(text, action=f"{services().links().base}/sms/status", method="POST")
     return Response(str(response), mimetype="text/xml")
 
 

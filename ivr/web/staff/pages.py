@@ -13,6 +13,7 @@ from ...staff.access import languages_allowed, roster_entry
 from ...staff.now import local_midnight, now_board
 from ...store.board import day_numbers
 from ...twilio_api import TwilioUnavailable
+from ..health import PROBLEMS_SHOWN_FOR
 from ..services import services
 from .blueprint import blueprint
 
@@ -27,7 +28,9 @@ def _board():
     now = ivr.now()
     snapshot = ivr.presence.snapshot(now)
     day = day_numbers(ivr.database, local_midnight(now, roster.timezone if roster else "UTC"))
-    return now_board(roster, snapshot.away, ivr.offers.live(), ivr.waits.waiting(), day, now)
+    # Leads act on Twilio's refusals (a toll-free verification to finish, a caller ID to verify).
+    problems = ivr.twilio_problems.recent(now - PROBLEMS_SHOWN_FOR) if current_user.is_lead else []
+    return now_board(roster, snapshot.away, ivr.offers.live(), ivr.waits.waiting(), day, now, problems)
 
 
 @blueprint.get("/")
