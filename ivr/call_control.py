@@ -158,9 +158,10 @@ def _not_needed(wait) -> NotNeeded:
 
 class CallControl:
     def __init__(self, flows, roster, waits, offers, presence, api, clock, workers: int = 8,
-                 tick_seconds: float | None = None):
+                 tick_seconds: float | None = None, problems=None):
         """`tick_seconds`: how often call control looks at the line on its own (None: only when
-        an event comes, as tests that drive it by hand want)."""
+        an event comes, as tests that drive it by hand want); `problems`: where a leg Twilio
+        refused is kept for the leads (store.twilio_problems)."""
         self.flows, self.roster = flows, roster
         self.waits, self.offers, self.presence = waits, offers, presence
         self.api, self.clock = api, clock
@@ -171,6 +172,7 @@ class CallControl:
         self._chooser: Chooser | None = None
         self._twilio_down_until = 0.0      # monotonic seconds
         self._tick_seconds = tick_seconds
+        self._problems = problems
         self._pacer = Pacer(lambda: self.clock().timestamp())
         self._ticker: threading.Thread | None = None
         self._closed = threading.Event()
@@ -499,6 +501,11 @@ class CallControl:
         code = f" (error {error.code})" if error.code else ""
         log.error("could not ring %s for call %s: %s%s", person.id, wait.call_sid, error, code)
         now = self.clock()
+        if error.status is not None and 400 <= error.status < 500 and self._problems is not None:
+            try:            # leads see it on Now (with what the code means) and in /metrics
+                self._problems.record("leg-refused", error.code, f"ringing {person.id}", now)
+            except SQLAlchemyError as failure:
+                log.error("could not keep Twilio's refusal for the leads: %s", failure.__class__.__name__)
         if error.status is None or error.status >= 500 or error.status in (401, 403) \
                 or error.code in CALLER_ID_REFUSED:
             self.offers.move(offer_id, "failed", now)

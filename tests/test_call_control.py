@@ -433,6 +433,25 @@ def test_twilio_refusing_one_professionals_number_passes_them_over_and_rings_the
     assert not line.control.twilio_down
 
 
+def test_a_leg_twilio_refuses_is_kept_for_the_leads_with_its_code(database_url, tmp_path):
+    from ivr.store.twilio_problems import TwilioProblems
+    roster = read_roster(roster_file(tmp_path, [P0]))
+    line = helpline(database_url, roster)
+    problems = TwilioProblems(line.engine)
+    line.control.close()
+    line.control = CallControl(line.control.flows, line.control.roster, line.waits, line.offers, line.presence,
+                               line.api, line.clock, problems=problems)
+    try:
+        line.api.refuse_numbers = {P0: TwilioUnavailable("Twilio refused to place a call: 400", 400, 21215)}
+        wait_since(line, CALLERS[0], 0)
+        line.control.offer_waiting_callers(LINKS)
+        [kept] = problems.recent(line.clock() - datetime.timedelta(minutes=1))
+        assert (kept.kind, kept.code) == ("leg-refused", 21215)
+        assert P0 not in kept.detail and P0[2:] not in kept.detail
+    finally:
+        line.close()
+
+
 def test_a_simultaneous_round_is_placed_longest_idle_first_one_call_per_slot_of_the_accounts_cps(line_for):
     line = line_for([P0, P1, P2], ringing="{strategy: simultaneous, calls_per_second: 20}")
     idle_for(line, "person-00", 1)

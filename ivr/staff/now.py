@@ -13,7 +13,9 @@ from ..store.waits import aware
 from ..twilio_errors import meaning
 
 #: Offer states, as a person sees them.
-RINGING = ("placing", "ringing", "answered")
+#: 'placing': asked of Twilio, which has not said it rings (it may hold a leg back: its calls per second).
+QUEUED = ("placing",)
+RINGING = ("ringing", "answered")
 TALKING = ("accepted",)
 
 
@@ -22,7 +24,7 @@ class PersonNow:
     id: str
     name: str
     languages: tuple
-    state: str            # available | ringing | on a call | away
+    state: str            # available | queued | ringing | on a call | away
 
 
 @dataclass(frozen=True)
@@ -67,10 +69,12 @@ def person_state(person_id: str, away: frozenset, offer_states: dict) -> str:
         return "on a call"
     if state in RINGING:
         return "ringing"
+    if state in QUEUED:
+        return "queued"
     return "away" if person_id in away else "available"
 
 
-ORDER = {"available": 0, "ringing": 1, "on a call": 2, "away": 3}
+ORDER = {"available": 0, "queued": 1, "ringing": 1, "on a call": 2, "away": 3}
 
 
 def problems_seen(rows: list, zone: str) -> tuple:
@@ -89,7 +93,7 @@ def now_board(roster, away: frozenset, live_offers: list, waits: list, day: dict
                          person_state(person.id, away, offer_states))
         if index in on:
             on_shift.append(seen)
-        elif seen.state in ("ringing", "on a call"):
+        elif seen.state in ("queued", "ringing", "on a call"):
             busy.append(seen)
     on_shift.sort(key=lambda p: (ORDER[p.state], p.name))
     waiting = tuple(CallerWaiting(row.language, row.team, max(0, int((now - aware(row.asked_at)).total_seconds())))

@@ -88,11 +88,12 @@ def make_services(settings: Settings, answers=None) -> Services:
         presence=PresenceStore(database), waits=WaitStore(database), offers=OfferStore(database),
         api=api, validator=RequestValidator(settings.twilio_auth_token), answers=answers)
     services.roster = live_roster(settings.flows_dir / ROSTER_FILE, services.flows, settings.flows_check_seconds)
+    services.notice_texts, services.twilio_problems = NoticeTexts(database), TwilioProblems(database)
     services.control = CallControl(services.flows, services.roster, services.waits, services.offers,
-                                   services.presence, api, services.now, tick_seconds=TICK_SECONDS)
+                                   services.presence, api, services.now, tick_seconds=TICK_SECONDS,
+                                   problems=services.twilio_problems)
     services.callback_calls = CallbackCalls(database, api, services.roster, services.now)
     services.owed = OwedStore(database)
-    services.notice_texts, services.twilio_problems = NoticeTexts(database), TwilioProblems(database)
     services.notices = Notices(services.owed, services.roster, StaffAccounts(database, services.now),
                                services.presence, api, services.now,
                                datetime.timedelta(minutes=settings.escalate_minutes),

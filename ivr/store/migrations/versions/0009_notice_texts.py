@@ -1,16 +1,16 @@
 """notice texts and Twilio problems: each text's delivery status (and the call made instead of one
 that was not delivered), and what Twilio refused, for the Now page and /readyz.
 
-Revision ID: 0010
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-07
 
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0010"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
