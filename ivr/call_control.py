@@ -276,10 +276,25 @@ class CallControl:
         self.waits.gone(call_sid, self.clock())
         self.stop_legs_soon(call_sid, including_accepted=True)
 
-    def stop_legs_soon(self, call_sid: str, including_accepted: bool = False) -> None:
-        """End a caller's legs in the background: a webhook (the hold page above all, which Twilio
-        gives up on after 15 s) never waits on REST requests to stop phones."""
-        self._pool.submit(self._stop_legs, call_sid, including_accepted)
+    def stop_legs_soon(self, call_sid: str, including_accepted: bool = False, keep: str = "") -> None:
+        """End the legs still ringing (or, when the caller is gone, talking) for a caller: their
+        offers at once, so whoever was rung is free for the next caller now; their phones in the
+        background, so a webhook (the hold page above all, which Twilio gives up on after 15 s)
+        never waits on REST requests."""
+        now, legs = self.clock(), []
+        for offer in self.offers.for_caller(call_sid):
+            if offer.id == keep or (offer.state == "accepted" and not including_accepted):
+                continue
+            if offer.state != "accepted":
+                self.offers.move(offer.id, "canceled", now)
+            if offer.leg_sid:
+                legs.append(offer)
+        if legs:
+            self._pool.submit(self._end_legs, legs)
+
+    def _end_legs(self, offers: list) -> None:
+        for offer in offers:
+            self._end_leg(offer)
 
     def partner_line_unanswered(self, call_sid: str, call_status: str = "") -> bool:
         """Back to our own people after the partner line failed — a fresh wait, not an instant
@@ -330,7 +345,7 @@ class CallControl:
             wait = self.waits.get(offer.call_sid)
             self.offers.move(offer_id, "ended", now)        # accepted a moment ago: free again now
             return _not_needed(wait)
-        self._pool.submit(self._stop_legs, offer.call_sid, False, offer_id)
+        self.stop_legs_soon(offer.call_sid, keep=offer_id)
         wait = self.waits.get(offer.call_sid)
         if not wait.queue_sid:
             # Not on hold yet: still hearing what comes before it (the 911/988 message after a
@@ -586,17 +601,6 @@ class CallControl:
         return time.monotonic() < self._twilio_down_until
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _stop_legs(self, call_sid: str, including_accepted: bool = False, keep: str = "") -> None:
-        """End the legs still ringing (or, when the caller is gone, talking) for a caller."""
-        now = self.clock()
-        for offer in self.offers.for_caller(call_sid):
-            if offer.id == keep or (offer.state == "accepted" and not including_accepted):
-                continue
-            if offer.state != "accepted":
-                self.offers.move(offer.id, "canceled", now)
-            if offer.leg_sid:
-                self._end_leg(offer)
-
     def _people_for(self, wait, roster, now) -> tuple:
         presence = self.presence.snapshot(now)
         return self._chooser_for(roster).choose(now, presence, wait.language, wait.team).people
