@@ -1,7 +1,8 @@
 """Placing calls no faster than the Twilio account may: each leg gets its own moment.
 
-An account places 1 call per second unless Twilio raised it, and queues the rest ("Calls Per
-Second": https://www.twilio.com/docs/glossary/what-is-calls-per-second-cps); placing them
+An account places 1 call per second unless Twilio raised it (https://www.twilio.com/docs/glossary/cps),
+and "calls beyond your account's CPS limit will be queued and will execute at the CPS rate"
+(https://www.twilio.com/docs/voice/api/call-resource); placing them
 ourselves at that pace keeps a round in the order call control chose, and a leg is rung when it is
 placed, not seconds later while shown as ringing. One pacer per process: instances behind a load
 balancer share the account's rate, which the roster's setting should then divide between them.

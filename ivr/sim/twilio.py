@@ -246,7 +246,7 @@ class SimTwilio:
             with self.lock:
                 self.calls[call.sid] = call
                 # Beyond the account's calls per second Twilio queues a call: it stays 'queued'
-                # until its turn (https://www.twilio.com/docs/glossary/what-is-calls-per-second-cps).
+                # until its turn (https://www.twilio.com/docs/glossary/cps).
                 turn = max(self.clock.seconds(), self._next_turn)
                 self._next_turn = turn + 1.0 / self.calls_per_second
             self.start(self._leg_in_turn, call, turn)
