@@ -166,14 +166,16 @@ class Instance:
 
 
 def helpline(database_url: str, roster, api: RecordingApi | None = None, clock: Clock | None = None,
-             flows=None, migrate: bool = True) -> Instance:
+             flows=None, migrate: bool = True, **control_options) -> Instance:
+    """`control_options`: CallControl's own (tick_seconds, problems)."""
     engine = open_database(database_url)
     if migrate:
         ensure_schema(engine)
     waits, offers, presence = WaitStore(engine), OfferStore(engine), PresenceStore(engine)
     api = api or RecordingApi()
     clock = clock or Clock()
-    control = CallControl(Held(flows or shipped_flows()), Held(roster), waits, offers, presence, api, clock)
+    control = CallControl(Held(flows or shipped_flows()), Held(roster), waits, offers, presence, api, clock,
+                          **control_options)
     return Instance(engine, waits, offers, presence, api, clock, control)
 
 

@@ -10,10 +10,11 @@ import time
 import pytest
 
 from ivr.call_control import (CONNECT_GRACE_SECONDS, MACHINE_ANSWERS, RING_GRACE_SECONDS,
-                              TALK_CHECK_WHILE_WAITING_SECONDS, Bridge, CallControl, GoTo, Leave, NotNeeded,
+                              TALK_CHECK_WHILE_WAITING_SECONDS, Bridge, GoTo, Leave, NotNeeded,
                               Overflow, Stay, Whisper)
 from ivr.flow.model import Ref
 from ivr.retries import RETRY_ON_FAILURE
+from ivr.store.database import ensure_schema, open_database
 from ivr.twilio_api import TwilioUnavailable
 from stand_ins import (CONNECT, HELPLINE, LINKS, QUEUE, RecordingApi, background_done, helpline, passes_done, phones,
                       read_roster, roster_file)
@@ -279,10 +280,7 @@ def test_call_control_looks_at_the_line_on_its_own_every_few_seconds(database_ur
     """No event at all after the ring (every callback lost): the tick settles the leg and offers
     the caller again, with nobody calling offer_waiting_callers."""
     roster = read_roster(roster_file(tmp_path, [P0, P1], "{strategy: longest-idle, attempts: 3}"))
-    line = helpline(database_url, roster)
-    line.control.close()
-    line.control = CallControl(line.control.flows, line.control.roster, line.waits, line.offers, line.presence,
-                               line.api, line.clock, tick_seconds=0.05)
+    line = helpline(database_url, roster, tick_seconds=0.05)
     try:
         wait_since(line, CALLERS[0], 0)
         line.control.offer_soon(LINKS)
@@ -436,11 +434,10 @@ def test_twilio_refusing_one_professionals_number_passes_them_over_and_rings_the
 def test_a_leg_twilio_refuses_is_kept_for_the_leads_with_its_code(database_url, tmp_path):
     from ivr.store.twilio_problems import TwilioProblems
     roster = read_roster(roster_file(tmp_path, [P0]))
-    line = helpline(database_url, roster)
-    problems = TwilioProblems(line.engine)
-    line.control.close()
-    line.control = CallControl(line.control.flows, line.control.roster, line.waits, line.offers, line.presence,
-                               line.api, line.clock, problems=problems)
+    engine = open_database(database_url)
+    ensure_schema(engine)
+    problems = TwilioProblems(engine)
+    line = helpline(database_url, roster, problems=problems, migrate=False)
     try:
         line.api.refuse_numbers = {P0: TwilioUnavailable("Twilio refused to place a call: 400", 400, 21215)}
         wait_since(line, CALLERS[0], 0)
@@ -450,6 +447,7 @@ def test_a_leg_twilio_refuses_is_kept_for_the_leads_with_its_code(database_url, 
         assert P0 not in kept.detail and P0[2:] not in kept.detail
     finally:
         line.close()
+        engine.dispose()
 
 
 def test_a_simultaneous_round_is_placed_longest_idle_first_one_call_per_slot_of_the_accounts_cps(line_for):
