@@ -226,12 +226,18 @@ def rehearse(ctx, number, from_number, base_url):
     for found, wanted, option in ((helpline, helpline_number, "--number"), (stand_in, stand_in_number, "--from")):
         if found is None:
             raise click.UsageError(f"{option}: " + setup.not_on_account(wanted, settings.twilio_account_sid))
+    from sqlalchemy.exc import SQLAlchemyError
+
     engine = open_database(settings.database_url)
     try:
         ensure_schema(engine)
         seen = rehearsing.rehearse(api, Rehearsals(engine), keys, helpline, stand_in, base,
                                    twiml.rehearsal_caller(rehearsing.ACTIVE_SECONDS), clock,
                                    sleep=ctx.obj.get("sleep") or _sleep)
+    except SQLAlchemyError as error:
+        # The stand-in's Voice URL is restored before this (rehearse's finally), or said not to be.
+        raise click.ClickException(f"the helpline's database (DATABASE_URL) could not be used: "
+                                   f"{error.__class__.__name__}")
     finally:
         engine.dispose()
     click.echo(f"rehearsal: {stand_in_number} called {helpline_number}, pressing {keys}")
