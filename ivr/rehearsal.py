@@ -34,7 +34,10 @@ NEXT_DOCUMENT_SECONDS = 2.0
 #: Words a text-to-speech voice says in a second (the same rate the simulator uses).
 WORDS_PER_SECOND = 2.5
 #: What the stand-in presses once it answers the helpline's leg: `<Play digits>` sends DTMF, 'w' a
-#: half-second pause (https://www.twilio.com/docs/voice/twiml/play, attribute digits). The whisper's
+#: half-second pause (https://www.twilio.com/docs/voice/twiml/play, attribute digits: "if you need to
+#: test an IVR system, you can use this feature to simulate digits being pressed"). That the other
+#: call of the account hears them as keys is what the page implies, not what it states: a rehearsal
+#: whose whisper is never answered says so rather than assume it. The whisper's
 #: <Gather> takes a key while its words play; 1 again later in case the first came before the
 #: Gather listened (a second 1 after the bridge reaches a conference, where it does nothing).
 STAND_IN_DIGITS = "ww1wwww1wwww1"

@@ -226,6 +226,10 @@ def rehearse(ctx, number, from_number, base_url):
     for found, wanted, option in ((helpline, helpline_number, "--number"), (stand_in, stand_in_number, "--from")):
         if found is None:
             raise click.UsageError(f"{option}: " + setup.not_on_account(wanted, settings.twilio_account_sid))
+    if stand_in.get("voice_application_sid") or stand_in.get("trunk_sid"):
+        # While one is set Twilio ignores the number's own Voice URL: the stand-in could not answer.
+        raise click.UsageError(f"--from {stand_in_number} has a VoiceApplicationSid or TrunkSid: Twilio would not "
+                               "use the Voice URL the rehearsal sets; use another number")
     from sqlalchemy.exc import SQLAlchemyError
 
     engine = open_database(settings.database_url)

@@ -12,6 +12,7 @@ from flask import Blueprint, Response
 
 from .. import twiml
 from ..rehearsal import ACTIVE_SECONDS, STAND_IN_DIGITS
+from .services import services
 from .signature import FORM_ENVIRON, twilio_only
 from .twilio_request import args, form
 
@@ -26,7 +27,12 @@ ACTIVE_CHECK_SECONDS = 1.0
 @twilio_only
 def rehearsal_professional():
     """The stand-in's number answers the helpline's leg: it presses 1 into the whisper and stays
-    on the line until the rehearsal ends both calls."""
+    on the line until the rehearsal ends both calls. Once its rehearsal is over (a Voice URL that
+    could not be restored), whoever calls the number is hung up on rather than pressed at."""
+    ivr = services()
+    wanted = args().first("rehearsal")
+    if not any(rehearsal.id == wanted for rehearsal in ivr.rehearsals.active(ivr.now())):
+        return Response(twiml.hang_up(), mimetype="text/xml")
     return Response(twiml.stand_in_presses(STAND_IN_DIGITS, ACTIVE_SECONDS), mimetype="text/xml")
 
 
