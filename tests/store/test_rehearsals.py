@@ -42,3 +42,24 @@ def test_a_rehearsals_voicemail_and_callback_request_are_never_notified_nor_esca
         assert [row.call_sid for row in owed.not_notified(kind)] == ["CA-caller"]
         assert [row.call_sid for row in owed.overdue(kind, datetime.timedelta(minutes=30), later)] == ["CA-caller"]
     records.close()
+
+
+def test_two_calls_from_the_stand_in_at_the_same_moment_only_one_is_the_rehearsals(engine):
+    import threading
+
+    rehearsals = Rehearsals(engine)
+    rehearsals.start(HELPLINE, STAND_IN, NOW, datetime.timedelta(minutes=3))
+    barrier, claimed = threading.Barrier(4), []
+
+    def arrive(sid):
+        barrier.wait()
+        if rehearsals.claim_call(STAND_IN, HELPLINE, sid, NOW):
+            claimed.append(sid)
+
+    threads = [threading.Thread(target=arrive, args=(f"CA-{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(claimed) == 1
+    assert rehearsals.stand_ins() == {claimed[0]: STAND_IN}

@@ -4,6 +4,8 @@ professional who answers the whisper with 1 — every stage reported, the roster
 call kept out of reports, the Calls page and notices, and the --from number's Voice URL restored."""
 from __future__ import annotations
 
+import datetime
+
 
 import pytest
 import requests
@@ -13,6 +15,7 @@ from ivr.cli import main
 from ivr.reports import week_report, week_start_of
 from ivr.sim.account import HELPLINE
 from ivr.sim.twilio import ACCOUNT_SID
+from ivr.store.board import day_numbers
 from ivr.store.call_history import recent_calls
 from like_twilio import AUTH_TOKEN, CALL_PARAMS, ROSTER_PHONES
 
@@ -69,7 +72,8 @@ def test_a_rehearsal_of_the_shipped_flows_sees_every_stage_within_two_minutes_an
     assert twilio.account.numbers[STAND_IN]["voice_url"] == BEFORE
 
 
-def test_a_rehearsals_call_is_not_on_the_calls_page_nor_counted_in_the_weekly_report(rehearsal, twilio):
+def test_a_rehearsals_call_is_not_on_the_calls_page_nor_counted_in_the_weekly_report_or_on_the_now_board(
+        rehearsal, twilio):
     result, _ = rehearsal()
     assert result.exit_code == 0, result.output
     ivr = rehearsal.app.extensions["ivr"]
@@ -79,6 +83,7 @@ def test_a_rehearsals_call_is_not_on_the_calls_page_nor_counted_in_the_weekly_re
     assert recent_calls(database) == []
     today = twilio.clock().date()
     assert week_report(database, week_start_of(today), "America/New_York").total_calls == 0
+    assert day_numbers(database, twilio.clock() - datetime.timedelta(hours=1))["calls"] == 0
 
 
 def test_a_stand_in_that_never_answers_the_whisper_fails_the_rehearsal_and_its_voice_url_is_restored(
