@@ -143,7 +143,7 @@ def _sid() -> str:
 def note_call_start(ivr, params) -> None:
     number, sid = params.first("From"), params.first("CallSid", "-")[:64]
     ivr.calls.call_started(sid, number, ivr.now().timestamp())
-    if ivr.rehearsals is not None:
+    if ivr.rehearsals is not None and not ivr.calls.database_down:     # no wait on a database that is down
         try:
             # `ivr twilio rehearse`'s call: only its stand-in is rung, and it is kept out of reports.
             if ivr.rehearsals.claim_call(number, params.first("To"), sid, ivr.now()):
