@@ -41,6 +41,8 @@ WORDS_PER_SECOND = 2.5
 #: <Gather> takes a key while its words play; 1 again later in case the first came before the
 #: Gather listened (a second 1 after the bridge reaches a conference, where it does nothing).
 STAND_IN_DIGITS = "ww1wwww1wwww1"
+#: Of the budget, what is kept for ending both calls and reading what Twilio billed.
+ENDING_SECONDS = 20.0
 #: How long the bridge is let stand once seen, before the rehearsal ends both calls.
 BRIDGE_SECONDS = 5.0
 #: Statuses after which Twilio bills a call's `duration` (https://www.twilio.com/docs/voice/api/call-resource).
@@ -201,7 +203,8 @@ def rehearse(api, store, keys: str, helpline: dict, stand_in: dict, base_url: st
     from .twilio_api import TwilioUnavailable
 
     began = clock()
-    deadline = began + datetime.timedelta(seconds=budget)
+    # Watching ends early enough to end both calls and read their billed seconds inside the budget.
+    deadline = began + datetime.timedelta(seconds=budget - ENDING_SECONDS)
     rehearsal_id = store.start(helpline["phone_number"], stand_in["phone_number"], began,
                                datetime.timedelta(seconds=ACTIVE_SECONDS))
     previous = {"voice_url": stand_in.get("voice_url") or "", "voice_method": stand_in.get("voice_method") or "POST"}
@@ -228,7 +231,7 @@ def rehearse(api, store, keys: str, helpline: dict, stand_in: dict, base_url: st
                 api.stop_ringing(sid)
             except TwilioUnavailable:
                 pass                   # its duration below says whether it ended
-        calls = _billed(api, roles, clock, sleep, deadline + datetime.timedelta(seconds=30), poll)
+        calls = _billed(api, roles, clock, sleep, began + datetime.timedelta(seconds=budget), poll)
         records = observe(store, rehearsal_id)
     except TwilioUnavailable as error:
         seen = Seen()
@@ -241,7 +244,7 @@ def rehearse(api, store, keys: str, helpline: dict, stand_in: dict, base_url: st
                                f"{previous['voice_url'] or '(none)'}: {error}; set it back in the console")
     if seen is None:
         seen = report(records, calls, stand_in["phone_number"])
-    if clock() - began > datetime.timedelta(seconds=budget + 30):
+    if clock() - began > datetime.timedelta(seconds=budget + ENDING_SECONDS):
         seen.failures.append(f"took {int((clock() - began).total_seconds())} s, more than the {int(budget)} s budget")
     seen.stage("stand-in number restored", not restore_problem,
                restore_problem or f"{stand_in['phone_number']} Voice URL back to {previous['voice_url'] or '(none)'}")
