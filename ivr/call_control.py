@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .flow import model
 from .flow.model import Ref
 from .pacing import Pacer
+from .rehearsal import stand_in_for
 from .retries import retried
 from .routing.choose import Chooser, Presence
 from .store.offers import FINAL_LEG_STATUSES
@@ -176,6 +177,7 @@ class CallControl:
         self._pacer = Pacer(lambda: self.clock().timestamp())
         self._ticker: threading.Thread | None = None
         self._closed = threading.Event()
+        self.rehearsals = None     # store.rehearsals: a rehearsal's call rings its stand-in, never the roster
 
     # -- a caller asks ---------------------------------------------------------------------------
     def ask_for_person(self, call_sid: str, step, language: str, helpline_number: str, links: Links) -> bool:
@@ -441,6 +443,7 @@ class CallControl:
         snapshot = self.presence.snapshot(now)
         busy = set(snapshot.busy)
         ringing_for = {offer.call_sid for offer in self.offers.live()}
+        stand_ins = self._stand_ins()
         placed = []
         for wait in waiting:
             if wait.call_sid in ringing_for:
@@ -450,7 +453,8 @@ class CallControl:
                 continue               # the hold page moves them on
             # At a connect step each person is tried once; on hold, anyone rested may be rung again.
             exclude = self._tried_here(wait) if isinstance(step, model.Connect) else ()
-            people = self._choose(roster, now, snapshot, busy, wait, exclude)
+            stand_in = stand_in_for(wait.call_sid, stand_ins, exclude)
+            people = stand_in if stand_in is not None else self._choose(roster, now, snapshot, busy, wait, exclude)
             if not people or not self.waits.claim_round(wait.call_sid, wait.round, now):
                 continue
             claimed = 0
@@ -462,7 +466,7 @@ class CallControl:
                         claimed += 1
                         placed.append((wait, person, offer_id, step))
                 if not claimed:                    # another instance took them: the next free, if any
-                    people = self._choose(roster, now, snapshot, busy, wait, exclude)
+                    people = () if stand_in is not None else self._choose(roster, now, snapshot, busy, wait, exclude)
             if not claimed:
                 self.waits.release_round(wait.call_sid, wait.round + 1, now)
         # In the order chosen (the strategy's preference), each at its own moment of the account's
@@ -601,7 +605,13 @@ class CallControl:
         return time.monotonic() < self._twilio_down_until
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _stand_ins(self) -> dict:
+        return self.rehearsals.stand_ins() if self.rehearsals is not None else {}
+
     def _people_for(self, wait, roster, now) -> tuple:
+        stand_in = stand_in_for(wait.call_sid, self._stand_ins())
+        if stand_in is not None:
+            return stand_in
         presence = self.presence.snapshot(now)
         return self._chooser_for(roster).choose(now, presence, wait.language, wait.team).people
 
@@ -633,6 +643,9 @@ class CallControl:
             return True
         if self._rounds_used(wait, roster):
             return True
+        stand_in = stand_in_for(wait.call_sid, self._stand_ins(), self._tried_here(wait))
+        if stand_in is not None:
+            return not stand_in
         presence = self.presence.snapshot(now)
         return not self._chooser_for(roster).choose(now, presence, wait.language, wait.team,
                                                     exclude=self._tried_here(wait)).people

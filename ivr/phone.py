@@ -30,6 +30,7 @@ never comes ends there instead of wandering on.
 from __future__ import annotations
 
 import io
+import time
 import uuid
 import wave
 import xml.etree.ElementTree as ET
@@ -326,8 +327,12 @@ class Phone:
         conference = self.twilio.join(self.leg, (room.text or "").strip(),
                                       room.get("endConferenceOnExit", "false") == "true")
         self._hear(Heard("talk", (room.text or "").strip()))
-        conference.over.wait(timeout=600 / max(1.0, self.clock.speed) + 5)
+        longest = time.monotonic() + 600 / max(1.0, self.clock.speed) + 5
+        while not conference.over.wait(0.05) and not self.leg.hangup.is_set() and time.monotonic() < longest:
+            pass
         self.twilio.leave(self.leg, conference)
+        if self.leg.hangup.is_set():
+            return self._hear(Heard("hangup", "the call was ended through the REST API")) and None
         if action:
             return action, {"DialCallStatus": "completed" if conference.talked else "no-answer"}
         return None

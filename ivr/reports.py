@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
+from .store.rehearsals import not_a_rehearsal
 from .store.schema import call_steps, calls
 from .store.waits import aware
 
@@ -69,7 +70,8 @@ def week_report(engine: Engine, week_start: datetime.date, timezone: str) -> Wee
     zone = ZoneInfo(timezone)
     start, end = week_bounds(week_start, timezone)
     # Both dialects compare these correctly: SQLite stores UTC without an offset, as they are written.
-    in_week = and_(calls.c.started_at >= start, calls.c.started_at < end)
+    # A rehearsal (`ivr twilio rehearse`) is not a caller: left out of every number.
+    in_week = and_(calls.c.started_at >= start, calls.c.started_at < end, not_a_rehearsal(calls.c.call_sid))
     per_hour = [0] * 24
     with engine.connect() as connection:
         # Local hours are counted in Python: the two databases convert time zones differently, and

@@ -296,6 +296,26 @@ class TwilioApi:
         except (TwilioException, requests.RequestException, OSError) as error:
             raise TwilioUnavailable(f"Twilio could not be reached to {what}: {error.__class__.__name__}") from None
 
+    # -- `ivr twilio rehearse` ---------------------------------------------------------------------
+    def place_rehearsal_call(self, to: str, from_: str, send_digits: str, twiml: str) -> str:
+        """Place a rehearsal's call into the helpline; its CallSid. `send_digits`: "The string of keys
+        to dial after connecting to the number, with a maximum length of 32 digits ... 'w' to insert a
+        half-second pause"; `twiml`: "TwiML instructions for the call Twilio will use without fetching
+        Twiml from url" (Create a Call, https://www.twilio.com/docs/voice/api/call-resource, as the
+        twilio library documents its SendDigits and Twiml parameters)."""
+        call = self._do("place the rehearsal call", lambda: self.client.calls.create(
+            to=to, from_=from_, send_digits=send_digits, twiml=twiml))
+        return call.sid
+
+    def call_facts(self, call_sid: str) -> dict:
+        """A call's from, to, status, duration (seconds, once over) and price, as Twilio has them
+        (Fetch a Call, https://www.twilio.com/docs/voice/api/call-resource); Twilio may give the
+        price only some time after the call ended, so it may be None."""
+        call = self._do("fetch a call", lambda: self.client.calls(call_sid).fetch())
+        facts = _fields(call, ("sid", "to", "status", "duration", "price", "price_unit"))
+        facts["from"] = getattr(call, "from_", None) or getattr(call, "_from", None)
+        return facts
+
 
 #: Where Twilio's Messaging v1 API (toll-free verifications) is served.
 MESSAGING_API = "https://messaging.twilio.com"

@@ -169,6 +169,102 @@ def _caller_id(settings, api, found) -> tuple:
     return [], f"the roster's caller_id {roster.caller_id} is {standing}"
 
 
+@twilio.command()
+@click.option("--number", required=True, help="The helpline's Twilio number, e.g. +18005550100.")
+@click.option("--from", "from_number", required=True,
+              help="Another number of the account: it calls the helpline and stands in as the professional.")
+@click.option("--base-url", required=True, help="How Twilio reaches the helpline: https://your-host.")
+@click.pass_context
+def rehearse(ctx, number, from_number, base_url):
+    """Place one real call from --from into the helpline, press through to a person, and answer
+    the whisper with 1 from --from; report within 2 minutes what was seen of every stage.
+
+    While it runs, --from's Voice URL points at the helpline's stand-in webhook; it is restored
+    afterwards. Exits 0 when every stage was seen, 1 otherwise, 2 on a usage problem.
+    """
+    from . import rehearsal as rehearsing, twiml, twilio_setup as setup
+    from .config import ConfigError, from_environment
+    from .flow.loader import load_flows
+    from .numbers import e164
+    from .store.database import ensure_schema, open_database
+    from .store.rehearsals import Rehearsals
+    from .twilio_api import TwilioApi
+
+    helpline_number, stand_in_number = e164(number), e164(from_number)
+    if helpline_number is None:
+        raise click.BadParameter(f"{number!r} is not a dialable number", param_hint="--number")
+    if stand_in_number is None:
+        raise click.BadParameter(f"{from_number!r} is not a dialable number", param_hint="--from")
+    if stand_in_number == helpline_number:
+        raise click.UsageError("--from must be another number of the account than --number")
+    try:
+        base = setup.base_url(base_url)
+    except setup.SetupRefused as refused:
+        raise click.UsageError(str(refused))
+    try:
+        settings = from_environment()
+    except ConfigError as error:
+        raise TwilioOutOfReach(str(error))
+    if not settings.twilio_account_sid or not settings.twilio_auth_token:
+        raise TwilioOutOfReach("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to the account's (Twilio console, "
+                               "Account info)")
+    if not settings.database_url:
+        raise click.UsageError("set DATABASE_URL to the helpline's database: the helpline records there what it sees")
+    clock = ctx.obj.get("clock") or rehearsing_now
+    flows = load_flows(settings.flows_dir, settings.audio_dir).flows
+    if flows is None:
+        raise click.UsageError(f"{settings.flows_dir} has problems to fix first (run: ivr check {settings.flows_dir})")
+    from .twiml import Renderer
+    try:
+        keys = rehearsing.keys_to_a_person(flows, Renderer(), clock(), helpline_number)
+    except rehearsing.RehearsalRefused as refused:
+        raise click.UsageError(str(refused))
+    api = TwilioApi(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url,
+                    http_client=ctx.obj.get("twilio_http_client"))
+    helpline = _asking_twilio(settings, lambda: api.find_number(helpline_number))
+    stand_in = _asking_twilio(settings, lambda: api.find_number(stand_in_number))
+    for found, wanted, option in ((helpline, helpline_number, "--number"), (stand_in, stand_in_number, "--from")):
+        if found is None:
+            raise click.UsageError(f"{option}: " + setup.not_on_account(wanted, settings.twilio_account_sid))
+    if stand_in.get("voice_application_sid") or stand_in.get("trunk_sid"):
+        # While one is set Twilio ignores the number's own Voice URL: the stand-in could not answer.
+        raise click.UsageError(f"--from {stand_in_number} has a VoiceApplicationSid or TrunkSid: Twilio would not "
+                               "use the Voice URL the rehearsal sets; use another number")
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = open_database(settings.database_url)
+    try:
+        ensure_schema(engine)
+        seen = rehearsing.rehearse(api, Rehearsals(engine), keys, helpline, stand_in, base,
+                                   twiml.rehearsal_caller(rehearsing.ACTIVE_SECONDS), clock,
+                                   sleep=ctx.obj.get("sleep") or _sleep)
+    except SQLAlchemyError as error:
+        # The stand-in's Voice URL is restored before this (rehearse's finally), or said not to be.
+        raise click.ClickException(f"the helpline's database (DATABASE_URL) could not be used: "
+                                   f"{error.__class__.__name__}")
+    finally:
+        engine.dispose()
+    click.echo(f"rehearsal: {stand_in_number} called {helpline_number}, pressing {keys}")
+    for line in seen.lines:
+        click.echo(f"  {line}")
+    for failure in seen.failures:
+        click.echo(f"not seen: {failure}", err=True)
+    if seen.failures:
+        sys.exit(1)
+
+
+def rehearsing_now():
+    import datetime
+
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _sleep(seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
+
+
 @twilio.command("backup-twiml")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write it to this file [default: print it].")

@@ -319,3 +319,21 @@ def _hints(options, flows: model.FlowSet, language: str) -> str:
     for choice in flows.everywhere:
         phrases += choice.words.for_language(language)
     return ", ".join(dict.fromkeys(phrases))
+
+
+# -- `ivr twilio rehearse` -----------------------------------------------------------------------
+def rehearsal_caller(seconds: int) -> str:
+    """The rehearsal's caller side: silence that keeps the call open while its SendDigits press
+    through the menus (the keys are sent by Twilio, not by this TwiML)."""
+    response = VoiceResponse()
+    response.pause(length=seconds)
+    return str(response)
+
+
+def stand_in_presses(digits: str, seconds: int) -> str:
+    """The stand-in professional's number answers the helpline's leg and presses `digits` into the
+    whisper (<Play digits>: https://www.twilio.com/docs/voice/twiml/play), then stays on the line."""
+    response = VoiceResponse()
+    response.play(digits=digits)
+    response.pause(length=seconds)
+    return str(response)

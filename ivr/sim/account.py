@@ -112,3 +112,100 @@ def add_account_routes(app, sim) -> None:
                      for number_sid, status in account.tollfree_verifications.items()
                      if not wanted or number_sid == wanted]
         return jsonify({"verifications": found, "meta": {"page": 0, "page_size": 50, "key": "verifications"}})
+
+
+# -- calls To a number of the account ----------------------------------------------------------------
+#: How long the stand-in stays once bridged, in the simulator (the rehearsal ends the call anyway).
+STAND_IN_TALKS_FOR = 5.0
+
+
+def runs_number(sim, call) -> bool:
+    """A call placed To a number of this account (not given a phone of its own by a test) reaches
+    Twilio again, as an incoming call that runs that number's Voice URL
+    (https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource, VoiceUrl)."""
+    number = sim.account.numbers.get(call.to)
+    return bool(number and number.get("voice_url")) and call.to not in sim.phones
+
+
+def call_into_number(sim, call) -> None:
+    number = sim.account.numbers[call.to]
+    if call.send_digits:
+        _dials_in(sim, call, number)
+    else:
+        _answers_a_leg(sim, call, number)
+
+
+def _dials_in(sim, call, number) -> None:
+    """`ivr twilio rehearse`'s caller: the number's Voice URL (the helpline) answers, and the call's
+    SendDigits are pressed at their moments ('w': half a second), heard by whichever <Gather>
+    listens then; the call's own TwiML (a <Pause>) only keeps it open."""
+    from ..phone import Phone
+
+    sim.progress(call, "initiated", "initiated")
+    sim.progress(call, "ringing", "ringing")
+    call.started = sim.clock.seconds()
+    sim.progress(call, "in-progress", "answered")
+    phone = Phone(sim.helpline.transport, sim.auth_token, base_url=number["voice_url"], from_number=call.from_,
+                  to_number=call.to, twilio=sim)
+    sim.linked_hangups[phone.call_sid] = call.hangup
+    phone.call(_keys_at_their_moments(call, sim.clock))
+    sim.progress(call, "completed", "completed")
+
+
+def _keys_at_their_moments(call, clock):
+    """An `answer` for ivr.phone pressing SendDigits: each key once its moment has come."""
+    keys, moment, began = [], 0.0, clock.seconds()
+    for character in call.send_digits:
+        if character == "w":
+            moment += 0.5
+        elif character == "W":
+            moment += 1.0
+        else:
+            keys.append((moment, character))
+
+    def due() -> bool:
+        return bool(keys) and keys[0][0] <= clock.seconds() - began
+
+    def answer(heard):
+        if call.hangup.is_set():
+            return None
+        if heard and heard[-1].text in ("ringing", "music", "on hold"):
+            return ""
+        if keys:
+            clock.sleep(keys[0][0] - (clock.seconds() - began), call.hangup)
+            return keys.pop(0)[1]
+        return ""                     # silence: the call's <Pause> holds the line
+
+    def during(heard):
+        return keys.pop(0)[1] if due() else None
+
+    answer.during = during
+    return answer
+
+
+def _answers_a_leg(sim, call, number) -> None:
+    """The helpline's leg To a number of the account: that number's incoming call runs its Voice URL,
+    and the DTMF its <Play digits> sends (https://www.twilio.com/docs/voice/twiml/play) is what the
+    leg's whisper <Gather> hears. No TwiML, or no digits: the leg is answered and nothing is pressed."""
+    import xml.etree.ElementTree as ET
+
+    from .professionals import Phone, run_leg
+    from .twilio import Call
+
+    inbound = Call(new_sid(), call.to, call.from_, "inbound", status="ringing")
+    with sim.lock:
+        sim.calls[inbound.sid] = inbound
+    status, body = sim.helpline.post(number["voice_url"], {
+        "CallSid": inbound.sid, "AccountSid": ACCOUNT_SID, "From": call.from_, "To": call.to,
+        "CallStatus": "ringing", "Direction": "inbound", "ApiVersion": "2010-04-01"})
+    presses = ""
+    try:
+        for verb in ET.fromstring(body) if status == 200 else ():
+            if verb.tag == "Play" and verb.get("digits"):
+                presses = verb.get("digits").replace("w", "").replace("W", "")[:1]
+                break
+    except ET.ParseError:
+        pass
+    inbound.status, inbound.started = "in-progress", sim.clock.seconds()
+    run_leg(sim, call, Phone(answers_after=1, presses=presses, talks_for=STAND_IN_TALKS_FOR))
+    inbound.status, inbound.ended = "completed", sim.clock.seconds()

@@ -127,6 +127,7 @@ class Call:
     wake: threading.Event = field(default_factory=threading.Event)       # something changed for it
     dequeue_url: str = ""            # set by a REST Member update
     sequence: int = 0                # the SequenceNumber of this call's next status callback
+    send_digits: str = ""            # SendDigits: keys pressed once it connects
 
     def next_sequence(self) -> str:
         """The SequenceNumber of a status callback about to be sent: 0 for the call's first, one
@@ -172,6 +173,7 @@ class SimTwilio:
         self.caller_ids: set | None = None     # numbers a call may come From (None: any)
         self.lose_callbacks = 0.0    # the share of status callbacks never sent (any event may be lost)
         self.lost_callbacks: list = []
+        self.linked_hangups: dict = {}   # inbound CallSid -> the hangup of the REST call it came from
         from .account import SimAccount
 
         self.account = SimAccount()  # its numbers and their toll-free verifications, blocked texts (account.py)
@@ -230,7 +232,9 @@ class SimTwilio:
         @app.post(API + "/Calls.json")
         def create_call(account):
             form = request.form
-            for name in ("To", "From", "Url"):
+            # Url, or else Twiml: "TwiML instructions for the call Twilio will use without fetching
+            # Twiml from url" (Create a Call, https://www.twilio.com/docs/voice/api/call-resource).
+            for name in ("To", "From", "Url" if not form.get("Twiml") else "Twiml"):
                 if not form.get(name):
                     return error(400, 21201 if name == "To" else 21212, f"No '{name}' number is specified")
             if self.caller_ids is not None and form["From"] not in self.caller_ids \
@@ -239,10 +243,11 @@ class SimTwilio:
                 # caller ID" (https://www.twilio.com/docs/errors/21210).
                 return error(400, 21210, "The source phone number provided, " + form["From"]
                              + ", is not yet verified for your account.")
-            call = Call(new_sid(), form["To"], form["From"], "outbound-api", url=form["Url"],
+            call = Call(new_sid(), form["To"], form["From"], "outbound-api", url=form.get("Url", ""),
                         fallback_url=form.get("FallbackUrl", ""), status_callback=form.get("StatusCallback", ""),
                         events=tuple(form.getlist("StatusCallbackEvent")) or ("completed",),
-                        timeout=int(form.get("Timeout", "60")), machine_detection=form.get("MachineDetection", ""))
+                        timeout=int(form.get("Timeout", "60")), machine_detection=form.get("MachineDetection", ""),
+                        send_digits=form.get("SendDigits", ""))
             with self.lock:
                 self.calls[call.sid] = call
                 # Beyond the account's calls per second Twilio queues a call: it stays 'queued'
@@ -301,6 +306,11 @@ class SimTwilio:
         if self.clock.sleep(turn - self.clock.seconds(), call.hangup):
             self.progress(call, "canceled", "completed")       # "canceled" before it ever started
             return
+        from .account import call_into_number, runs_number
+
+        if runs_number(self, call):     # a number of this account: its own Voice URL answers
+            call_into_number(self, call)
+            return
         run_leg(self, call, self.phones.get(call.to, self.default_phone))
 
     def add_recording(self, call_sid: str, duration: int) -> tuple:
@@ -324,6 +334,9 @@ class SimTwilio:
     # -- the caller's side (used by ivr.phone) --------------------------------------------------
     def incoming_call(self, sid: str, from_: str, to: str) -> Call:
         call = Call(sid, to, from_, "inbound", status="in-progress", started=self.clock.seconds())
+        # A call placed through the REST API To a number of the account arrives as this one: ending
+        # either ends the other (account.py).
+        call.hangup = self.linked_hangups.pop(sid, call.hangup)
         with self.lock:
             self.calls[sid] = call
         return call

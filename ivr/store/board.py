@@ -7,6 +7,7 @@ import statistics
 from sqlalchemy import func, select
 
 from .presence import utc
+from .rehearsals import not_a_rehearsal
 from .schema import callbacks, calls, voicemails
 
 
@@ -16,9 +17,10 @@ def day_numbers(engine, since: datetime.datetime) -> dict:
     since = utc(since)
     with engine.connect() as connection:
         by_outcome = dict(connection.execute(
-            select(calls.c.outcome, func.count()).where(calls.c.started_at >= since).group_by(calls.c.outcome)).all())
+            select(calls.c.outcome, func.count()).where(calls.c.started_at >= since, not_a_rehearsal(calls.c.call_sid))
+            .group_by(calls.c.outcome)).all())
         waited = connection.execute(select(calls.c.waited_seconds).where(
-            (calls.c.started_at >= since) & (calls.c.outcome == "talked")
+            (calls.c.started_at >= since) & (calls.c.outcome == "talked") & not_a_rehearsal(calls.c.call_sid)
             & calls.c.waited_seconds.is_not(None))).scalars().all()
         callbacks_owed = connection.execute(
             select(func.count()).select_from(callbacks).where(callbacks.c.status == "pending")).scalar_one()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from .rehearsals import not_a_rehearsal
 from .schema import call_steps, calls
 from .waits import aware
 
@@ -29,7 +30,7 @@ class CallSummary:
 def recent_calls(engine, limit: int = 50) -> list:
     """The latest `limit` calls, newest first, with their paths (two queries, whatever the count)."""
     with engine.connect() as connection:
-        rows = connection.execute(select(calls).order_by(calls.c.started_at.desc().nulls_last(),
+        rows = connection.execute(select(calls).where(not_a_rehearsal(calls.c.call_sid)).order_by(calls.c.started_at.desc().nulls_last(),
                                                          calls.c.call_sid).limit(limit)).all()
         sids = [row.call_sid for row in rows]
         steps: dict = {}

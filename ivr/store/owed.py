@@ -8,6 +8,7 @@ import datetime
 from sqlalchemy import select, update
 
 from .presence import utc
+from .rehearsals import not_a_rehearsal
 from .schema import callbacks, voicemails
 
 TABLES = {"voicemail": voicemails, "callback": callbacks}
@@ -84,7 +85,8 @@ class OwedStore:
         table = TABLES[kind]
         owed = table.c.handled_at.is_(None) if kind == "voicemail" else table.c.status == "pending"
         with self.engine.connect() as connection:
-            return list(connection.execute(select(table).where(owed & table.c.notified_at.is_(None))))
+            return list(connection.execute(select(table).where(owed & table.c.notified_at.is_(None)
+                                                               & not_a_rehearsal(table.c.call_sid))))
 
     def notified(self, kind: str, item_id: int, now: datetime.datetime) -> bool:
         """Claim the right to send the notice of `item_id`: True once, whichever instance asks."""
@@ -108,7 +110,8 @@ class OwedStore:
         else:
             owed = (table.c.status == "pending") & (table.c.requested_at <= since)
         with self.engine.connect() as connection:
-            return list(connection.execute(select(table).where(owed & table.c.escalated_at.is_(None))))
+            return list(connection.execute(select(table).where(owed & table.c.escalated_at.is_(None)
+                                                               & not_a_rehearsal(table.c.call_sid))))
 
     def escalated(self, kind: str, item_id: int, now: datetime.datetime) -> bool:
         table = TABLES[kind]

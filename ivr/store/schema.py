@@ -182,3 +182,33 @@ twilio_problems = Table(
     Column("detail", String(200), nullable=False, default=""),
     Column("at", DateTime(timezone=True), nullable=False, index=True),
 )
+
+rehearsals = Table(
+    # `ivr twilio rehearse`: one real call from another number of the account (`stand_in`, a number
+    # of the account, never a caller's) into the helpline. While it is active, a call From it To the
+    # helpline is the rehearsal's (`call_sid`): only `stand_in` is rung for it, and it is left out
+    # of reports, the Calls page and notices.
+    "rehearsals", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("helpline_number", String(32), nullable=False),
+    Column("stand_in", String(32), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("caller_sid", String(64)),                     # the REST call the rehearsal placed
+    Column("call_sid", String(64), unique=True),          # that call as the helpline received it
+    Column("finished_at", DateTime(timezone=True)),
+    Column("seen", Text),                                 # the report, as JSON
+)
+
+rehearsal_callbacks = Table(
+    # Every webhook request of a rehearsal's calls and legs: its route, the HTTP status the helpline
+    # answered and which URL Twilio's signature covered (plain | with-fragment | none).
+    "rehearsal_callbacks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rehearsal_id", String(32), nullable=False, index=True),
+    Column("route", String(100), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("signature", String(20), nullable=False),
+    Column("call_sid", String(64), nullable=False, default=""),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

@@ -27,12 +27,13 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
     services.calls.start()              # records left on disk by a process stopped in an outage
     services.flows.current()            # load now, so problems show in the log at start-up
 
-    from . import audio, callback, callback_calls, edge, health, hold, message_status, offers, sms, voice
+    from . import audio, callback, callback_calls, edge, health, hold, message_status, offers, rehearsal, sms, voice
     app.register_error_handler(Exception, edge.never_fail_a_caller)
-    for module in (voice, callback, hold, offers, callback_calls, sms, message_status, audio, health):
+    for module in (voice, callback, hold, offers, callback_calls, sms, message_status, audio, health, rehearsal):
         app.register_blueprint(module.blueprint)
     init_staff(app, settings)
     wsgi = RememberedAnswers(app, app.wsgi_app)     # answers Flask need not build (remembered.py)
+    wsgi = rehearsal.RehearsalWitness(app, wsgi)    # `ivr twilio rehearse`'s record of its webhooks
     if settings.trust_proxy:
         # Behind an HTTPS terminator, Twilio signed https://public-host/...: rebuild that URL.
         wsgi = ProxyFix(wsgi, x_proto=1, x_host=1, x_port=1, x_prefix=1)

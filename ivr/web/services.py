@@ -20,6 +20,7 @@ from ..store.offers import OfferStore
 from ..store.notice_texts import NoticeTexts
 from ..store.owed import OwedStore
 from ..store.presence import PresenceStore
+from ..store.rehearsals import Rehearsals
 from ..store.spool import Spool
 from ..store.staff import StaffAccounts
 from ..store.twilio_problems import TwilioProblems
@@ -59,6 +60,7 @@ class Services:
     notice_texts: NoticeTexts | None = None
     twilio_problems: TwilioProblems | None = None
     caller_ids: CallerIdCheck | None = None
+    rehearsals: Rehearsals | None = None
 
     def now(self) -> datetime.datetime:
         return self.clock()
@@ -92,6 +94,7 @@ def make_services(settings: Settings, answers=None) -> Services:
     services.control = CallControl(services.flows, services.roster, services.waits, services.offers,
                                    services.presence, api, services.now, tick_seconds=TICK_SECONDS,
                                    problems=services.twilio_problems)
+    services.rehearsals = services.control.rehearsals = Rehearsals(database)
     services.callback_calls = CallbackCalls(database, api, services.roster, services.now)
     services.owed = OwedStore(database)
     services.notices = Notices(services.owed, services.roster, StaffAccounts(database, services.now),

@@ -39,22 +39,36 @@ def _key_id(settings_header: str) -> str:
     return ""
 
 
+#: Which URL a valid signature covered, by the fragment added to the URL received.
+FORM_NAMES = {"": "plain", RETRY_ON_FAILURE: "with-fragment"}
+#: Where the form that matched is left in the WSGI environ (a rehearsal reports it).
+FORM_ENVIRON = "ivr.signature_form"
+
+
 def signature_is_valid(environ=None, ivr=None) -> bool:
     """Whether Twilio signed this request (`environ` and the services, where the caller has them)."""
     environ = environ if environ is not None else request.environ
+    form_found = signature_form(environ, ivr)
+    environ[FORM_ENVIRON] = form_found or "none"
+    return form_found is not None
+
+
+def signature_form(environ, ivr=None) -> str | None:
+    """Which URL Twilio signed: "plain" (the URL as received), "with-fragment" (with the retry
+    fragment the helpline added), or None when the signature is not Twilio's."""
     signature = environ.get(SIGNATURE_ENVIRON, "")
     if not signature:
-        return False
+        return None
     ivr = ivr if ivr is not None else current_app.extensions["ivr"]
     settings_header = environ.get(SETTINGS_ENVIRON, "")
     if settings_header:
         secret = ivr.settings.shared_keys.get(_key_id(settings_header))
         if not secret:
-            return False
+            return None
         validator = RequestValidator(secret)
         algorithm = get_signature_algorithm(settings_header).upper()
         if algorithm not in (HMAC_SHA1, HMAC_SHA256):
-            return False
+            return None
     else:
         validator = ivr.validator
         algorithm = None
@@ -63,9 +77,11 @@ def signature_is_valid(environ=None, ivr=None) -> bool:
     # as Twilio's own back ends differ) runs only when that one does not match.
     for fragment in SIGNED_FRAGMENTS:
         if compare(validator.compute_signature(url + fragment, params, algorithm), signature):
-            return True
-    return any(validator.validate(url + fragment, params, signature, algorithm=algorithm)
-               for fragment in SIGNED_FRAGMENTS)
+            return FORM_NAMES[fragment]
+    for fragment in SIGNED_FRAGMENTS:
+        if validator.validate(url + fragment, params, signature, algorithm=algorithm):
+            return FORM_NAMES[fragment]
+    return None
 
 
 def requested_url(environ) -> str:

@@ -143,6 +143,13 @@ def _sid() -> str:
 def note_call_start(ivr, params) -> None:
     number, sid = params.first("From"), params.first("CallSid", "-")[:64]
     ivr.calls.call_started(sid, number, ivr.now().timestamp())
+    if ivr.rehearsals is not None and not ivr.calls.database_down:     # no wait on a database that is down
+        try:
+            # `ivr twilio rehearse`'s call: only its stand-in is rung, and it is kept out of reports.
+            if ivr.rehearsals.claim_call(number, params.first("To"), sid, ivr.now()):
+                log.info("call %s is a rehearsal", sid)
+        except SQLAlchemyError as error:
+            log.error("could not check call %s for a rehearsal: %s", sid, error.__class__.__name__)
     if log.isEnabledFor(logging.DEBUG):
         log.debug("call %s from %s", sid, mask_number(number))
 
