@@ -213,7 +213,7 @@ class CallControl:
             if (remaining <= 0 or self.twilio_down) and self.waits.leave(call_sid, str(step.overflow), now):
                 self.stop_legs_soon(call_sid)
                 return Leave()
-        elif isinstance(step, model.Connect) and self._ringing_is_over(wait, step, now):
+        elif isinstance(step, model.Connect) and (self.twilio_down or self._ringing_is_over(wait, step, now)):
             if self.waits.leave(call_sid, str(step.if_nobody_answers), now):
                 self.stop_legs_soon(call_sid)
                 return Leave()
@@ -489,6 +489,9 @@ class CallControl:
             offer = self.offers.get(offer_id)
             if offer is None or offer.state != "placing":
                 return                 # canceled meanwhile: the caller was taken, or is gone
+            if self.twilio_down:       # the legs placed before this one found Twilio refusing
+                self.offers.move(offer_id, "failed", self.clock())
+                return
         self._place(roster, wait, person, offer_id, step, links)
 
     def _choose(self, roster, now, snapshot, busy, wait, exclude) -> tuple:
