@@ -609,7 +609,9 @@ class CallControl:
 
     # -- helpers ---------------------------------------------------------------------------------
     def _stand_ins(self) -> dict:
-        return self.rehearsals.stand_ins() if self.rehearsals is not None else {}
+        if self.rehearsals is None or not self.rehearsals.known_active(self.clock()):
+            return {}                  # no rehearsal now (as read within the last second): no query
+        return self.rehearsals.stand_ins()
 
     def _people_for(self, wait, roster, now) -> tuple:
         stand_in = stand_in_for(wait.call_sid, self._stand_ins())

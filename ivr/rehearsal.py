@@ -15,6 +15,8 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+from .store.rehearsals import KNOWN_FOR_SECONDS
+
 #: The professional_id of the stand-in's offers: never a roster id, so nobody real is ever busy for it.
 STAND_IN_ID = "rehearsal-stand-in"
 #: The whole rehearsal, from placing the call to the report.
@@ -215,6 +217,7 @@ def rehearse(api, store, keys: str, helpline: dict, stand_in: dict, base_url: st
         # reaches this webhook (https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource, VoiceUrl).
         api.update_number(stand_in["sid"], voice_url=f"{base_url}/voice/rehearsal-professional?rehearsal={rehearsal_id}",
                           voice_method="POST")
+        sleep(KNOWN_FOR_SECONDS)       # every instance has read the new rehearsal before its call comes
         caller_sid = api.place_rehearsal_call(helpline["phone_number"], stand_in["phone_number"], keys, hold_twiml)
         store.placed(rehearsal_id, caller_sid)
         records = observe(store, rehearsal_id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import threading
+import time
 import uuid
 
 from sqlalchemy import select, update
@@ -18,9 +20,30 @@ def not_a_rehearsal(call_sid_column):
     return call_sid_column.not_in(select(rehearsals.c.call_sid).where(rehearsals.c.call_sid.is_not(None)))
 
 
+#: How long an instance goes by what it last read of the active rehearsals, so that outside a
+#: rehearsal the calls' hot paths (a call's first request, each offer pass, each webhook the witness
+#: sees) cost one query a second per process, not one each. `ivr twilio rehearse` waits longer than
+#: this between registering a rehearsal and placing its call.
+KNOWN_FOR_SECONDS = 1.0
+
+
 class Rehearsals:
-    def __init__(self, engine):
+    def __init__(self, engine, monotonic=time.monotonic):
         self.engine = engine
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._read_at, self._known = float("-inf"), []
+
+    def known_active(self, now: datetime.datetime) -> list:
+        """The active rehearsals as read at most KNOWN_FOR_SECONDS ago (see there)."""
+        with self._lock:
+            if self._monotonic() - self._read_at >= KNOWN_FOR_SECONDS:
+                self._known, self._read_at = self.active(now), self._monotonic()
+            return self._known
+
+    def may_be_a_rehearsal(self, from_number: str, to_number: str, now: datetime.datetime) -> bool:
+        """Whether a call from `from_number` to `to_number` could be an active rehearsal's."""
+        return any(r.stand_in == from_number and r.helpline_number == to_number for r in self.known_active(now))
 
     # -- the CLI ------------------------------------------------------------------------------------
     def start(self, helpline_number: str, stand_in: str, now: datetime.datetime,

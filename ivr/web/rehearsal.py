@@ -6,7 +6,6 @@ which runs in another process and reads them from the database.
 from __future__ import annotations
 
 import logging
-import time
 
 from flask import Blueprint, Response
 
@@ -19,8 +18,6 @@ from .twilio_request import args, form
 log = logging.getLogger(__name__)
 blueprint = Blueprint("rehearsal", __name__, url_prefix="/voice")
 STAND_IN_ROUTE = "/voice/rehearsal-professional"
-#: Outside a rehearsal the witness costs one query a second per process, not one per request.
-ACTIVE_CHECK_SECONDS = 1.0
 
 
 @blueprint.post("/rehearsal-professional")
@@ -43,7 +40,6 @@ class RehearsalWitness:
 
     def __init__(self, app, wsgi_app):
         self.app, self.wsgi_app = app, wsgi_app
-        self._checked_at, self._active = float("-inf"), []
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -67,7 +63,7 @@ class RehearsalWitness:
         store = getattr(ivr, "rehearsals", None)
         if store is None:
             return
-        active = self._active_rehearsals(ivr, store, fresh=path in ("/voice/incoming", STAND_IN_ROUTE))
+        active = store.known_active(ivr.now())
         if not active:
             return
         call_sid, query = form(environ).first("CallSid")[:64], args(environ)
@@ -76,11 +72,6 @@ class RehearsalWitness:
                 store.record_callback(rehearsal.id, path, status, environ.get(FORM_ENVIRON, "none"), call_sid,
                                       ivr.now())
                 return
-
-    def _active_rehearsals(self, ivr, store, fresh: bool) -> list:
-        if fresh or time.monotonic() - self._checked_at >= ACTIVE_CHECK_SECONDS:
-            self._active, self._checked_at = store.active(ivr.now()), time.monotonic()
-        return self._active
 
     @staticmethod
     def _belongs(store, rehearsal, path: str, call_sid: str, query) -> bool:

@@ -146,7 +146,9 @@ def note_call_start(ivr, params) -> None:
     if ivr.rehearsals is not None and not ivr.calls.database_down:     # no wait on a database that is down
         try:
             # `ivr twilio rehearse`'s call: only its stand-in is rung, and it is kept out of reports.
-            if ivr.rehearsals.claim_call(number, params.first("To"), sid, ivr.now()):
+            # Outside a rehearsal this is a look at what the process read within the last second.
+            if ivr.rehearsals.may_be_a_rehearsal(number, params.first("To"), ivr.now()) and \
+                    ivr.rehearsals.claim_call(number, params.first("To"), sid, ivr.now()):
                 log.info("call %s is a rehearsal", sid)
         except SQLAlchemyError as error:
             log.error("could not check call %s for a rehearsal: %s", sid, error.__class__.__name__)
