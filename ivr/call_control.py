@@ -436,8 +436,8 @@ class CallControl:
         if roster is None or flows is None or not self.api.configured:
             return 0
         now = self.clock()
-        self.reconcile(now)
         waiting = self.waits.waiting()
+        self.reconcile(now, callers_waiting=bool(waiting))
         if not waiting:
             return 0
         snapshot = self.presence.snapshot(now)
@@ -536,13 +536,14 @@ class CallControl:
         self.offers.move(offer_id, "missed", now)
         self.offer_soon(links)
 
-    def reconcile(self, now: datetime.datetime) -> None:
+    def reconcile(self, now: datetime.datetime, callers_waiting: bool | None = None) -> None:
         """Legs with no news for too long: ask Twilio how they are, rather than wait for a callback
         that may never come (lost, refused, or late). A leg past its ring time that Twilio still
         calls ringing, or that Twilio cannot tell us about, is ended and counted as missed: a
         caller never waits on a phone nobody will answer."""
         roster = self.roster.current()
-        callers_waiting = bool(self.waits.waiting())
+        if callers_waiting is None:
+            callers_waiting = bool(self.waits.waiting())
         talk_check = roster.ringing.check_after_minutes * 60
         if callers_waiting:
             talk_check = min(talk_check, TALK_CHECK_WHILE_WAITING_SECONDS)
@@ -561,8 +562,10 @@ class CallControl:
                 status = self.api.leg_status(offer.leg_sid)
             except TwilioUnavailable as error:
                 log.error("could not ask Twilio about leg of %s: %s", offer.professional_id, error)
-                if offer.state == "accepted" or (error.status is not None and error.status != NOT_FOUND):
-                    continue           # a talk goes on; a refusal is asked about again next time
+                if offer.state == "accepted" or (error.status is not None and 400 <= error.status < 500
+                                                 and error.status != NOT_FOUND):
+                    continue           # a talk goes on; a refusal (a rate limit) is asked about again
+                # Gone (404), out of reach or failing (5xx): what Twilio cannot tell is not waited on.
                 status = "unknown"
             if status in FINAL_LEG_STATUSES:
                 log.info("leg of %s had ended (%s) without telling us", offer.professional_id, status)
