@@ -181,4 +181,6 @@ def test_an_answered_request_logs_no_refusal(live_server, caplog):
 
     signed_post(live_server.url + MAIN_MENU, call_params(Digits="1"))
 
-    assert not [record for record in caplog.records if record.levelno >= logging.WARNING], caplog.text
+    # (A background sweep of an earlier test's helpline may log as this runs: only the web layer counts.)
+    assert not [record for record in caplog.records
+                if record.levelno >= logging.WARNING and record.name.startswith("ivr.web")], caplog.text
