@@ -63,11 +63,24 @@ class NotOurRecording(TwilioUnavailable):
     was requested (our Account SID and Auth Token would have gone with it)."""
 
 
+class OnlyWhenDebugging(logging.Filter):
+    """The twilio library logs every request's method, URL, headers and body at INFO: a helpline's
+    log would be mostly that. Its lines are kept only when the helpline logs at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+#: Where the library's request dumps go (see OnlyWhenDebugging).
+REQUEST_DUMPS = logging.getLogger(__name__ + ".requests")
+REQUEST_DUMPS.addFilter(OnlyWhenDebugging())
+
+
 class BaseUrlHttpClient(TwilioHttpClient):
     """The library's HTTP client, sending what it would send to api.twilio.com to `base_url`."""
 
     def __init__(self, base_url: str, timeout: float = REST_TIMEOUT):
-        super().__init__(timeout=timeout)
+        super().__init__(timeout=timeout, logger=REQUEST_DUMPS)
         self.base_url = base_url.rstrip("/")
 
     def request(self, method, url, *args, **kwargs):
