@@ -143,7 +143,7 @@ def schema(output):
 @click.option("--twilio-port", default=5001, show_default=True,
               help="With --url: serve the simulated Twilio REST API here; start the helpline with "
                    "IVR_TWILIO_API_URL=http://127.0.0.1:PORT so it rings professionals through it.")
-@click.option("--speed", default=None, type=float,
+@click.option("--speed", default=None, type=click.FloatRange(min=0.1, max=1000),
               help="Simulated seconds per real second [default: 1 with --url, 30 in this process].")
 def call(script, url, flows_dir, phones, nobody_answers, from_number, to_number, twilio_port, speed):
     """Call the helpline from the terminal: hear each prompt, answer with keys or words.

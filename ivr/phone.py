@@ -157,6 +157,9 @@ class Phone:
 
     def _fetch(self, url, extra):
         status, body = self.post(url, extra)
+        if status == 0:
+            self._hear(Heard("error", f"could not reach the helpline at {url}: is it running?"))
+            return None
         if status != 200:
             self._hear(Heard("error", f"HTTP {status} from {url}"))
             return None

@@ -66,3 +66,28 @@ def test_when_nobody_answers_the_caller_can_leave_a_voicemail_and_hears_goodbye(
     assert "(record: up to 180s)" in lines
     assert "Goodbye." in lines[-2]
     assert lines[-1] == "(hangup)"
+
+
+def test_a_speed_that_is_not_a_speed_is_refused_in_one_line_before_any_call(ivr_call, tmp_path):
+    result = ivr_call("--press", "1,0", "--speed", "-3")
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "--speed" in result.stderr and "-3" in result.stderr
+    assert result.stdout == ""                            # nobody called: no call left in the records
+
+
+def test_calling_a_helpline_that_is_not_running_asks_whether_it_is(ivr_call):
+    import socket
+    with socket.socket() as free:                         # a port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    with socket.socket() as twilio_port:
+        twilio_port.bind(("127.0.0.1", 0))
+        sim_port = twilio_port.getsockname()[1]
+
+    result = ivr_call("--url", f"http://127.0.0.1:{port}", "--twilio-port", str(sim_port), "--press", "1")
+
+    assert result.returncode == 1
+    assert "is it running?" in result.stdout and "HTTP 0" not in result.stdout
+    assert "Traceback" not in result.stderr
