@@ -13,7 +13,24 @@ from .staff_commands import staff
 from .twilio_commands import twilio
 
 
-@click.group()
+class Commands(click.Group):
+    """Every `ivr` command: a database that cannot be reached is one clear line and exit 1, never
+    a traceback, whichever command met it."""
+
+    def invoke(self, ctx):
+        from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as error:
+            # Why it could not connect (refused, locked, a timeout) helps; the text of any other
+            # database error may quote the values of a row (a caller's number): not shown.
+            reason = str(error.orig or "").strip().splitlines() if isinstance(error, OperationalError) else []
+            raise click.ClickException(f"the database is unavailable: {error.__class__.__name__}"
+                                       + (f" ({reason[0][:200]})" if reason else "")) from None
+
+
+@click.group(cls=Commands)
 def main():
     """helpline-ivr: the phone line's call flows, from the command line."""
 
