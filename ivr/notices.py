@@ -66,6 +66,18 @@ def on_shift_for(roster, language: str, away: frozenset, now: datetime.datetime)
             if language in index.people[i].languages and index.people[i].id not in away]
 
 
+def why_nobody_on_shift(roster, language: str, away: frozenset, now: datetime.datetime) -> str:
+    """Why on_shift_for found nobody, as a lead would want to read it in the log."""
+    index = ShiftIndex(roster.professionals)
+    on_shift = [index.people[i] for i in index.on_shift(now)]
+    if not on_shift:
+        return "no one is on shift now"
+    speakers = [person for person in on_shift if language in person.languages]
+    if not speakers:
+        return f"no one on shift now speaks {language}"
+    return f"everyone on shift who speaks {language} has set themselves away"
+
+
 class Notices:
     def __init__(self, owed, roster, accounts, presence, api, clock, escalate_after: datetime.timedelta,
                  texts=None, problems=None):
@@ -122,8 +134,11 @@ class Notices:
         for kind in KINDS:
             for row in self.owed.not_notified(kind):
                 if self.owed.notified(kind, row.id, now):       # this instance sends it, no other
-                    people = on_shift_for(roster, row.language, away, now) or self.lead_people(roster)
-                    texted = self._send(people, text_for(kind, row, self.link(kind, row.id)), roster, row, kind)
+                    people = on_shift_for(roster, row.language, away, now)
+                    why = "" if people else why_nobody_on_shift(roster, row.language, away, now)
+                    people = people or self.lead_people(roster)
+                    texted = self._send(people, text_for(kind, row, self.link(kind, row.id)), roster, row, kind,
+                                        f"{why}, and no lead has a phone on the roster")
                     if not texted:
                         self.owed.not_notified_after_all(kind, row.id)     # the next sweep tries again
                     sent += texted
@@ -131,7 +146,8 @@ class Notices:
                 if self.owed.escalated(kind, row.id, now):
                     minutes = int(self.escalate_after.total_seconds() // 60)
                     sent += self._send(self.lead_people(roster),
-                                       text_for(kind, row, self.link(kind, row.id), minutes), roster, row, kind)
+                                       text_for(kind, row, self.link(kind, row.id), minutes), roster, row, kind,
+                                       "no lead has a phone on the roster")
         self.call_instead_of_undelivered_texts(now)
         return sent
 
@@ -203,12 +219,13 @@ class Notices:
     def lead_phones(self, roster) -> list:
         return [person.phone for person in self.lead_people(roster)]
 
-    def _send(self, people: list, body: str, roster, row, kind: str) -> int:
+    def _send(self, people: list, body: str, roster, row, kind: str, nobody_because: str) -> int:
+        """Text `people`; how many texts went. `nobody_because`: why `people` is empty, if it is."""
         sender = roster.caller_id or getattr(row, "helpline_number", "")
         phones = [person.phone for person in people]
         if not phones or not sender:
-            log.error("nobody could be texted about a %s in %s (%s)", body.split(" (")[0].lower(), row.language,
-                      "no one on shift and no lead with a roster phone" if not phones else "no helpline number to text from")
+            log.error("nobody could be texted about a %s in %s: %s", kind, row.language,
+                      nobody_because if not phones else "no helpline number to text from")
             return 0
         sent = 0
         status_callback = f"{self.base_url}{STATUS_PATH}"
@@ -216,7 +233,7 @@ class Notices:
             try:
                 message_sid = self.api.send_sms(person.phone, sender, body, status_callback=status_callback)
             except TwilioUnavailable as error:
-                log.error("could not text a professional about a %s: %s", row.language, error)
+                log.error("could not text a professional about a %s in %s: %s", kind, row.language, error)
                 continue
             sent += 1
             if self.texts is not None:

@@ -14,3 +14,4 @@ def test_a_professional_is_shown_as_their_leg_stands(offer_state, shown):
 
 def test_a_professional_away_with_no_leg_is_shown_away():
     assert person_state("ana", frozenset({"ana"}), {}) == "away"
+
