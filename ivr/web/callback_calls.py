@@ -12,6 +12,7 @@ from ..callback_calls import DIAL_CONNECTED
 from ..call_control import MACHINE_ANSWERS
 from .services import services
 from .signature import twilio_only
+from .retry import retry_later
 from .twilio_request import args, form
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ def callback_leg():
         _record_leg_end(ivr, status)
     except SQLAlchemyError as error:
         log.error("could not record the end of a callback's leg (%s)", error.__class__.__name__)
-        return Response("the database is unavailable; please retry", status=503, mimetype="text/plain")
+        return retry_later()
     return Response(status=204)
 
 

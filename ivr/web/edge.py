@@ -9,12 +9,13 @@ from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
 from .. import safety_net, twiml
+from .retry import retry_later
 from .twilio_request import form
 from .voice import last_good_flows
 
 log = logging.getLogger(__name__)
 #: Callbacks Twilio may retry: a 503 says "try again", and no caller hears it.
-RETRIED = ("/voice/status", "/voice/offer-status", "/voice/callback-leg")
+RETRIED = ("/voice/status", "/voice/offer-status", "/voice/callback-leg", "/sms/status")
 #: A professional's own leg: hanging it up lets the caller go on to someone else.
 PROFESSIONAL = ("/voice/offer", "/voice/offer-answer", "/voice/offer-done", "/voice/callback-offer",
                 "/voice/callback-go", "/voice/callback-dialed", "/voice/callback-result", "/voice/leg-fallback")
@@ -32,7 +33,7 @@ def never_fail_a_caller(error):
     path = request.path
     log.exception("error in %s for call %s; answering it safely", path, form().first("CallSid", "-")[:64])
     if path in RETRIED:
-        return Response("internal error; please retry", status=503, mimetype="text/plain")
+        return retry_later("internal error")
     if path in PROFESSIONAL:
         return _xml(twiml.hang_up())
     if path in ON_HOLD:

@@ -18,6 +18,7 @@ from ..store.notice_texts import NOT_DELIVERED
 from ..twilio_errors import meaning
 from .services import services
 from .signature import twilio_only
+from .retry import retry_later
 from .twilio_request import args, form
 from .voice import token
 
@@ -52,7 +53,7 @@ def status():
             ivr.notices.soon(ivr.links().base)         # the sweep calls them instead, off this request
     except SQLAlchemyError as error:
         log.error("could not record a text's status (%s)", error.__class__.__name__)
-        return Response("the database is unavailable; please retry", status=503, mimetype="text/plain")
+        return retry_later()
     return Response(status=204)
 
 

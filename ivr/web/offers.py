@@ -15,6 +15,7 @@ from .. import engine, twiml
 from ..call_control import Bridge, Whisper
 from .services import services
 from .signature import twilio_only
+from .retry import retry_later
 from .twilio_request import args, form
 from .voice import token
 
@@ -78,7 +79,7 @@ def offer_status():
                                ivr.links())
     except SQLAlchemyError as error:
         log.error("could not record a leg's status (%s)", error.__class__.__name__)
-        return Response("the database is unavailable; please retry", status=503, mimetype="text/plain")
+        return retry_later()
     return Response(status=204)
 
 

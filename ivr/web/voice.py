@@ -22,6 +22,7 @@ from ..privacy import caller_key, mask_number
 from ..twilio_api import TwilioUnavailable
 from .services import services
 from .signature import twilio_only
+from .retry import retry_later
 from .twilio_request import args, form
 
 log = logging.getLogger(__name__)
@@ -316,7 +317,7 @@ def status():
     except SQLAlchemyError as error:
         # Neither the database nor the disk could keep it: only then is Twilio asked to retry.
         log.error("could not record status %r of call %s: %s", call_status, sid, error.__class__.__name__)
-        return Response("the database is unavailable; please retry", status=503, mimetype="text/plain")
+        return retry_later()
     if call_status in FINAL_CALL_STATUSES and ivr.calls.database_down:
         # Nobody is being rung while it is down (a caller asking is put through to the backup
         # line); a leg rung before rings out on its own.

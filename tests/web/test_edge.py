@@ -56,6 +56,12 @@ def test_an_unexpected_error_on_a_leg_callback_asks_twilio_to_retry(broken_app):
     assert post(broken_app, "/voice/offer-status?offer=0123abcd", CallStatus="completed").status_code == 503
 
 
+def test_an_unexpected_error_on_a_texts_status_callback_asks_twilio_to_retry(broken_app):
+    broken_app.extensions["ivr"].notice_texts = Broken()
+    response = post(broken_app, "/sms/status", MessageSid="SM" + "1" * 32, MessageStatus="failed", ErrorCode="30032")
+    assert response.status_code == 503                   # kept by Twilio's retry, not answered as a text
+
+
 def test_an_unexpected_error_on_a_text_gets_an_empty_reply(broken_app):
     response = post(broken_app, "/sms/incoming", From="+12025550101", Body="OFF")
 
