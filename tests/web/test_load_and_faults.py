@@ -268,12 +268,19 @@ class Switchboard:
     def __init__(self, line: Line, workers: int):
         self.line = line
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="caller")
+        self.pools = [self.pool]
         self.calls, self.futures = [], []
         self.on_the_line = 0
         self.opened = time.monotonic()
         self._lock = threading.Lock()
 
-    def ring(self, plans: list) -> list:
+    def ring(self, plans: list, at_once: bool = False) -> list:
+        """Callers ring as a worker is free; `at_once`: each on a line of their own, now, whoever
+        else is still on the line (callers who must ring during an outage, however busy the pool)."""
+        pool = self.pool
+        if at_once:
+            pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(plans), thread_name_prefix="caller-now")
+            self.pools.append(pool)
         new = []
         for plan in plans:
             caller = Phone(HttpTransport(), AUTH_TOKEN, base_url=self.line.url, from_number=plan.number,
@@ -283,7 +290,7 @@ class Switchboard:
             call = Call(plan, caller)
             new.append(call)
             self.calls.append(call)
-            self.futures.append(self.pool.submit(self._talk, call))
+            self.futures.append(pool.submit(self._talk, call))
         return new
 
     def _talk(self, call: Call) -> None:
@@ -302,7 +309,8 @@ class Switchboard:
 
     def finish(self) -> list:
         done, running = concurrent.futures.wait(self.futures, timeout=CALLS_DEADLINE)
-        self.pool.shutdown(wait=not running, cancel_futures=True)
+        for pool in self.pools:
+            pool.shutdown(wait=not running, cancel_futures=True)
         assert not running, f"{len(running)} of {len(self.futures)} calls still going after {CALLS_DEADLINE} s"
         for future in done:
             future.result()          # a caller's thread that failed says why
@@ -428,14 +436,14 @@ def test_with_the_database_unreachable_mid_run_callers_still_reach_a_person_and_
         start_line):
     line = start_line()
     began = time.monotonic()
-    board = Switchboard(line, workers=80)        # room for the callers who ring during the outage
+    board = Switchboard(line, workers=80)
     board.ring(plans(seed=2, count=100, person=0.6))
     assert wait_for(lambda: board.on_the_line >= 40, timeout=20), board.on_the_line
 
     with outage(line.database_url):
         down, in_flight = time.monotonic(), board.on_the_line
         # Callers in a hurry to a person as it goes down, so some ask during it on a slow machine too.
-        board.ring(plans(seed=8, count=20, person=1.0, hurry=1.0, first=300))
+        board.ring(plans(seed=8, count=20, person=1.0, hurry=1.0, first=300), at_once=True)
         time.sleep(OUTAGE_SECONDS - 1)
         board.ring(plans(seed=7, count=50, person=0.6, first=100))     # on the line as it comes back
         time.sleep(1)
