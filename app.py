@@ -6,4 +6,8 @@ from ivr.web import create_app
 app = create_app()
 
 if __name__ == "__main__":
+    from ivr.sim.dev_twilio import serve_beside
+
+    # `make run`: the development account's simulated Twilio lives as long as the helpline does.
+    serve_beside(app.extensions["ivr"].settings)
     app.run(host=os.environ.get("IVR_HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))

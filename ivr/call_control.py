@@ -389,8 +389,11 @@ class CallControl:
     # -- offering waiting callers ----------------------------------------------------------------
     def offer_soon(self, links: Links) -> None:
         """Offer waiting callers to free professionals now, off the request's thread. Passes never
-        overlap in one process; one asked for during a pass runs right after it."""
+        overlap in one process; one asked for during a pass runs right after it. Once stopping,
+        nothing new starts: the next instance's tick picks the line up."""
         with self._lock:
+            if self._closed.is_set():
+                return
             self._links = links
             if self._tick_seconds and self._ticker is None:
                 self._ticker = threading.Thread(target=self._tick_forever, name="call-control-tick", daemon=True)
@@ -422,6 +425,11 @@ class CallControl:
             except (SQLAlchemyError, TwilioUnavailable) as error:
                 log.error("could not offer waiting callers: %s", error.__class__.__name__)
             except Exception:          # a pass must never stop the next one
+                if self._closed.is_set():
+                    log.info("a pass of offers stopped: the helpline is stopping")
+                    with self._lock:
+                        self._running = False
+                    return
                 log.exception("offering waiting callers failed")
             with self._lock:
                 if not self._again:

@@ -158,36 +158,91 @@ def schema(output):
 @click.option("--from", "from_number", default="+15550100123", show_default=True, help="The caller's number.")
 @click.option("--to", "to_number", default="+18005550100", show_default=True, help="The helpline's number dialled.")
 @click.option("--twilio-port", default=5001, show_default=True,
-              help="With --url: serve the simulated Twilio REST API here; start the helpline with "
-                   "IVR_TWILIO_API_URL=http://127.0.0.1:PORT so it rings professionals through it.")
-@click.option("--speed", default=None, type=click.FloatRange(min=0.1, max=1000),
-              help="Simulated seconds per real second [default: 1 with --url, 30 in this process].")
+              help="With --url: the simulated Twilio the helpline rings professionals through (`make run` "
+                   "serves one there); when none answers, this call serves one there for itself.")
+@click.option("--speed", default=None, type=click.FloatRange(min=0.1, max=1000), envvar="IVR_CALL_SPEED",
+              help="In this process: simulated seconds per real second [default: 30]. With --url: how many "
+                   "times fast the caller hears the prompts; rings and the helpline's clock stay real [default: 1].")
 def call(script, url, flows_dir, phones, nobody_answers, from_number, to_number, twilio_port, speed):
     """Call the helpline from the terminal: hear each prompt, answer with keys or words.
 
     Twilio is simulated too: the professionals' phones (their whisper, their key, a voicemail box
-    answering first) and the REST API the helpline rings them through.
+    answering first) and the REST API the helpline rings them through. Without --url the helpline
+    runs in this process on a throwaway database: nothing reaches a running helpline's records.
     """
+    import logging
+
+    from .config import from_environment
+
+    logging.getLogger().setLevel(logging.WARNING)
+    logging.getLogger("werkzeug").disabled = True
+    settings = from_environment().with_overrides({"flows_dir": flows_dir} if flows_dir else {})
+    professionals = "no-answer" if nobody_answers else phones
+    numbers = {"from_number": from_number, "to_number": to_number}
+    if url:
+        failed = _call_running_helpline(url, settings, script, professionals, twilio_port, numbers, speed or 1.0)
+    else:
+        failed = _call_in_this_process(settings, script, professionals, speed or 30.0, numbers)
+    if failed:
+        sys.exit(1)
+
+
+def _call_running_helpline(url, settings, script, professionals, twilio_port, numbers, listening) -> bool:
+    """Through the simulated Twilio `make run` keeps beside the helpline (so recordings outlive the
+    call), or, when none answers at `twilio_port`, one served there for this call only."""
+    from .config import finish
+    from .sim.dev_twilio import Terminal
+    from .sim.twilio import ACCOUNT_SID
+
+    settings = finish(settings)
+    terminal = Terminal(twilio_port, ACCOUNT_SID, settings.twilio_auth_token)
+    if terminal.here():
+        failed, legs = terminal.call(url, script, professionals, numbers["from_number"], numbers["to_number"],
+                                     show=click.echo, keyboard=_keyboard, listening_speed=listening)
+        for leg in legs:
+            click.echo("  " + leg, err=True)
+        return failed
+    click.echo(f"(no simulated Twilio answers at port {twilio_port}: serving one for this call; a voicemail "
+               "left in it can be heard only while the call lasts)", err=True)
+    return _play(settings, script, professionals, 1.0, numbers, base=url, twilio_port=twilio_port,
+                 listening=listening)
+
+
+def _call_in_this_process(settings, script, professionals, speed, numbers) -> bool:
+    """The app in this process, on a database and instance folder of its own, deleted afterwards:
+    its clock runs `speed` times fast, and nothing it writes may reach a running helpline's records."""
+    import tempfile
+
+    from .config import finish
+
+    with tempfile.TemporaryDirectory(prefix="ivr-call-") as scratch:
+        settings = finish(settings.with_overrides({"instance_dir": scratch,
+                                                   "database_url": f"sqlite:///{scratch}/calls.db"}))
+        return _play(settings, script, professionals, speed, numbers)
+
+
+def _play(settings, script, professionals, speed, numbers, base=None, twilio_port=None, listening=1.0) -> bool:
+    """Play one call through a SimTwilio of its own: against the helpline at `base`, or else the app
+    in this process. Whether the caller was cut off or answered an error."""
     import logging
     import threading
 
     from werkzeug.serving import make_server
 
-    from .config import finish, from_environment
     from .phone import HttpTransport, Phone, scripted
-    from .sim.clock import SimClock
+    from .sim.clock import QuickListener, SimClock
     from .sim.twilio import ACCOUNT_SID, Helpline, SimTwilio
 
-    logging.getLogger().setLevel(logging.WARNING)
-    logging.getLogger("werkzeug").disabled = True
-    settings = finish(from_environment().with_overrides({"flows_dir": flows_dir} if flows_dir else {}))
-    clock = SimClock(speed or (1.0 if url else 30.0))
+    clock = SimClock(speed)
     sim = SimTwilio(Helpline(HttpTransport(), settings.twilio_auth_token), clock, settings.twilio_auth_token,
-                    default_phone="no-answer" if nobody_answers else phones)
-    server = None
-    if url:
-        sim.serve_on(twilio_port)
-        base = url
+                    default_phone=professionals)
+    server = app = None
+    if base:
+        try:
+            sim.serve_on(twilio_port)
+        except OSError as error:
+            raise click.ClickException(f"cannot serve the simulated Twilio on port {twilio_port}: "
+                                       f"{error.strerror or error}") from None
     else:
         from .web import create_app
 
@@ -198,8 +253,9 @@ def call(script, url, flows_dir, phones, nobody_answers, from_number, to_number,
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
-    phone = Phone(HttpTransport(), settings.twilio_auth_token, base_url=base, from_number=from_number,
-                  to_number=to_number, twilio=sim)
+    phone = Phone(HttpTransport(), settings.twilio_auth_token, base_url=base, twilio=sim, **numbers)
+    if listening != 1.0:
+        phone.clock = QuickListener(clock, listening)
     answer = scripted(script.split(",")) if script is not None else _keyboard
     try:
         heard = phone.call(answer, on_heard=lambda h: click.echo(str(h)))
@@ -210,8 +266,8 @@ def call(script, url, flows_dir, phones, nobody_answers, from_number, to_number,
         sim.stop()
         if server is not None:
             server.shutdown()
-    if any(h.kind in ("error", "cut-off") for h in heard):
-        sys.exit(1)
+            app.extensions["ivr"].close()
+    return any(h.kind in ("error", "cut-off") for h in heard)
 
 
 def _keyboard(_heard):

@@ -39,7 +39,8 @@ def test_a_call_in_spanish_hears_the_emergency_notice_then_neurotoxicity_then_is
     assert lines[-2].startswith("(talk: helpline-CA")    # one of them pressed 1: they talk
     assert lines[-1] == "(hangup)"                       # the conversation ended: Twilio hangs up
     assert "professional's phone +1202555" in result.stderr          # people on the demo roster
-    assert (tmp_path / "helpline.db").exists()            # its own instance folder, not the project's
+    # A throwaway database and instance folder: the helpline's own (IVR_INSTANCE_DIR) is untouched.
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["flows"]
 
 
 def test_when_nobody_answers_the_caller_waits_on_hold_and_is_offered_voicemail_and_a_call_back(ivr_call):

@@ -28,3 +28,18 @@ class SimClock:
             time.sleep(real)
             return False
         return interrupt.wait(real)
+
+
+class QuickListener:
+    """A caller who hears prompts `speed` times fast while the clock they wrap — Twilio's rings,
+    timeouts, call durations — keeps its pace: for trying a running helpline, which writes real
+    times, without sitting through every prompt. Only the caller's listening is sped up."""
+
+    def __init__(self, clock: SimClock, speed: float):
+        self.clock, self.listening_speed = clock, speed
+
+    def sleep(self, seconds: float, interrupt: threading.Event | None = None) -> bool:
+        return self.clock.sleep(seconds / self.listening_speed, interrupt)
+
+    def __getattr__(self, name):
+        return getattr(self.clock, name)
