@@ -14,8 +14,25 @@ from .twilio_commands import twilio
 
 
 class Commands(click.Group):
-    """Every `ivr` command: a database that cannot be reached is one clear line and exit 1, never
-    a traceback, whichever command met it."""
+    """Every `ivr` command: a mistyped option is one line naming the command and its --help (exit
+    2); a database that cannot be reached is one clear line and exit 1, never a traceback,
+    whichever command met it."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        extra.pop("standalone_mode", None)
+        try:
+            result = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            where = error.ctx.command_path if error.ctx else "ivr"
+            click.echo(f"{where}: {error.format_message()} (see: {where} --help)", err=True)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("Stopped.", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx):
         from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -194,6 +211,13 @@ def _call_running_helpline(url, settings, script, professionals, twilio_port, nu
     from .sim.dev_twilio import Terminal
     from .sim.twilio import ACCOUNT_SID
 
+    import requests
+
+    try:
+        requests.get(url.rstrip("/") + "/healthz", timeout=5)
+    except requests.RequestException:
+        raise click.ClickException(f"could not reach the helpline at {url}: is it running? "
+                                   "(`make run` starts it)") from None
     settings = finish(settings)
     terminal = Terminal(twilio_port, ACCOUNT_SID, settings.twilio_auth_token)
     if terminal.here():
@@ -311,7 +335,8 @@ def upgrade():
         ensure_schema(engine)
         after = schema_revision(engine)
     except SQLAlchemyError as error:
-        raise click.ClickException(f"{where}: {str(error.orig or error).splitlines()[0]}")
+        raise click.ClickException(f"the database at {where} is unavailable: "
+                                   f"{str(error.orig or error).splitlines()[0]}") from None
     finally:
         engine.dispose()
     if after != head_revision():

@@ -274,7 +274,7 @@ def test_a_malformed_url_or_number_is_refused_before_twilio_is_asked(arguments):
     given = [item for key, value in {**options, **pairs}.items() for item in (key, value)]
     result, sent = ivr_twilio("configure", *given)
     assert result.exit_code == 2 and sent == []
-    assert "Usage:" in result.output
+    assert "(see: main twilio configure --help)" in result.output     # one line, and where to read more
 
 
 # -- check -----------------------------------------------------------------------------------------
