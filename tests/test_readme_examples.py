@@ -181,3 +181,57 @@ def test_nothing_the_examples_did_is_stamped_in_the_future(make_run):
                  for (value,) in database.execute(f"select {column} from {table}") if value]
     assert times
     assert [value for value in times if datetime.datetime.fromisoformat(str(value)[:26]) > now] == []
+
+
+def readme_commands(starting: str) -> list:
+    """(command, comment) of every README line starting with these words."""
+    found = []
+    for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith(starting):
+            command, _, comment = line.partition(" # ")
+            found.append((command.strip(), comment.strip()))
+    return found
+
+
+def run_ivr(make_run, command: str) -> subprocess.CompletedProcess:
+    words = shlex.split(command)
+    return subprocess.run([str(VENV / "bin" / "ivr"), *words[1:]], capture_output=True, text=True,
+                          env=make_run.env, cwd=REPO, timeout=120)
+
+
+def test_trying_an_edited_flow_in_this_process_reaches_a_person_and_leaves_the_running_helplines_records_alone(
+        make_run):
+    (command, comment), = readme_commands(".venv/bin/ivr call --press")
+    with make_run.database() as database:
+        before = database.execute("select count(*) from calls").fetchone()[0]
+
+    result = run_ivr(make_run, command)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-2].startswith("(talk: ")
+    with make_run.database() as database:
+        assert database.execute("select count(*) from calls").fetchone()[0] == before
+
+
+def test_checking_the_flows_says_ok_in_text_and_in_json(make_run):
+    (text, _), (as_json, _) = readme_commands(".venv/bin/ivr check")
+
+    checked = run_ivr(make_run, text)
+    assert checked.returncode == 0 and "flows/: OK" in checked.stderr, checked.stdout + checked.stderr
+    checked = run_ivr(make_run, as_json)
+    assert checked.returncode == 0 and '"ok": true' in checked.stdout
+
+
+def test_the_staff_accounts_of_the_readme_are_made_and_their_links_open_the_set_password_page(make_run):
+    links = []
+    for command, comment in readme_commands(".venv/bin/ivr staff"):
+        result = run_ivr(make_run, command)
+        assert result.returncode == 0, (command, result.stdout + result.stderr)
+        links += [word for word in result.stdout.split() if "/staff/set-password/" in word]
+        if command.endswith("staff list"):
+            listed = result.stdout
+    assert len(links) == 4                      # three new accounts, and a new link for Ana
+    assert "lena-lead" in listed and "ana-rivera" in listed and "ben-carter" in listed
+    for link in links[-1:] + links[:1]:        # Ana's newest link; Lena's first one
+        page = requests.get(make_run.url + link[link.index("/staff/"):], timeout=10)
+        assert page.status_code == 200 and "password" in page.text.lower()
