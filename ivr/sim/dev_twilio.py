@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from flask import jsonify, request
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .clock import QuickListener, SimClock
 from .professionals import PHONES
@@ -55,6 +55,13 @@ class TerminalCall:
                     "ended": self.ended, "failed": self.failed, "legs": self.legs}
 
 
+class Unlogged(WSGIRequestHandler):
+    """The simulated Twilio's requests stay out of `make run`'s log: it shows the helpline's."""
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+
 class DevTwilio:
     """A SimTwilio on a fixed port, with the calls of `ivr call --url` run inside it."""
 
@@ -72,7 +79,7 @@ class DevTwilio:
         app.add_url_rule(PHONE_PATH + "/calls", "place", self._place, methods=["POST"])
         app.add_url_rule(PHONE_PATH + "/calls/<call_id>", "news", self._news)
         app.add_url_rule(PHONE_PATH + "/calls/<call_id>/answer", "answer", self._answer, methods=["POST"])
-        self._server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self._server = make_server("127.0.0.1", self.port, app, threaded=True, request_handler=Unlogged)
         threading.Thread(target=self._server.serve_forever, name="dev-twilio", daemon=True).start()
         self.sim.api_url = f"http://127.0.0.1:{self.port}"
         return self.sim.api_url
