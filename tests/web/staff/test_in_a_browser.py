@@ -5,6 +5,7 @@ is kept as a screenshot at desk and at phone width."""
 from __future__ import annotations
 
 import datetime
+import re
 import threading
 import zoneinfo
 
@@ -158,22 +159,127 @@ UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), s
   .map(e => e.outerHTML)"""
 
 
+WIDER_THAN_THE_SCREEN = "document.documentElement.scrollWidth"
+
+
+def a_finished_call(line, sid: str, path: list, seconds: int = 95) -> None:
+    """A call recorded as the helpline records one: its start, each menu answered, its end."""
+    from like_twilio import CALLER
+
+    started = line.ivr.now() - datetime.timedelta(seconds=seconds)
+    line.ivr.calls.call_started(sid, CALLER, started.timestamp())
+    for index, (step, answer) in enumerate(path):
+        line.ivr.calls.step_taken(sid, step, answer, started.timestamp() + index + 1)
+    line.ivr.calls.flush()
+    line.ivr.calls.call_status(sid, "completed", seconds, "", line.ivr.now())
+
+
+def a_callback_owed(line, sid: str, owed: datetime.timedelta) -> int:
+    """A Spanish caller's confirmed callback, asked for `owed` ago; its id."""
+    line.ivr.calls.callback_requested(sid, "", "+12025550199", "es", line.ivr.now() - owed)
+    [row] = [row for row in line.ivr.calls.pending_callbacks() if row.call_sid == sid]
+    return row.id
+
+
+#: A caller who went through every topic and back, twice: 24 steps, each with its key.
+LONG_PATH = [("main:choose-language", "1")] + [
+    (f"health-info:{topic}-menu", key) for _ in range(2)
+    for topic, key in (("myoclonus", "1"), ("myoclonus", "9"), ("opioid-link", "2"), ("opioid-link", "9"),
+                       ("oin", "1"), ("oin", "9"), ("warning", "1"), ("warning", "9"),
+                       ("what-to-do", "1"), ("what-to-do", "2"), ("what-to-do", "9"))] + [("main:main-menu", "0")]
+
+
 def test_every_page_fits_a_phone_screen_and_names_every_control(line, page):
+    a_finished_call(line, "CA" + "7" * 32, LONG_PATH, seconds=600)
+    callback = a_callback_owed(line, "CA" + "8" * 32, datetime.timedelta(minutes=5))
     lead = make_account(line.app, "Lena Lead", "lead")
     browser_log_in(page, line.url, lead)
     pages = [link.get_attribute("href") for link in page.get_by_role("navigation").get_by_role("link").all()]
     assert len(pages) >= 8
+    pages += ["/staff/flows/main", "/staff/flows/health-info", f"/staff/callbacks/{callback}"]
 
     for href in pages:
         page.set_viewport_size({"width": 375, "height": 740})
         page.goto(line.url + href)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 375, f"{href} is wider than a phone"
+        assert page.evaluate(WIDER_THAN_THE_SCREEN) <= 375, f"{href} is wider than a phone"
         assert page.evaluate(UNLABELLED) == [], href
         assert page.evaluate("document.documentElement.lang") == "en"
         assert page.locator("h1").count() == 1, href
-        snap(page, "page-" + (href.strip("/").split("/", 1)[1] if href.count("/") > 2 else "now"))
-    page.goto(line.url + "/staff/login")
+        snap(page, "page-" + (href.removeprefix("/staff/").strip("/").replace("/", "-") or "now"))
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(line.url + "/staff/calls")
+    expect(page.locator("td[data-label=Path]").first).to_contain_text("main-menu 0")   # the path's end is on screen
+    assert page.locator("td[data-label=Path] .step").last.bounding_box()["x"] < 375
+    page.get_by_role("button", name="Log out").click()
+    assert page.evaluate(WIDER_THAN_THE_SCREEN) <= 375, "the login page is wider than a phone"
     snap(page, "page-login")
+
+
+def test_after_setting_a_password_the_login_page_knows_who_they_are_and_asks_only_the_password(line, page):
+    from ivr.store.staff import StaffAccounts
+    from conftest import PASSWORD
+
+    _, token = StaffAccounts(line.ivr.database, line.ivr.now).add("ana-rivera", "Ana Rivera", "professional",
+                                                                 "ana-rivera")
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"{line.url}/staff/set-password/{token}")
+    assert page.evaluate(WIDER_THAN_THE_SCREEN) <= 375, "the set-password page is wider than a phone"
+    snap(page, "page-set-password")
+    page.get_by_label("New password").fill(PASSWORD)
+    page.get_by_label("The same password again").fill(PASSWORD)
+    page.get_by_role("button", name="Set my password").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Your password is set")
+    expect(page.get_by_label("Login name")).to_have_value("ana-rivera")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{line.url}/staff/")
+
+
+def test_every_page_has_an_icon_and_the_browser_finds_one_at_favicon_ico_too(line, page):
+    missing = []
+    page.on("response", lambda response: missing.append(response.url) if response.status >= 400 else None)
+    page.goto(f"{line.url}/staff/login")
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    for url in (line.url + icon, line.url + "/favicon.ico"):
+        answer = page.request.get(url)
+        assert answer.status == 200 and answer.headers["content-type"].startswith("image/svg+xml"), url
+        assert answer.body().startswith(b"<svg")
+    assert missing == []
+
+
+def test_a_callback_says_how_long_it_has_been_owed_and_how_many_tries_so_far(line, page):
+    from ivr.store.callback_tries import CallbackTries
+
+    fresh = a_callback_owed(line, "CA" + "1" * 32, datetime.timedelta(minutes=20))
+    tried = a_callback_owed(line, "CA" + "2" * 32, datetime.timedelta(hours=2, minutes=10))
+    for leg in ("CA" + "3" * 32, "CA" + "4" * 32):
+        CallbackTries(line.ivr.database).learn(leg, tried, line.ivr.now(), lambda row: ("no-answer", True),
+                                               dial_status="no-answer")
+    ana = make_account(line.app, "Ana Rivera", "professional", "ana-rivera")
+    browser_log_in(page, line.url, ana)
+
+    page.get_by_role("link", name="Callbacks").click()
+    # The page's clock runs with the test's simulated Twilio (25 times the wall's): a minute may pass.
+    expect(page.locator(f"#callback-{fresh}")).to_contain_text(re.compile(r"owed 2\d min\.\s+No tries yet\."))
+    expect(page.locator(f"#callback-{tried}")).to_contain_text(
+        re.compile(r"owed 2 h 1\d min\.\s+2 tries so far, the last: no answer\."))
+    expect(page.locator(f"#callback-{tried}").get_by_role("button", name="Call back now")).to_be_visible()
+
+
+def test_a_lead_who_is_not_on_the_roster_is_not_offered_call_back_now_and_is_told_why(line, page):
+    callback = a_callback_owed(line, "CA" + "1" * 32, datetime.timedelta(minutes=20))
+    lead = make_account(line.app, "Lena Lead", "lead")
+    browser_log_in(page, line.url, lead)
+
+    for link in ("Callbacks", "Me"):
+        page.get_by_role("link", name=link).click()
+        card = page.locator(f"#callback-{callback}")
+        expect(card).to_be_visible()
+        expect(card.get_by_role("button", name="Call back now")).to_have_count(0)
+        expect(card.get_by_role("button", name=f"Mark callback {callback} done")).to_be_visible()
+        expect(page.locator("main")).to_contain_text("You are not on the roster, so the helpline has no phone of yours")
 
 def test_the_lead_opens_the_main_flow_as_a_diagram_with_its_keys(line, page):
     lead = make_account(line.app, "Lena Lead", "lead")
