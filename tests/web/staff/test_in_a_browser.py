@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from callers import call, call_in_background, simulated_twilio
-from conftest import browser_log_in, make_account, snap
+from conftest import DESK, PHONE, browser_log_in, make_account, snap
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 #: Wednesday 10:00 in New York: on the demo roster Ana Rivera (en, es), Marisol Peña (es, en) and
@@ -96,6 +96,45 @@ def test_the_lead_reads_the_week_report_and_downloads_it_as_csv_with_no_caller_n
     assert "calls_per_hour,10,1" in text and "outcome,talked,1" in text
     assert "menu_choice,main:choose-language=1,1" in text and "menu_choice,main:main-menu=0,1" in text
     assert CALLER not in text and CALLER[-10:] not in text
+
+
+#: Each text of an SVG: its words, and whether it lies whole inside the picture's viewBox and, as
+#: drawn, inside the svg's box on the page (nothing cut at an edge).
+SVG_TEXTS = """svg => {
+  const box = svg.viewBox.baseVal, drawn = svg.getBoundingClientRect();
+  return [...svg.querySelectorAll('text')].map(t => {
+    const b = t.getBBox(), r = t.getBoundingClientRect();
+    return {words: t.textContent,
+            inside: b.x >= box.x && b.y >= box.y && b.x + b.width <= box.x + box.width && b.y + b.height <= box.y + box.height
+                    && r.left >= drawn.left - 0.5 && r.right <= drawn.right + 0.5 && r.right <= window.innerWidth};
+  });
+}"""
+
+
+def test_each_call_is_named_for_where_it_ended_on_the_calls_page_and_in_the_reports_chart(line, page):
+    a_finished_call(line, "CA" + "a" * 32, [])                                     # the first words, then gone
+    a_finished_call(line, "CA" + "b" * 32, [("main:choose-language", "2")])        # Spanish, then the main menu
+    a_finished_call(line, "CA" + "c" * 32, [("main:choose-language", "1"), ("main:main-menu", "3")])
+    lead = make_account(line.app, "Lena Lead", "lead")
+    browser_log_in(page, line.url, lead)
+
+    page.get_by_role("link", name="Calls").click()
+    assert sorted(page.locator("td[data-label=Outcome]").all_inner_texts()) == [
+        "Heard information", "Hung up before choosing a language", "Hung up in a menu"]
+
+    page.get_by_role("link", name="Reports").click()
+    chart = page.get_by_role("img", name="What became of the calls")
+    words = ["Talked with a professional", "Hung up waiting for a professional", "Asked to be called back",
+             "Left a voicemail", "Put through to the backup line", "Heard information", "Hung up in a menu",
+             "Hung up before choosing a language", "Not known yet"]
+    for size in (DESK, PHONE):
+        page.set_viewport_size(size)
+        texts = chart.evaluate(SVG_TEXTS)
+        assert [t["words"] for t in texts if not t["words"].isdigit()] == words
+        assert [t["words"] for t in texts if not t["inside"]] == [], size
+    for outcome in ("Heard information", "Hung up in a menu", "Hung up before choosing a language"):
+        expect(page.locator("tr", has_text=outcome).locator("td[data-label=Calls]")).to_have_text("1")
+    snap(page, "reports-outcomes")
 
 
 def test_the_lead_sees_a_planted_flow_error_with_its_line_while_callers_hear_the_last_good_version(line, page):
