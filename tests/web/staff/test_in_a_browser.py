@@ -334,6 +334,38 @@ def test_the_lead_opens_the_main_flow_as_a_diagram_with_its_keys(line, page):
     snap(page, "flow-diagram")
 
 
+#: The flow diagram's edge labels that overlap another, and each step's name as drawn with whether
+#: it is whole (its title's name, no '…') and lies inside its box.
+DIAGRAM_CROWDING = """svg => {
+  const labels = [...svg.querySelectorAll('text.edge-label')].map(t => [t.textContent, t.getBBox()]);
+  const overlapping = [];
+  labels.forEach(([a, p], i) => labels.slice(i + 1).forEach(([b, q]) => {
+    if (p.x < q.x + q.width && q.x < p.x + p.width && p.y < q.y + q.height && q.y < p.y + p.height)
+      overlapping.push(a + ' / ' + b);
+  }));
+  const names = [...svg.querySelectorAll('text.step-name')].map(t => {
+    const shape = t.parentNode.querySelector('rect, polygon, ellipse').getBBox(), b = t.getBBox();
+    const title = t.parentNode.querySelector('title').textContent;
+    return {name: t.textContent, whole: title.startsWith(t.textContent + ' (') && !t.textContent.includes('\u2026'),
+            inside: b.x >= shape.x && b.x + b.width <= shape.x + shape.width};
+  });
+  return {labels: labels.length, overlapping, names};
+}"""
+
+
+@pytest.mark.parametrize("flow", ["main", "health-info"])
+def test_a_flow_diagram_has_no_edge_label_over_another_and_every_step_name_whole(line, page, flow):
+    lead = make_account(line.app, "Lena Lead", "lead")
+    browser_log_in(page, line.url, lead)
+    page.goto(f"{line.url}/staff/flows/{flow}")
+
+    drawn = page.locator(".diagram svg").evaluate(DIAGRAM_CROWDING)
+    assert drawn["labels"] > 5
+    assert drawn["overlapping"] == []
+    assert [n["name"] for n in drawn["names"] if not n["whole"] or not n["inside"]] == []
+    snap(page, f"flow-diagram-{flow}")
+
+
 def test_a_voicemail_left_in_a_call_is_texted_to_the_right_professional_and_played_and_handled_on_the_page(line, page):
     from ivr.phone import HttpTransport, Phone, scripted
     from like_twilio import AUTH_TOKEN, CALLER, wait_for
