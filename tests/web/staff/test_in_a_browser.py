@@ -319,6 +319,7 @@ def test_a_lead_who_is_not_on_the_roster_is_not_offered_call_back_now_and_is_tol
         expect(card.get_by_role("button", name="Call back now")).to_have_count(0)
         expect(card.get_by_role("button", name=f"Mark callback {callback} done")).to_be_visible()
         expect(page.locator("main")).to_contain_text("You are not on the roster, so the helpline has no phone of yours")
+        expect(page.locator("main")).not_to_contain_text("Call back now rings your phone first")
 
 def test_the_lead_opens_the_main_flow_as_a_diagram_with_its_keys(line, page):
     lead = make_account(line.app, "Lena Lead", "lead")
