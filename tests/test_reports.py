@@ -272,3 +272,14 @@ def test_a_week_without_calls_draws_a_chart_that_says_so(labels, values):
 def test_labels_and_values_of_different_lengths_are_refused():
     with pytest.raises(ValueError):
         bar_chart("Calls", ["00"], [1, 2])
+
+
+def test_the_outcome_chart_keeps_every_label_whole_and_widens_to_the_longest():
+    from ivr.svg_chart import labelled_bars
+
+    words = ["Talked with a professional", "Hung up before choosing a language", "Left a voicemail"]
+    root = parse(labelled_bars("What became of the calls", words, [3, 0, 12], unit="calls"))
+    shown = [t.text for t in root.iter(f"{SVG}text")]
+    assert [text for text in shown if not text.isdigit()] == words and "…" not in "".join(shown)
+    longer = parse(labelled_bars("Outcomes", ["x" * 80], [1]))
+    assert float(longer.get("viewBox").split()[2]) >= 80 * 0.6 * 18
