@@ -5,10 +5,12 @@ Nothing here ever reads or returns a caller's number or caller_key: only counts 
 """
 from __future__ import annotations
 
+import collections
 import csv
 import dataclasses
 import datetime
 import io
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
@@ -19,8 +21,11 @@ from .store.schema import call_steps, calls
 from .store.waits import aware
 
 #: Every outcome the report shows, in the order the page and the CSV list them. 'unknown' counts
-#: calls with no outcome recorded (still in progress, or ended before one was known).
-OUTCOMES = ("talked", "abandoned", "callback", "voicemail", "overflow", "information", "unknown")
+#: calls with no outcome recorded (still in progress, or ended before one was known). A call that
+#: asked for nobody is recorded as 'information'; where it really ended (ivr/call_endings.py) splits
+#: it into heard information, hung up in a menu, or before choosing a language.
+OUTCOMES = ("talked", "abandoned", "callback", "voicemail", "overflow", "information", "hung-up-menu",
+            "hung-up-language-menu", "unknown")
 DAYS = 7
 
 
@@ -65,8 +70,11 @@ def nearest_rank(sorted_values: list[int], percent: int) -> int | None:
     return sorted_values[rank - 1]
 
 
-def week_report(engine: Engine, week_start: datetime.date, timezone: str) -> WeekReport:
-    """The report for the 7 local days from `week_start` in `timezone` (the roster's zone)."""
+def week_report(engine: Engine, week_start: datetime.date, timezone: str,
+                ending: Callable[[tuple], str] | None = None) -> WeekReport:
+    """The report for the 7 local days from `week_start` in `timezone` (the roster's zone).
+    `ending(path)` names where a call that asked for nobody ended (call_endings.ending_of with the
+    flows); without it they are all counted as 'information'."""
     zone = ZoneInfo(timezone)
     start, end = week_bounds(week_start, timezone)
     # Both dialects compare these correctly: SQLite stores UTC without an offset, as they are written.
@@ -89,6 +97,9 @@ def week_report(engine: Engine, week_start: datetime.date, timezone: str) -> Wee
             select(call_steps.c.step, call_steps.c.answer, func.count())
             .where(call_steps.c.at >= start, call_steps.c.at < end, call_steps.c.answer != "")
             .group_by(call_steps.c.step, call_steps.c.answer)).all()
+        if ending is not None and counted.pop("information", 0):
+            for name, count in _endings(connection, in_week, ending).items():
+                counted[name] = counted.get(name, 0) + count
     return WeekReport(
         week_start=week_start,
         timezone=timezone,
@@ -100,6 +111,17 @@ def week_report(engine: Engine, week_start: datetime.date, timezone: str) -> Wee
         menu_choices=tuple(sorted(((step, answer, int(count)) for step, answer, count in choices),
                                   key=lambda row: (row[0], -row[2], row[1]))),
     )
+
+
+def _endings(connection, in_week, ending: Callable[[tuple], str]) -> dict[str, int]:
+    """The week's calls recorded as 'information', counted by where `ending` says each ended."""
+    unattended = select(calls.c.call_sid).where(in_week, calls.c.outcome == "information")
+    paths: dict = {sid: [] for (sid,) in connection.execute(unattended)}
+    for sid, step, answer in connection.execute(
+            select(call_steps.c.call_sid, call_steps.c.step, call_steps.c.answer)
+            .where(call_steps.c.call_sid.in_(unattended)).order_by(call_steps.c.at, call_steps.c.id)):
+        paths.setdefault(sid, []).append((step, answer))
+    return dict(collections.Counter(ending(tuple(path)) for path in paths.values()))
 
 
 def _outcomes(counted: dict[str | None, int]) -> dict[str, int]:

@@ -22,6 +22,9 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 TICK_FONT = 18
 CHAR_WIDTH = 0.6         # of the font size: a fair guess for a digit in a sans-serif face
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 56, 12, 30, 50
+#: Bars lying down (labelled_bars): a letter of a label is wider than a digit, so a generous guess.
+WORD_CHAR_WIDTH = 0.62
+PAD, LABEL_ROOM, BAR_THICKNESS, ROW = 10, 26, 22, 60
 
 
 def bar_chart(title: str, labels: list[str], values: list[int | float], *, unit: str = "",
@@ -57,6 +60,54 @@ def bar_chart(title: str, labels: list[str], values: list[int | float], *, unit:
     _y_axis(svg, plot, top, unit)
     _bars(svg, plot, labels, values, top, unit)
     _x_axis(svg, plot, labels, x_label)
+    return ET.tostring(svg, encoding="unicode")
+
+
+def labelled_bars(title: str, labels: list[str], values: list[int | float], *, unit: str = "",
+                  width: int = 420, empty_text: str = "No calls this week") -> str:
+    """An SVG chart of bars lying down, each with its whole label above it and its value at its
+    end: for labels that are words ('Hung up before choosing a language'), which a column chart
+    would have to cut. The viewBox widens to the longest label, so no label is ever clipped."""
+    labels = [str(label) for label in labels]
+    if len(labels) != len(values):
+        raise ValueError(f"{len(labels)} labels for {len(values)} values")
+    if any(not math.isfinite(value) or value < 0 for value in values):
+        raise ValueError("a bar chart's values are counts or durations: finite and not negative")
+    empty = not values or not any(values)
+    longest = max((len(label) for label in labels), default=0)
+    width = max(width, math.ceil(longest * WORD_CHAR_WIDTH * TICK_FONT) + 2 * PAD)
+    height = PAD + ROW * len(labels) if not empty else 120
+    chart_id = "chart-" + hashlib.sha1(repr((title, labels, list(values))).encode()).hexdigest()[:10]
+    svg = ET.Element("svg", {
+        "xmlns": SVG_NS, "viewBox": f"0 0 {width} {height}", "width": "100%",
+        "preserveAspectRatio": "xMinYMin meet", "role": "img",
+        "aria-labelledby": f"{chart_id}-title", "aria-describedby": f"{chart_id}-desc",
+        "font-family": FONT, "font-size": str(TICK_FONT), "fill": TEXT,
+    })
+    ET.SubElement(svg, "title", id=f"{chart_id}-title").text = title
+    ET.SubElement(svg, "desc", id=f"{chart_id}-desc").text = (
+        f"{title}: {empty_text}." if empty else describe(title, labels, values, unit))
+    ET.SubElement(svg, "rect", x="0", y="0", width=str(width), height=str(height), fill=BACKGROUND)
+    if empty:
+        ET.SubElement(svg, "text", {"x": _n(width / 2), "y": _n(height / 2), "text-anchor": "middle",
+                                    "dominant-baseline": "middle"}).text = empty_text
+        return ET.tostring(svg, encoding="unicode")
+    top = max(values)
+    # Room at the right for the longest value written after its bar.
+    longest_value = max(len(_number(value)) for value in values)
+    bar_room = width - 2 * PAD - longest_value * CHAR_WIDTH * TICK_FONT - 8
+    for index, (label, value) in enumerate(zip(labels, values)):
+        y = PAD + index * ROW
+        ET.SubElement(svg, "text", {"x": _n(PAD), "y": _n(y + TICK_FONT)}).text = label
+        length = value / top * bar_room if value else 0.0
+        if value and length < 2:
+            length = 2.0
+        bar = ET.SubElement(svg, "rect", {"x": _n(PAD), "y": _n(y + LABEL_ROOM), "width": _n(length),
+                                          "height": _n(BAR_THICKNESS), "fill": BAR})
+        ET.SubElement(bar, "title").text = f"{label}: {_amount(value, unit)}"
+        ET.SubElement(svg, "text", {"x": _n(PAD + length + 6), "y": _n(y + LABEL_ROOM + BAR_THICKNESS / 2),
+                                    "dominant-baseline": "middle"}).text = _number(value)
+    _line(svg, PAD, PAD + LABEL_ROOM - 4, PAD, height - PAD / 2, AXIS)
     return ET.tostring(svg, encoding="unicode")
 
 

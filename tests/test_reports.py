@@ -101,9 +101,28 @@ def test_every_outcome_is_listed_in_a_fixed_order_and_no_outcome_counts_as_unkno
               (monday, None, None), (monday, "abandoned", 20))
     report = week_report(engine, WEEK, NEW_YORK)
     assert list(report.outcomes) == list(OUTCOMES) == [
-        "talked", "abandoned", "callback", "voicemail", "overflow", "information", "unknown"]
-    assert report.outcomes == {"talked": 2, "abandoned": 1, "callback": 0, "voicemail": 1,
-                               "overflow": 0, "information": 0, "unknown": 1}
+        "talked", "abandoned", "callback", "voicemail", "overflow", "information", "hung-up-menu",
+        "hung-up-language-menu", "unknown"]
+    assert report.outcomes == {"talked": 2, "abandoned": 1, "callback": 0, "voicemail": 1, "overflow": 0,
+                               "information": 0, "hung-up-menu": 0, "hung-up-language-menu": 0, "unknown": 1}
+
+
+def test_a_call_that_asked_for_nobody_counts_where_it_ended_not_as_heard_information(engine, shipped_flows):
+    from ivr.call_endings import ending_of
+
+    monday = local(2026, 11, 23, 10, 0)
+    add_calls(engine, (monday, "information", None), (monday, "information", None), (monday, "talked", 20))
+    with engine.connect() as connection:
+        _, chose = [sid for (sid,) in connection.execute(
+            calls.select().with_only_columns(calls.c.call_sid).where(calls.c.outcome == "information")
+            .order_by(calls.c.call_sid))]
+    with engine.begin() as connection:
+        connection.execute(call_steps.insert(), [
+            {"call_sid": chose, "at": monday.astimezone(UTC), "step": "main:choose-language", "answer": "1"}])
+    report = week_report(engine, WEEK, NEW_YORK, ending=lambda path: ending_of(path, shipped_flows))
+    assert (report.outcomes["information"], report.outcomes["hung-up-menu"],
+            report.outcomes["hung-up-language-menu"], report.outcomes["talked"]) == (0, 1, 1, 1)
+    assert week_report(engine, WEEK, NEW_YORK).outcomes["information"] == 2
 
 
 def test_an_outcome_this_version_does_not_know_is_shown_after_the_known_ones(engine):
@@ -253,3 +272,14 @@ def test_a_week_without_calls_draws_a_chart_that_says_so(labels, values):
 def test_labels_and_values_of_different_lengths_are_refused():
     with pytest.raises(ValueError):
         bar_chart("Calls", ["00"], [1, 2])
+
+
+def test_the_outcome_chart_keeps_every_label_whole_and_widens_to_the_longest():
+    from ivr.svg_chart import labelled_bars
+
+    words = ["Talked with a professional", "Hung up before choosing a language", "Left a voicemail"]
+    root = parse(labelled_bars("What became of the calls", words, [3, 0, 12], unit="calls"))
+    shown = [t.text for t in root.iter(f"{SVG}text")]
+    assert [text for text in shown if not text.isdigit()] == words and "…" not in "".join(shown)
+    longer = parse(labelled_bars("Outcomes", ["x" * 80], [1]))
+    assert float(longer.get("viewBox").split()[2]) >= 80 * 0.6 * 18

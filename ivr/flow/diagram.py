@@ -10,11 +10,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import math
 import xml.etree.ElementTree as ET
 from collections import deque
 from dataclasses import dataclass
 
 from . import model
+from .diagram_labels import Box, place_labels
 from .diagram_layout import layered
 
 #: The one box for the choices every menu hears; no step's ref lacks the ':' of 'flow:step'.
@@ -169,7 +171,9 @@ def describe(graph: Graph) -> str:
 
 # -- drawing ------------------------------------------------------------------------------------
 WIDTH, HEIGHT, GAP, WAYPOINT, ROW_GAP, MARGIN = 200, 52, 28, 16, 74, 24
-NAME_CHARS = 22           # what fits a box at 15 units a letter-ish; the full name is in its tooltip
+#: A box is as wide as its flow's longest step name needs (15 units bold, 12 for the kind's line),
+#: at a width per letter no sans-serif face exceeds: a name is never cut.
+NAME_SIZE, KIND_SIZE, LABEL_SIZE, LETTER = 15, 12, 13, 0.66
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 TEXT, EDGE, BACKGROUND, UNREACHABLE, ELSEWHERE = "#1a1a1a", "#444444", "#ffffff", "#b00020", "#555555"
 #: kind -> (shape, fill, outline, what it means). Light fills under dark text (at least 12:1),
@@ -194,10 +198,11 @@ def flow_svg(graph: Graph) -> str:
     """The flow as an SVG image: rows top to bottom from its first step, loops drawn back up,
     steps no caller can reach in a last row, a legend of the kinds drawn."""
     roots = [graph.first] + ([EVERYWHERE] if EVERYWHERE in graph.by_ref else []) + list(graph.entries)
+    box = box_width(graph)
     layout = layered([n.ref for n in graph.nodes], [(e.source, e.target) for e in graph.edges], roots,
-                     WIDTH, WAYPOINT, GAP)
-    left = min((x for x in layout.x.values()), default=0) - WIDTH / 2
-    body_width = max((x for x in layout.x.values()), default=0) + WIDTH / 2 - left
+                     box, WAYPOINT, GAP)
+    left = min((x for x in layout.x.values()), default=0) - box / 2
+    body_width = max((x for x in layout.x.values()), default=0) + box / 2 - left
     legend_items = _legend_items(graph)
     width = max(body_width, 640) + 2 * MARGIN
     legend_rows = _legend_rows(legend_items, width - 2 * MARGIN)
@@ -210,8 +215,14 @@ def flow_svg(graph: Graph) -> str:
         y = top + layout.row_of[item] * (HEIGHT + ROW_GAP)
         if isinstance(item, tuple):
             return layout.x[item] + shift, y + HEIGHT / 2
-        return layout.x[item] + shift - WIDTH / 2, y
+        return layout.x[item] + shift - box / 2, y
 
+    routes = {pair: _route(*pair, layout, at, box) for pair in _parallel(graph.edges)}
+    names = {pair: ", ".join(keys) for pair, keys in _parallel(graph.edges).items()}
+    spots = place_labels([(names[pair], lx, ly + 4) for pair, (_, (lx, ly)) in routes.items()], LABEL_SIZE,
+                         [Box(*at(node.ref), at(node.ref)[0] + box, at(node.ref)[1] + HEIGHT) for node in graph.nodes],
+                         width)
+    height = max([height] + [baseline + LABEL_SIZE + MARGIN for _, baseline in spots])
     uid = "flow-" + hashlib.sha1(graph.flow.encode()).hexdigest()[:10]
     svg = ET.Element("svg", {
         "xmlns": "http://www.w3.org/2000/svg", "viewBox": f"0 0 {_n(width)} {_n(height)}", "width": "100%",
@@ -226,17 +237,31 @@ def flow_svg(graph: Graph) -> str:
     ET.SubElement(marker, "path", d="M 0 0 L 10 5 L 0 10 z", fill=EDGE)
     ET.SubElement(svg, "rect", x="0", y="0", width=_n(width), height=_n(height), fill=BACKGROUND)
     _legend(svg, legend_rows)
-    arrows, labels = ET.SubElement(svg, "g", fill="none", stroke=EDGE), ET.SubElement(svg, "g")
-    for (source, target), names in _parallel(graph.edges).items():
-        path, (lx, ly) = _route(source, target, layout, at)
+    arrows = ET.SubElement(svg, "g", fill="none", stroke=EDGE)
+    for path, _ in routes.values():
         ET.SubElement(arrows, "path", {"d": path, "stroke-width": "1.5", "marker-end": f"url(#{uid}-arrow)"})
-        ET.SubElement(labels, "text", {
-            "x": _n(lx), "y": _n(ly + 4), "text-anchor": "middle", "font-size": "13", "stroke": BACKGROUND,
-            "stroke-width": "4", "paint-order": "stroke", "stroke-linejoin": "round"}).text = ", ".join(names)
     boxes = ET.SubElement(svg, "g")
     for node in graph.nodes:
-        _box(boxes, node, *at(node.ref), graph.flow)
+        _box(boxes, node, *at(node.ref), graph.flow, box)
+    labels = ET.SubElement(svg, "g")       # last: a label is never under a box
+    for pair, (x, baseline) in zip(routes, spots, strict=True):
+        ET.SubElement(labels, "text", {
+            "class": "edge-label",
+            "x": _n(x), "y": _n(baseline), "text-anchor": "middle", "font-size": str(LABEL_SIZE), "stroke": BACKGROUND,
+            "stroke-width": "4", "paint-order": "stroke", "stroke-linejoin": "round"}).text = names[pair]
     return ET.tostring(svg, encoding="unicode")
+
+
+def box_width(graph: Graph) -> float:
+    """The width of every box of this flow's drawing: the widest name or kind line, or WIDTH."""
+    widest = max((max(len(written(node.ref, graph.flow)) * NAME_SIZE, len(_kind_line(node)) * KIND_SIZE)
+                  for node in graph.nodes), default=0)
+    return max(WIDTH, math.ceil(widest * LETTER) + 24)
+
+
+def _kind_line(node: Node) -> str:
+    """The box's second line: its kind, and where it is if not simply here."""
+    return node.kind + (" · in flow " + node.flow if node.elsewhere else "" if node.reachable else " · not reachable")
 
 
 def _parallel(edges) -> dict:
@@ -249,17 +274,17 @@ def _parallel(edges) -> dict:
     return grouped
 
 
-def _route(source, target, layout, at):
-    """An arrow's path, and where its label goes."""
+def _route(source, target, layout, at, box: float):
+    """An arrow's path, and where its label goes; `box`: the width of a step's box."""
     sx, sy = at(source)
     if source == target:      # a menu that leads to itself: a loop off its right side
-        x, y = sx + WIDTH, sy + HEIGHT / 2
+        x, y = sx + box, sy + HEIGHT / 2
         return f"M {_n(x)} {_n(y - 12)}" + _curve((x + 46, y - 34), (x + 46, y + 34), (x + 2, y + 12)), (x + 40, y)
     tx, ty = at(target)
     upward = layout.row_of[target] < layout.row_of[source]
-    offset = WIDTH / 4 if (source, target) in layout.back else 0    # loops apart from the way down
-    start = (sx + WIDTH / 2 + offset, sy if upward else sy + HEIGHT)
-    end = (tx + WIDTH / 2 + offset, ty + HEIGHT if upward else ty)
+    offset = box / 4 if (source, target) in layout.back else 0    # loops apart from the way down
+    start = (sx + box / 2 + offset, sy if upward else sy + HEIGHT)
+    end = (tx + box / 2 + offset, ty + HEIGHT if upward else ty)
     if (source, target) in layout.routes:
         points = [start] + [at(point) for point in layout.routes[(source, target)]] + [end]
         path = f"M {_n(start[0])} {_n(start[1])}" + "".join(
@@ -283,23 +308,22 @@ def _curve(c1, c2, end) -> str:
     return " C " + " ".join(f"{_n(x)} {_n(y)}" for x, y in (c1, c2, end))
 
 
-def _box(parent, node: Node, x: float, y: float, flow: str) -> None:
+def _box(parent, node: Node, x: float, y: float, flow: str, width: float) -> None:
     shape, fill, outline, _ = KINDS.get(node.kind, OTHER_KIND)
     group = ET.SubElement(parent, "g")
     name = written(node.ref, flow)
-    note = " · in flow " + node.flow if node.elsewhere else "" if node.reachable else " · not reachable"
+    note = _kind_line(node)[len(node.kind):]
     ET.SubElement(group, "title").text = f"{name} ({node.kind}{note.replace(' ·', ',')})"
     paint = {"fill": fill, "stroke": outline, "stroke-width": "1.5"}
     if node.elsewhere:
         paint = {"fill": BACKGROUND, "stroke": ELSEWHERE, "stroke-width": "1.5", "stroke-dasharray": "5 4"}
     elif not node.reachable:
         paint = {"fill": fill, "stroke": UNREACHABLE, "stroke-width": "3", "stroke-dasharray": "6 3"}
-    _shape(group, shape, x, y, WIDTH, HEIGHT, paint)
-    short = name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1] + "…"
-    ET.SubElement(group, "text", {"x": _n(x + WIDTH / 2), "y": _n(y + 22), "text-anchor": "middle",
-                                  "font-size": "15", "font-weight": "600"}).text = short
-    ET.SubElement(group, "text", {"x": _n(x + WIDTH / 2), "y": _n(y + 40), "text-anchor": "middle",
-                                  "font-size": "12", **({"fill": UNREACHABLE} if not node.reachable else {})}
+    _shape(group, shape, x, y, width, HEIGHT, paint)
+    ET.SubElement(group, "text", {"class": "step-name", "x": _n(x + width / 2), "y": _n(y + 22),
+                                  "text-anchor": "middle", "font-size": str(NAME_SIZE), "font-weight": "600"}).text = name
+    ET.SubElement(group, "text", {"x": _n(x + width / 2), "y": _n(y + 40), "text-anchor": "middle",
+                                  "font-size": str(KIND_SIZE), **({"fill": UNREACHABLE} if not node.reachable else {})}
                   ).text = node.kind + note
 
 

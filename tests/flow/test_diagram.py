@@ -213,3 +213,21 @@ def test_a_thousand_step_flow_is_drawn_in_under_two_seconds(tmp_path):
 def test_a_ten_thousand_step_flow_set_is_drawn_in_reasonable_time(tmp_path):
     flows = load_flows(flowgen.write_flows(tmp_path, flowgen.big_flow(10_000))).flows
     assert sum(_drawn_in(flows, name) for name in flow_names(flows)) < 10
+
+
+def test_arrow_labels_are_placed_apart_and_step_names_are_drawn_whole(shipped_flows):
+    from ivr.flow.diagram_labels import label_box
+
+    long_name = "a-step-whose-name-is-much-longer-than-a-box-of-two-hundred"
+    crowded = hand_made(
+        model.Menu("main", "m", options=tuple(option(str(k), long_name) for k in range(1, 10)), back=to("m"),
+                   after_tries=to(long_name)),
+        model.Say("main", long_name, goto=to("m")))
+    for flows, name in [(shipped_flows, n) for n in flow_names(shipped_flows)] + [(crowded, "main")]:
+        root = ET.fromstring(flow_svg(flow_graph(flows, name)))
+        labels = [label_box(t.text, float(t.get("x")), float(t.get("y")), float(t.get("font-size")))
+                  for t in root.iter(f"{SVG}text") if t.get("class") == "edge-label"]
+        assert labels and not [(a, b) for i, a in enumerate(labels) for b in labels[i + 1:] if a.meets(b)]
+        drawn = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "step-name"]
+        assert all("…" not in text for text in drawn)
+    assert long_name in drawn

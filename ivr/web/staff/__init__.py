@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 
-from flask import Flask, redirect, url_for
+from flask import Flask, redirect, send_from_directory, url_for
 
 from .login import csrf, limiter, login_manager
 
@@ -39,5 +39,11 @@ def init_staff(app: Flask, settings) -> None:
     @app.get("/")
     def home():
         return redirect(url_for("staff.now"))
+
+    @app.get("/favicon.ico")
+    def favicon():
+        # Browsers ask for /favicon.ico whatever the pages link: the same small SVG, not a 404.
+        return send_from_directory(blueprint.static_folder, "favicon.svg", mimetype="image/svg+xml",
+                                   max_age=86400)
 
 

@@ -33,7 +33,9 @@ def _safe_next(target: str | None) -> str:
 @limiter.limit("30 per minute", methods=["POST"], deduct_when=_failed)
 def login():
     if request.method == "GET":
-        return render_template("staff/login.html", next=request.args.get("next", ""))
+        # After setting a password the link sends its login name along: they type only the password.
+        return render_template("staff/login.html", next=request.args.get("next", ""),
+                               login=request.args.get("login", "").strip().lower()[:64])
     login_name = request.form.get("login", "").strip().lower()
     member = _accounts().authenticate(login_name, request.form.get("password", ""))
     if member is None:
@@ -76,5 +78,5 @@ def set_password(token):
                                error=f"Please choose another password: {error}."), 400
     logout_user()
     session.clear()
-    flash(f"Your password is set. Log in as {member.login}.")
-    return redirect(url_for("staff.login"), code=303)
+    flash(f"Your password is set. Log in as {member.login} with it.")
+    return redirect(url_for("staff.login", login=member.login), code=303)

@@ -5,6 +5,7 @@ import zoneinfo
 
 from flask import render_template
 
+from ...call_endings import outcome_of
 from ...store.call_history import recent_calls
 from ..services import services
 from .blueprint import blueprint
@@ -20,5 +21,7 @@ def calls():
     ivr = services()
     roster = ivr.roster.current()
     zone = zoneinfo.ZoneInfo(roster.timezone if roster is not None else "UTC")
-    return render_template("staff/calls.html", calls=recent_calls(ivr.database, SHOWN), zone=zone,
+    rows, flows = recent_calls(ivr.database, SHOWN), ivr.flows.current()
+    outcomes = {call.call_sid: outcome_of(call.outcome, call.path, flows) for call in rows}
+    return render_template("staff/calls.html", calls=rows, outcomes=outcomes, zone=zone,
                            outcome_words=OUTCOME_WORDS, shown=SHOWN, page="calls")

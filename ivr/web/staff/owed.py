@@ -89,14 +89,21 @@ def voicemail_handled(voicemail_id):
 def callbacks():
     ivr = services()
     rows = ivr.owed.callbacks(languages_allowed(current_user, ivr.roster.current()))
-    return render_template("staff/callbacks.html", callbacks=rows, zone=_zone(ivr), page="callbacks")
+    return render_template("staff/callbacks.html", callbacks=rows, **_callback_context(ivr))
 
 
 @blueprint.get("/callbacks/<int:callback_id>")
 def callback(callback_id):
     ivr = services()
     row = _claimable(_allowed(ivr.owed.callback(callback_id)))
-    return render_template("staff/callbacks.html", callbacks=[row], zone=_zone(ivr), one=True, page="callbacks")
+    return render_template("staff/callbacks.html", callbacks=[row], one=True, **_callback_context(ivr))
+
+
+def _callback_context(ivr) -> dict:
+    """What the callback list needs besides its rows: the clock (how long each is owed), and
+    whether the helpline has a phone of this person's to ring (a lead off the roster has none)."""
+    return {"zone": _zone(ivr), "now": ivr.now(), "page": "callbacks",
+            "can_ring": roster_entry(current_user, ivr.roster.current()) is not None}
 
 
 def _claimable(row):

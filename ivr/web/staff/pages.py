@@ -53,6 +53,7 @@ def me():
     roster = ivr.roster.current()
     zone = zoneinfo.ZoneInfo(roster.timezone if roster is not None else "UTC")
     return render_template("staff/me.html", person=person, status=status, page="me", zone=zone,
+                           now=ivr.now(), can_ring=person is not None,
                            callbacks=ivr.owed.callbacks(languages),
                            voicemails=[v for v in ivr.owed.voicemails(languages, ivr.now()) if v.handled_at is None])
 

@@ -8,16 +8,19 @@ import zoneinfo
 from flask import Response, render_template, request
 from markupsafe import Markup
 
-from ...reports import OUTCOMES, week_csv, week_report, week_start_of, weeks_back
-from ...svg_chart import bar_chart
+from ...call_endings import ending_of
+from ...reports import week_csv, week_report, week_start_of, weeks_back
+from ...svg_chart import bar_chart, labelled_bars
 from ..services import services
 from .blueprint import blueprint
 from .guard import leads_only
 
-#: The outcomes, in the words of the page.
-OUTCOME_WORDS = {"talked": "Talked to a person", "abandoned": "Hung up waiting", "callback": "Asked for a callback",
-                 "voicemail": "Left a voicemail", "overflow": "Sent to the backup line",
-                 "information": "Heard information", "unknown": "Not known yet"}
+#: The outcomes, in the words of the page: where each call really ended (ivr/call_endings.py).
+OUTCOME_WORDS = {"talked": "Talked with a professional", "abandoned": "Hung up waiting for a professional",
+                 "callback": "Asked to be called back", "voicemail": "Left a voicemail",
+                 "overflow": "Put through to the backup line", "information": "Heard information",
+                 "hung-up-menu": "Hung up in a menu", "hung-up-language-menu": "Hung up before choosing a language",
+                 "hung-up": "Hung up before asking for a person", "unknown": "Not known yet"}
 WEEKS_OFFERED = 12
 
 
@@ -33,17 +36,22 @@ def _week_and_zone():
     return chosen, zone, [weeks_back(today, n) for n in range(WEEKS_OFFERED)]
 
 
+def _week_report(week, zone):
+    ivr = services()
+    flows = ivr.flows.current()
+    return week_report(ivr.database, week, zone, ending=lambda path: ending_of(path, flows))
+
+
 @blueprint.get("/reports")
 @leads_only
 def reports():
     week, zone, weeks = _week_and_zone()
-    report = week_report(services().database, week, zone)
+    report = _week_report(week, zone)
     labels = [f"{hour:02d}" for hour in range(24)]
     per_hour = bar_chart("Calls per hour of day", labels, list(report.calls_per_hour), unit="calls",
                          x_label=f"Hour of day ({zone})")
-    shown = [name for name in OUTCOMES if name in report.outcomes]
-    outcomes = bar_chart("What became of the calls", [OUTCOME_WORDS.get(n, n) for n in shown],
-                         [report.outcomes[n] for n in shown], unit="calls")
+    outcomes = labelled_bars("What became of the calls", [OUTCOME_WORDS.get(n, n) for n in report.outcomes],
+                             list(report.outcomes.values()), unit="calls")
     return render_template("staff/reports.html", report=report, weeks=weeks, week=week, zone=zone,
                            per_hour=Markup(per_hour), outcomes_chart=Markup(outcomes),
                            outcome_words=OUTCOME_WORDS, page="reports")
@@ -53,6 +61,6 @@ def reports():
 @leads_only
 def reports_csv():
     week, zone, _weeks = _week_and_zone()
-    report = week_report(services().database, week, zone)
+    report = _week_report(week, zone)
     return Response(week_csv(report), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="helpline-week-{week.isoformat()}.csv"'})

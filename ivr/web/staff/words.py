@@ -1,4 +1,5 @@
-"""How the staff pages put things into words: language names, waits, times on the roster's clock."""
+"""How the staff pages put things into words: language names, waits, how long something is owed,
+times on the roster's clock."""
 from __future__ import annotations
 
 import datetime
@@ -32,3 +33,36 @@ def local(moment, zone) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.timezone.utc)
     return moment.astimezone(zone).strftime("%a %d %b %H:%M")
+
+
+def how_long(seconds: float) -> str:
+    """A wait in the words a person says: 40 -> 'under a minute', 7800 -> '2 h 10 min',
+    93600 -> '1 day 2 h'."""
+    minutes = int(max(seconds, 0) // 60)
+    if minutes < 1:
+        return "under a minute"
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} day{'s' if days != 1 else ''} {hours} h"
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+@blueprint.app_template_filter("since")
+def since(moment, now) -> str:
+    """How long ago `moment` was at `now`, as how_long says it; SQLite's moments come back naive (UTC)."""
+    if moment is None:
+        return "–"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return how_long((now - moment).total_seconds())
+
+
+#: How a try to call a caller back went (callbacks.last_outcome), in words.
+TRY_WORDS = {"reached": "talked with them", "voicemail": "their voicemail", "no-answer": "no answer",
+             "busy": "busy", "failed": "the call did not go through", "unconfirmed": "not known"}
+
+
+@blueprint.app_template_filter("try_words")
+def try_words(outcome: str | None) -> str:
+    return TRY_WORDS.get(outcome or "", outcome or "not known")
