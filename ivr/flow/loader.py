@@ -17,6 +17,7 @@ from .checks import check_graph, check_menus, check_references, check_teams
 from .model import FlowSet
 from .problems import Problem
 from .prompts import UnreadPrompts
+from .language_checks import check_everywhere_words, check_language_choices
 from .person_checks import check_announced_keys, check_person_keys
 from .review import DEFAULT_REVIEW_MONTHS, check_reviews
 from .yaml_source import Mapping, Node, Scalar, Sequence, read_yaml
@@ -133,6 +134,11 @@ def _check(trees, unread, problems, directory, audio_dir, today, review_months, 
         # Menus are checked against main.yaml's everywhere choices and keys, unknown without it.
         problems += check_menus(flows)
         problems += check_announced_keys(flows)
+        problems += check_everywhere_words(flows)
+        if not builder.unbuilt and not unread:
+            # A language menu in a step that cannot be built, or an unread file, may be the one
+            # that offers the language: unknown until it reads.
+            problems += check_language_choices(flows)
     problems += check_reviews(flows.prompts, today, review_months)
     if teams is not None:
         problems += check_teams(flows, teams)
