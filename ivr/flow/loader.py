@@ -67,7 +67,8 @@ def _load(directory, audio_dir, today, review_months, teams) -> LoadResult:
     audio_dir = Path(audio_dir) if audio_dir is not None else directory.parent / "audio"
     today = today or datetime.date.today()
     if not directory.is_dir():
-        return LoadResult(None, [Problem(str(directory), 1, 1, "", "is not a folder of flows")])
+        what = "is a file, not a folder of flows" if directory.exists() else "this folder does not exist"
+        return LoadResult(None, [Problem(str(directory), 1, 1, "", what)])
     sources, problems, unread, digest = _read_files(directory)
     trees = {}
     for stem, (label, text) in sources.items():
