@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from typing import NamedTuple
 
 from . import model
@@ -65,10 +66,8 @@ def check_person_choice(flows: model.FlowSet) -> PersonChoice:
     if len(menus) < 2:
         return PersonChoice([])     # one menu: its own problem says it, where it is
     missing = {step.ref: missing_keys(flows, step) for step in menus}
-    counts: dict = {}
-    for keys in missing.values():
-        for key in keys:
-            counts[key] = counts.get(key, 0) + 1
+    # A key that several menus announce and none has is the everywhere key that went with it.
+    counts = Counter(key for keys in missing.values() for key in keys)
     keys = sorted(key for key, count in counts.items() if count > 1)
     key = keys[0] if len(keys) == 1 else "0"
     names = ", ".join(step.name for step in menus[:5]) + (f" and {len(menus) - 5} more" if len(menus) > 5 else "")
@@ -84,7 +83,7 @@ def check_person_choice(flows: model.FlowSet) -> PersonChoice:
     else:
         file, line, column = flows.everywhere_at
         problem = Problem(file, line, column, "everywhere",
-                          f"no choice here takes a caller to a person, so {len(menus)} menus have no key "
+                          f"no choice takes a caller to a person, so {len(menus)} menus have no key "
                           f"to one: {names}{said}",
                           f'add one: - {{name: a person, key: "{key}", goto: {goto}}}, with words in each language')
     folded = frozenset((ref, k) for ref, found in missing.items() for k in found if k in keys)

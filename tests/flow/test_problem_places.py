@@ -72,7 +72,7 @@ def test_deleting_the_everywhere_choice_for_a_person_is_one_problem_at_everywher
     edit(flows_dir, PERSON, "")
     line = edit(flows_dir, "everywhere:", "everywhere:")
     assert errors(flows_dir) == [
-        f"{flows_dir}/main.yaml:{line}:1: everywhere: no choice here takes a caller to a person, so 7 menus"
+        f"{flows_dir}/main.yaml:{line}:1: everywhere: no choice takes a caller to a person, so 7 menus"
         f" have no key to one: {MENUS}"
         ' (add one: - {name: a person, key: "0", goto: talk-to-someone}, with words in each language)']
 
