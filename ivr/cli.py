@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -74,9 +75,11 @@ def check(flows_dir, audio_dir, review_months, output):
         for problem in problems:
             click.echo(str(problem))
         if errors:
-            click.echo(f"{errors} problem{'s' * (errors != 1)} to fix"
-                       + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else "")
-                       + " (callers keep hearing the last good flows until they are fixed)", err=True)
+            # A folder that is not there has its one line above, and no helpline plays flows from it.
+            if Path(flows_dir).is_dir():
+                click.echo(f"{errors} problem{'s' * (errors != 1)} to fix"
+                           + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else "")
+                           + " (callers keep hearing the last good flows until they are fixed)", err=True)
         elif result.flows is not None:
             steps = len(result.flows.steps)
             flows = len({ref.flow for ref in result.flows.steps})

@@ -115,9 +115,10 @@ class FlowSetBuilder:
         if not self.main_unread:     # the pronounce tables are main.yaml's: unknown without it
             self.problems += check_pronunciation({language.code: language.pronounce for language in languages},
                                                  spoken_texts(self.prompts.named, self.steps, messages))
+        where = main.node.key_node("everywhere")
         return model.FlowSet(languages=languages, start=start, fallback=fallback,
                              everywhere=everywhere, steps=self.steps, prompts=self.prompts.named,
-                             messages=messages)
+                             messages=messages, everywhere_at=(main.file, where.line, where.column))
 
     def read_languages(self, main: Fields) -> tuple:
         """Any number of languages; each names its voice and speech locale, since nothing in the
@@ -384,7 +385,7 @@ class FlowSetBuilder:
                 fields.report(item, "a choice needs a 'key' or 'words'")
             goto = self.reference(fields, "goto", ENTRY, "goto", required="say which step this choice leads to")
             urgent = fields.flag("urgent")
-            choices.append(model.Everywhere(name, key, words, goto, urgent, item.line, item.column))
+            choices.append(model.Everywhere(name, key, words, goto, urgent, item.line, item.column, main.file))
         # Urgent choices first: "someone is not breathing" is a crisis before it is a request for someone.
         return tuple(sorted(choices, key=lambda choice: not choice.urgent))
 

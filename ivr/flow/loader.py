@@ -17,7 +17,8 @@ from .checks import check_graph, check_menus, check_references, check_teams
 from .model import FlowSet
 from .problems import Problem
 from .prompts import UnreadPrompts
-from .person_checks import check_announced_keys, check_person_keys
+from .language_checks import check_everywhere_words, check_language_choices
+from .person_checks import PersonChoice, check_announced_keys, check_person_choice, check_person_keys
 from .review import DEFAULT_REVIEW_MONTHS, check_reviews
 from .yaml_source import Mapping, Node, Scalar, Sequence, read_yaml
 
@@ -66,7 +67,8 @@ def _load(directory, audio_dir, today, review_months, teams) -> LoadResult:
     audio_dir = Path(audio_dir) if audio_dir is not None else directory.parent / "audio"
     today = today or datetime.date.today()
     if not directory.is_dir():
-        return LoadResult(None, [Problem(str(directory), 1, 1, "", "is not a folder of flows")])
+        what = "is a file, not a folder of flows" if directory.exists() else "this folder does not exist"
+        return LoadResult(None, [Problem(str(directory), 1, 1, "", what)])
     sources, problems, unread, digest = _read_files(directory)
     trees = {}
     for stem, (label, text) in sources.items():
@@ -124,15 +126,22 @@ def _check(trees, unread, problems, directory, audio_dir, today, review_months, 
     problems += found
     dangling = check_references(flows, builder.references, builder.unbuilt, frozenset(unread))
     problems += dangling
+    # Menus are checked against main.yaml's everywhere choices and keys, unknown without it.
+    person_choice = check_person_choice(flows) if ENTRY not in unread else PersonChoice([])
+    problems += person_choice.problems
     if not dangling and not builder.unbuilt and not unread:
         # The graph checks need every step and every reference to land; otherwise they would
         # only repeat the news, or call a step unreachable that an unread file leads to.
         problems += check_graph(flows)
-        problems += check_person_keys(flows)
+        problems += check_person_keys(flows, person_choice.menus)
     if ENTRY not in unread:
-        # Menus are checked against main.yaml's everywhere choices and keys, unknown without it.
         problems += check_menus(flows)
-        problems += check_announced_keys(flows)
+        problems += check_announced_keys(flows, person_choice.keys)
+        problems += check_everywhere_words(flows)
+        if not builder.unbuilt and not unread:
+            # A language menu in a step that cannot be built, or an unread file, may be the one
+            # that offers the language: unknown until it reads.
+            problems += check_language_choices(flows)
     problems += check_reviews(flows.prompts, today, review_months)
     if teams is not None:
         problems += check_teams(flows, teams)

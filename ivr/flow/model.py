@@ -110,6 +110,7 @@ class Everywhere:
     urgent: bool = False      # heard before anything else, even amid other choices' words
     line: int = 0
     column: int = 0
+    file: str = ""
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,9 @@ class FlowSet:
     prompts: dict                 # (flow, name) -> Prompt
     messages: dict = field(default_factory=dict)   # name -> Message
     version: str = ""
+    # Where `everywhere:` is written in main.yaml (file, line, column): a problem of the whole
+    # block, such as its choice for a person gone, is reported there.
+    everywhere_at: tuple = ("", 0, 0)
 
     @property
     def default_language(self) -> str:

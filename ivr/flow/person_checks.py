@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from typing import NamedTuple
 
 from . import model
 from .problems import WARNING, Problem
@@ -46,12 +48,63 @@ def person_keys(flows: model.FlowSet, menu: model.Menu) -> list:
     return keys
 
 
-def check_person_keys(flows: model.FlowSet) -> list:
+class PersonChoice(NamedTuple):
+    """What the everywhere choice for a person being gone explains: one problem, at the block,
+    for the menus left without a key to a person and the key their prompts announce."""
+    problems: list
+    menus: frozenset = frozenset()      # refs of the menus it covers
+    keys: frozenset = frozenset()       # (menu ref, key): keys announced that it would have given
+
+
+def check_person_choice(flows: model.FlowSet) -> PersonChoice:
+    """When no everywhere choice gives a key to a person (deleted, or its key taken away), every
+    menu without a key of its own would say so, and every prompt that says "press 0" too: one
+    edit, a screenful of problems, none of them where the edit was. Said once, where it was."""
+    if any(_keyed_way_to_a_person(flows, choice) for choice in flows.everywhere):
+        return PersonChoice([])
+    menus = [step for step in flows.steps.values() if isinstance(step, model.Menu) and not person_keys(flows, step)]
+    if len(menus) < 2:
+        return PersonChoice([])     # one menu: its own problem says it, where it is
+    missing = {step.ref: missing_keys(flows, step) for step in menus}
+    # A key that several menus announce and none has is the everywhere key that went with it.
+    counts = Counter(key for keys in missing.values() for key in keys)
+    keys = sorted(key for key, count in counts.items() if count > 1)
+    key = keys[0] if len(keys) == 1 else "0"
+    names = ", ".join(step.name for step in menus[:5]) + (f" and {len(menus) - 5} more" if len(menus) > 5 else "")
+    said = f", though their prompts say to press {' or '.join(keys)}" if keys else ""
+    unkeyed = [choice for choice in flows.everywhere if not choice.urgent and choice.key is None
+               and choice.goto is not None and reaches_person(flows, choice.goto)]
+    goto = flows.fallback.written_from("main") if flows.fallback is not None else "talk-to-someone"
+    if unkeyed:
+        choice = unkeyed[0]
+        problem = Problem(choice.file, choice.line, choice.column, f"everywhere '{choice.name}'",
+                          f"has no key, so {len(menus)} menus have no key to a person: {names}{said}",
+                          f'give it key: "{key}"')
+    else:
+        file, line, column = flows.everywhere_at
+        problem = Problem(file, line, column, "everywhere",
+                          f"no choice takes a caller to a person, so {len(menus)} menus have no key "
+                          f"to one: {names}{said}",
+                          f'add one: - {{name: a person, key: "{key}", goto: {goto}}}, with words in each language')
+    folded = frozenset((ref, k) for ref, found in missing.items() for k in found if k in keys)
+    return PersonChoice([problem], frozenset(missing), folded)
+
+
+def _keyed_way_to_a_person(flows: model.FlowSet, choice: model.Everywhere) -> bool:
+    """A key every menu hears that takes a caller to a person; a goto that lands nowhere counts
+    (it is reported where it is written)."""
+    if choice.urgent or choice.key is None:
+        return False
+    return choice.goto not in flows.steps or reaches_person(flows, choice.goto)
+
+
+def check_person_keys(flows: model.FlowSet, covered: frozenset = frozenset()) -> list:
+    """`covered`: menus whose missing key to a person check_person_choice has already said."""
     problems = []
     for step in flows.steps.values():
         if not isinstance(step, model.Menu):
             continue
-        if not person_keys(flows, step):
+        if not person_keys(flows, step) and step.ref not in covered:
             problems.append(Problem(step.file, step.line, step.column, step.label,
                                     "no key here reaches a person",
                                     "give the everywhere choice for a person a key (\"0\"), or give this "
@@ -82,25 +135,43 @@ def announced_keys(text: str, pattern) -> set:
     return set(pattern.findall(_plain(text))) if pattern is not None else set()
 
 
-def check_announced_keys(flows: model.FlowSet) -> list:
+def _keys_offered(flows: model.FlowSet, step: model.Step):
+    """(the prompt that announces the step's keys, its options, every key that works there), or None."""
+    everywhere = {choice.key for choice in flows.everywhere if choice.key is not None}
+    if isinstance(step, model.Menu):
+        usable = {o.key for o in step.options} | everywhere | {step.repeat_key}
+        if step.back is not None:
+            usable.add(step.back_key)
+        return step.prompt, step.options, usable
+    if isinstance(step, model.Queue) and step.offer is not None:
+        return step.offer, step.options, {o.key for o in step.options} | everywhere
+    return None
+
+
+def missing_keys(flows: model.FlowSet, step: model.Step) -> set:
+    """The keys the step's prompt announces, in any language, that do not work there."""
+    offered = _keys_offered(flows, step)
+    if offered is None or offered[0] is None:
+        return set()
+    prompt, _, usable = offered
+    patterns = {language.code: announcer(language.press) for language in flows.languages}
+    said = set()
+    for language, text in prompt.texts:
+        said |= announced_keys(text, patterns.get(language))
+    return said - usable
+
+
+def check_announced_keys(flows: model.FlowSet, covered: frozenset = frozenset()) -> list:
     """A key a menu announces but does not have is an error (the caller presses it and hears
-    'not one of the choices'); a key it has but never announces is a warning (nobody will find it)."""
+    'not one of the choices'); a key it has but never announces is a warning (nobody will find it).
+    `covered`: (menu, key) pairs check_person_choice has already said."""
     problems = []
     patterns = {language.code: announcer(language.press) for language in flows.languages}
-    everywhere = {choice.key for choice in flows.everywhere if choice.key is not None}
     for step in flows.steps.values():
-        if isinstance(step, model.Menu):
-            prompt, options = step.prompt, step.options
-            usable = {o.key for o in options} | everywhere | {step.repeat_key}
-            if step.back is not None:
-                usable.add(step.back_key)
-        elif isinstance(step, model.Queue) and step.offer is not None:
-            prompt, options = step.offer, step.options
-            usable = {o.key for o in options} | everywhere
-        else:
+        offered = _keys_offered(flows, step)
+        if offered is None or offered[0] is None:
             continue
-        if prompt is None:
-            continue
+        prompt, options, usable = offered
         announced_anywhere = set()
         for language, text in prompt.texts:
             announced_anywhere |= announced_keys(text, patterns.get(language))
@@ -111,6 +182,8 @@ def check_announced_keys(flows: model.FlowSet) -> list:
             said = announced_keys(text, pattern)
             place = (prompt.file or step.file, prompt.line or step.line, prompt.column or step.column, step.label)
             for key in sorted(said - usable):
+                if (step.ref, key) in covered:
+                    continue
                 problems.append(Problem(*place, f"the {language!r} prompt says to press {key}, but this step has no key {key}",
                                         "add an option for it, or change the prompt"))
             # A prompt said in every language in turn (the language menu) announces each key once.

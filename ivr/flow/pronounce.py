@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Iterable, NamedTuple
 
 from .fields import Fields
@@ -210,6 +211,7 @@ def check_pronunciation(tables: dict, texts: Iterable[SpokenText]) -> list:
     911 as "nine hundred eleven"), and a warning for every rule that no prompt uses.
     `tables`: language code -> Pronunciation."""
     problems, used = [], set()
+    unread: dict = {}           # (language, number) -> every text that says it
     numbers_only = {code for code, table in tables.items() if all(r.word[:1].isdigit() for r in table.rules)}
     for spoken in texts:
         if spoken.language in numbers_only and not _DIGIT.search(spoken.text):
@@ -222,11 +224,9 @@ def check_pronunciation(tables: dict, texts: Iterable[SpokenText]) -> list:
             elif _read_as_a_number(match.group()):
                 numbers.append(match.group())
         for number in dict.fromkeys(numbers):
-            problems.append(Problem(
-                spoken.file, spoken.line, spoken.column, spoken.where,
-                f"the {spoken.language!r} text says {number}, which a voice reads as a number",
-                f'add "{number}": digits under languages.{spoken.language}.pronounce,'
-                f' or "{number}": number if it is meant as one'))
+            unread.setdefault((spoken.language, number), []).append(spoken)
+    for (language, number), said_in in unread.items():
+        problems.append(_number_without_a_rule(tables.get(language, NO_RULES), language, number, said_in))
     for table in tables.values():
         for rule in table.rules:
             if (table.language, rule.word) not in used:
@@ -235,6 +235,26 @@ def check_pronunciation(tables: dict, texts: Iterable[SpokenText]) -> list:
                     f"no {table.language!r} prompt says {rule.word!r}",
                     "remove the rule, or check its spelling against the prompts", WARNING))
     return problems
+
+
+def _number_without_a_rule(table: Pronunciation, language: str, number: str, said_in: list) -> Problem:
+    """One problem for one number: at the text that says it, or, when several do (its rule was
+    removed, or never written), at the language's pronounce table, naming every text."""
+    hint = (f'add "{number}": digits under languages.{language}.pronounce,'
+            f' or "{number}": number if it is meant as one')
+    if len(said_in) == 1:
+        spoken = said_in[0]
+        return Problem(spoken.file, spoken.line, spoken.column, spoken.where,
+                       f"the {language!r} text says {number}, which a voice reads as a number", hint)
+    first = said_in[0]
+    place = (table.file, table.line, table.column) if table.file else (first.file, first.line, first.column)
+    ordered = sorted(said_in, key=lambda spoken: (spoken.file != place[0], spoken.file, spoken.line))
+    texts = ", ".join(f"{spoken.where} (line {spoken.line})" if spoken.file == place[0] else
+                      f"{spoken.where} ({PurePath(spoken.file).name}:{spoken.line})"
+                      for spoken in ordered)
+    return Problem(*place, f"language '{language}'",
+                   f"{len(said_in)} {language!r} texts say {number}, which a voice reads as a number: {texts}",
+                   hint)
 
 
 def _read_as_a_number(number: str) -> bool:

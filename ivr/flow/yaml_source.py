@@ -7,7 +7,9 @@ libyaml's composer (through PyYAML) does the parsing and keeps each node's line 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import yaml
 
@@ -229,6 +231,10 @@ def _read(text: str, filename: str, reader: "_Reader"):
             # libyaml words some errors differently; PyYAML's own reader says them as documented.
             root = yaml.compose(text, Loader=_WordyComposer)
     except yaml.MarkedYAMLError as error:
+        misplaced = _misindented(text, error)
+        if misplaced is not None:
+            line, column, message, hint = misplaced
+            return None, [Problem(filename, line, column, "", message, hint)]
         mark = error.problem_mark or error.context_mark
         message = "the YAML is not well formed: " + " ".join(
             part for part in (error.context, error.problem) if part)
@@ -246,6 +252,77 @@ def _read(text: str, filename: str, reader: "_Reader"):
         return None, [Problem(filename, 1, 1, "", "the file is too large to read",
                               "it expands to more than 2 million values; are aliases (*name) nested?")]
     return tree, reader.problems
+
+
+# A field name alone on a line (`prompt`, `if_nobody_answers`, `"0"`): prose ("Note: call us",
+# "open hours: 24") is not taken for one, so a colon in a sentence still gets the quotes hint.
+_FIELD_NAME = re.compile(r"""[a-z][a-z0-9_-]*|"[^"\n]*"|'[^'\n]*'""")
+
+
+class _Line(NamedTuple):
+    number: int         # 0-based, as libyaml counts
+    indent: int         # where its first field name starts, 0-based ("- name:" counts at name)
+    dash: int           # where its "- " starts; the indent when it has none
+    name: str
+
+
+def _field_lines(lines: list, row: int):
+    """The lines above `row` that start a field, nearest first (blanks, comments and lines of
+    text left out)."""
+    for number in range(row - 1, -1, -1):
+        text = lines[number]
+        body = text.lstrip(" ")
+        if not body or body.startswith("#"):
+            continue
+        dash = len(text) - len(body)
+        while body.startswith("- "):
+            body = body[2:].lstrip(" ")
+        name, colon, _ = body.partition(":")
+        if colon and _FIELD_NAME.fullmatch(name.strip()):     # not a line of text or a list's word
+            yield _Line(number, len(text) - len(body), dash, name.strip())
+
+
+def _misindented(text: str, error):
+    """(line, column, message, hint) when the error is a line indented differently from the
+    fields beside it: libyaml reads a line indented too deep as more of the value above it
+    ("mapping values are not allowed here") and one too shallow as the end of its group ("expected
+    <block end>"), and neither says indentation. None for any other error."""
+    mark, problem = error.problem_mark, error.problem or ""
+    lines = text.splitlines()
+    if mark is None or mark.line >= len(lines):
+        return None
+    line = lines[mark.line]
+    indent = len(line) - len(line.lstrip(" "))
+    name = line[indent:].lstrip("- ").partition(":")[0].strip()
+    if "mapping values are not allowed" in problem:
+        # The colon found is the first on its line, after a field name alone: the line is a field
+        # indented deeper than the one above it, whose value it was read as continuing.
+        if not _FIELD_NAME.fullmatch(line[indent:mark.column]):
+            return None
+        above = next(_field_lines(lines, mark.line), None)
+        if above is None or above.indent >= indent:
+            return None
+        expected = above
+    elif "expected <block end>" in problem and mark.column == indent:
+        # A line indented less than its group, yet more than the group around that: the nearest
+        # fields above it deeper than it are where it belongs.
+        expected = None
+        for above in _field_lines(lines, mark.line):
+            if above.indent > indent and (expected is None or above.indent < expected.indent):
+                expected = above
+            if above.dash <= indent:
+                break
+        if expected is None:
+            # Deeper than the field above, but not as deep as its text (`en: >-` and its lines).
+            expected = next(_field_lines(lines, mark.line), None)
+            if expected is None or expected.indent >= indent:
+                return None
+    else:
+        return None
+    return (mark.line + 1, indent + 1,
+            f"the YAML is not well formed: the indentation of {name!r} (column {indent + 1}) does not"
+            " match the fields beside it",
+            f"indent it to column {expected.indent + 1}, as {expected.name!r} on line {expected.number + 1}")
 
 
 def _syntax_hint(error) -> str:

@@ -237,6 +237,21 @@ def test_a_number_no_rule_covers_is_an_error_at_the_prompt_that_says_it():
     ]
 
 
+def test_a_number_several_texts_say_without_a_rule_is_one_error_at_the_table_naming_each_text():
+    english, _ = read_table('      "988": digits\n')      # "911": digits was removed above it
+    problems = check_pronunciation({"en": english}, [
+        spoken("en", "Call 911 now.", line=50),
+        SpokenText("prompt 'act-emergency'", "flows/health-info.yaml", 12, 5, "en", "Call 911 or text 988."),
+        spoken("en", "If this is an emergency, call 911.", line=60),
+    ])
+    assert [str(p) for p in problems] == [
+        f"{FILE}:5:7: language 'en': 3 'en' texts say 911, which a voice reads as a number:"
+        " prompt 'emergency-first' (line 50), prompt 'emergency-first' (line 60),"
+        " prompt 'act-emergency' (health-info.yaml:12)"
+        ' (add "911": digits under languages.en.pronounce, or "911": number if it is meant as one)',
+    ]
+
+
 @pytest.mark.parametrize("text, numbers", [
     ("We are here 24 hours a day, 7 days a week.", []),
     ("Over 1,000 people called in 2025.", ["1,000", "2025"]),

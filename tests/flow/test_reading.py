@@ -160,6 +160,28 @@ def test_what_plain_data_cannot_hold_is_reported_where_it_is_written(text, expec
     assert [str(problem) for problem in problems] == expected
 
 
+INDENTATION = "x.yaml:{}: the YAML is not well formed: the indentation of {!r} (column {}) does not match the fields beside it"
+
+
+@pytest.mark.parametrize("text, expected", [
+    # After a text written over several lines (>-), one space deeper than its neighbour.
+    ("prompts:\n  a:\n    en: >-\n      Call us.\n      Any time.\n     es: Llámenos.\n",
+     INDENTATION.format("6:6", "es", 6) + " (indent it to column 5, as 'en' on line 3)"),
+    # An option of a list, one space short.
+    ("options:\n  - key: \"1\"\n    goto: a\n  - key: \"2\"\n   goto: b\n",
+     INDENTATION.format("5:4", "goto", 4) + " (indent it to column 5, as 'key' on line 4)"),
+    # A sentence with a colon in it is not a field: it needs quotes.
+    ("prompts:\n  a:\n    en: Call us\n      Today: we are open.\n",
+     "x.yaml:4:12: the YAML is not well formed: mapping values are not allowed here"
+     " (a value with ': ' in it needs quotes)"),
+])
+def test_a_line_indented_off_names_the_column_it_belongs_in_and_a_colon_in_a_sentence_asks_for_quotes(
+        text, expected):
+    tree, problems = read_yaml(text, "x.yaml")
+    assert tree is None
+    assert [str(problem) for problem in problems] == [expected]
+
+
 def test_an_alias_bomb_is_stopped_rather_than_filling_the_memory():
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
