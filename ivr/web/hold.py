@@ -17,6 +17,7 @@ from .. import engine, twiml
 from ..call_control import Bridge, GoTo, Leave, NotNeeded, Overflow
 from ..engine import Pressed, Spoke, Utterance
 from ..flow import model
+from ..routing import why_nobody
 from .services import services
 from .signature import twilio_only
 from .twilio_request import form
@@ -89,13 +90,26 @@ def hold():
     return xml(twiml.hold_page(state, flows, said, music, pause, twiml.hints(step, flows, state.language), words))
 
 
+#: What a caller on hold is told of why nobody is free now (call control's reason): a message each.
+WHY_MESSAGES = {
+    why_nobody.ALL_ON_CALLS: "hold-all-on-calls",
+    why_nobody.NOT_ANSWERING: "hold-not-answering",
+    why_nobody.ALL_AWAY: "hold-not-answering",
+    why_nobody.NOBODY_SPEAKS: "hold-nobody-speaks",
+    why_nobody.NOBODY_ON_SHIFT: "hold-nobody-on-shift",
+}
+
+
 def _place_in_line(flows, language: str, stay) -> tuple:
-    """'There are 3 callers ahead of you.' and, when the wait is long, how long callers wait."""
+    """Why nobody is free now, 'There are 3 callers ahead of you.' and, when the wait is long, how
+    long callers wait."""
     code = flows.language(language).code
+    why = WHY_MESSAGES.get(stay.why)
+    said = (engine.message(flows, why, code),) if why else ()
     if stay.ahead == 0:
-        said = (engine.message(flows, "next-in-line", code),)
+        said += (engine.message(flows, "next-in-line", code),)
     else:
-        said = (engine.message(flows, "callers-ahead", code, count=stay.ahead),)
+        said += (engine.message(flows, "callers-ahead", code, count=stay.ahead),)
     if stay.typical_wait is not None and stay.typical_wait >= 90:
         said += (engine.message(flows, "usual-wait", code, minutes=round(stay.typical_wait / 60)),)
     return said
