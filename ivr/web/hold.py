@@ -80,10 +80,8 @@ def hold():
             said += (Utterance(step.offer, flows.language(state.language).code),)
         music = step.music
         if decision.remaining is not None:
-            # End the page when the wait does, not a song later: what is said first takes time too.
-            remaining = int(decision.remaining - sum(spoken_seconds(u.text) for u in said))
-            if remaining < seconds_of(ivr.settings.audio_dir / "music" / music) + 5:
-                pause = remaining
+            music, pause = _until_the_wait_ends(decision.remaining, said, music,
+                                                seconds_of(ivr.settings.audio_dir / "music" / music))
     # While phones ring (a connect step, seconds long) a crisis word is listened for; on hold, as
     # the flow says.
     words = isinstance(step, model.Connect) or step.words_during_music
@@ -98,6 +96,21 @@ WHY_MESSAGES = {
     why_nobody.NOBODY_SPEAKS: "hold-nobody-speaks",
     why_nobody.NOBODY_ON_SHIFT: "hold-nobody-on-shift",
 }
+
+
+def _until_the_wait_ends(remaining: float, said: tuple, music: str, song: float) -> tuple:
+    """(music or None, seconds of silence after it or None) for a page on a queue step.
+
+    End the page when the wait does, not a song later: what is said first takes time, and so does
+    what the next page would say before its song. When the next page could not say it before the
+    wait ends, this page is the last: its song if it fits, then silence until the end."""
+    speaking = sum(spoken_seconds(u.text) for u in said)
+    left = int(remaining - speaking)
+    if left >= song + speaking + 5:
+        return music, None
+    if left >= song + 1:
+        return music, int(left - song)
+    return None, left
 
 
 def _place_in_line(flows, language: str, stay) -> tuple:
