@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import wave
 
 from flask import Blueprint, Response
@@ -80,8 +81,8 @@ def hold():
             said += (Utterance(step.offer, flows.language(state.language).code),)
         music = step.music
         if decision.remaining is not None:
-            music, pause = _until_the_wait_ends(decision.remaining, said, music,
-                                                seconds_of(ivr.settings.audio_dir / "music" / music))
+            said, music, pause = _until_the_wait_ends(decision.remaining, said, music,
+                                                      seconds_of(ivr.settings.audio_dir / "music" / music))
     # While phones ring (a connect step, seconds long) a crisis word is listened for; on hold, as
     # the flow says.
     words = isinstance(step, model.Connect) or step.words_during_music
@@ -99,18 +100,21 @@ WHY_MESSAGES = {
 
 
 def _until_the_wait_ends(remaining: float, said: tuple, music: str, song: float) -> tuple:
-    """(music or None, seconds of silence after it or None) for a page on a queue step.
+    """(what is said, music or None, seconds of silence after it or None) for a page on a queue step.
 
     End the page when the wait does, not a song later: what is said first takes time, and so does
     what the next page would say before its song. When the next page could not say it before the
-    wait ends, this page is the last: its song if it fits, then silence until the end."""
+    wait ends, this page is the last: its song if it fits, then silence until the end; a page asked
+    for in the last moments says nothing, so the caller is not held a whole page past the wait."""
     speaking = sum(spoken_seconds(u.text) for u in said)
-    left = int(remaining - speaking)
+    if remaining < speaking:
+        return (), None, math.ceil(remaining)
+    left = math.ceil(remaining - speaking)
     if left >= song + speaking + 5:
-        return music, None
+        return said, music, None
     if left >= song + 1:
-        return music, int(left - song)
-    return None, left
+        return said, music, math.ceil(left - song)
+    return said, None, left
 
 
 def _place_in_line(flows, language: str, stay) -> tuple:
