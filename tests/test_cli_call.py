@@ -48,7 +48,7 @@ def test_when_nobody_answers_the_caller_waits_on_hold_and_is_offered_voicemail_a
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     ringing = lines.index("(menu: ringing)")             # first the phones ring, and nobody answers
-    after = lines[lines.index("[en-US] You are now on hold."):]
+    after = lines[next(i for i in range(ringing, len(lines)) if lines[i].startswith("[en-US] You are now on hold.")):]
     assert after[1] == "(hold: helpline-recovery-en)"
     # Why nobody is free: they were just rung and did not pick up — not "with other callers".
     assert after[2].startswith("[en-US] The recovery professionals on shift cannot pick up just now.")
