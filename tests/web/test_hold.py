@@ -191,20 +191,21 @@ def roster_of(flows_dir: Path, *people: tuple) -> None:
     (flows_dir / "roster.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def all_on_calls(line, flows_dir, language):
-    talking_with_earlier_callers(line, SPEAKERS[language])
+# Each situation writes the roster the helpline will read, and returns what to do once it runs, if anything.
+def all_on_calls(flows_dir: Path, language: str):
+    return lambda line: talking_with_earlier_callers(line, SPEAKERS[language])
 
 
-def rung_and_not_answered(line, flows_dir, language):
-    line.twilio.default_phone = "no-answer"
+def rung_and_not_answered(flows_dir: Path, language: str):
+    return lambda line: setattr(line.twilio, "default_phone", "no-answer")
 
 
-def nobody_speaks_it(line, flows_dir, language):
+def nobody_speaks_it(flows_dir: Path, language: str):
     other = {"en": "es", "es": "en"}[language]
     roster_of(flows_dir, (other, 'every-day: "00:00-24:00"'), (language, 'sat-sun: "09:00-17:00"'))
 
 
-def nobody_on_shift(line, flows_dir, language):
+def nobody_on_shift(flows_dir: Path, language: str):
     roster_of(flows_dir, ("en, es", 'sat-sun: "09:00-17:00"'), ("es, en", 'sat-sun: "17:00-24:00"'))
 
 
@@ -217,11 +218,10 @@ def nobody_on_shift(line, flows_dir, language):
 ], ids=["all-on-calls", "rung-and-not-answered", "nobody-speaks-it", "nobody-on-shift"])
 def test_on_hold_the_caller_hears_the_real_reason_nobody_is_free_in_their_language(
         start_line, flows_dir, situation, why, language):
-    if situation in (nobody_speaks_it, nobody_on_shift):
-        situation(None, flows_dir, language)              # the roster, before the helpline reads it
+    then = situation(flows_dir, language)
     line = start_line()
-    if situation in (all_on_calls, rung_and_not_answered):
-        situation(line, flows_dir, language)
+    if then is not None:
+        then(line)
 
     caller = call(line, LANGUAGE_KEY[language], "0", on_hold=hang_up_on_hold())
 
