@@ -26,6 +26,7 @@ from .pacing import Pacer
 from .rehearsal import stand_in_for
 from .retries import retried
 from .routing.choose import Chooser, Presence
+from .routing.why_nobody import why_nobody_free
 from .store.offers import FINAL_LEG_STATUSES
 from .store.schema import LIVE_OFFER_STATES
 from .store.waits import aware
@@ -100,6 +101,9 @@ class Stay:
     ahead: int
     typical_wait: int | None
     remaining: float | None        # seconds until max_wait, on a queue step
+    #: On a queue step, why nobody is free for them now (routing.why_nobody); '' when someone is
+    #: (being rung for them, or about to be), and at a connect step, where phones are ringing.
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -219,7 +223,20 @@ class CallControl:
                 return Leave()
         self.offer_soon(links)         # a safety net under the instant offers
         since = now - datetime.timedelta(hours=ESTIMATE_HOURS)
-        return Stay(self.waits.ahead_of(wait), self.waits.typical_wait(wait.team, wait.language, since), remaining)
+        why = self.why_nobody_free(wait, now) if isinstance(step, model.Queue) else ""
+        return Stay(self.waits.ahead_of(wait), self.waits.typical_wait(wait.team, wait.language, since), remaining,
+                    why)
+
+    def why_nobody_free(self, wait, now: datetime.datetime) -> str:
+        """Why nobody can take this waiting caller now (routing.why_nobody), or '' when a phone
+        rings for them, someone free is about to be rung, or it is a rehearsal's call."""
+        roster = self.roster.current()
+        if roster is None or stand_in_for(wait.call_sid, self._stand_ins()) is not None:
+            return ""
+        if self.offers.for_caller(wait.call_sid):
+            return ""                  # someone is being rung for them right now
+        return why_nobody_free(self._chooser_for(roster).index, self.presence.snapshot(now), wait.language, now,
+                               wait.team)
 
     def choose_on_hold(self, call_sid: str, goto: Ref) -> bool:
         """The caller pressed a key (or said words) on hold that leads to `goto`."""

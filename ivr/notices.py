@@ -21,7 +21,9 @@ from urllib.parse import urlencode
 from babel import Locale, UnknownLocaleError
 from sqlalchemy.exc import SQLAlchemyError
 
+from .routing.choose import Presence
 from .routing.shifts import ShiftIndex
+from .routing.why_nobody import NOBODY_ON_SHIFT, NOBODY_SPEAKS, why_nobody_free
 from .twilio_api import NotOurRecording, TwilioUnavailable
 
 log = logging.getLogger(__name__)
@@ -68,12 +70,10 @@ def on_shift_for(roster, language: str, away: frozenset, now: datetime.datetime)
 
 def why_nobody_on_shift(roster, language: str, away: frozenset, now: datetime.datetime) -> str:
     """Why on_shift_for found nobody, as a lead would want to read it in the log."""
-    index = ShiftIndex(roster.professionals)
-    on_shift = [index.people[i] for i in index.on_shift(now)]
-    if not on_shift:
+    why = why_nobody_free(ShiftIndex(roster.professionals), Presence(away=away), language, now)
+    if why == NOBODY_ON_SHIFT:
         return "no one is on shift now"
-    speakers = [person for person in on_shift if language in person.languages]
-    if not speakers:
+    if why == NOBODY_SPEAKS:
         return f"no one on shift now speaks {language}"
     return f"everyone on shift who speaks {language} has set themselves away"
 

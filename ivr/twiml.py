@@ -173,10 +173,10 @@ def queue_name(team: str, language: str) -> str:
 
 
 # -- on hold -------------------------------------------------------------------------------------
-def hold_page(state: CallState, flows: model.FlowSet, said: tuple, music: str, pause: int | None,
+def hold_page(state: CallState, flows: model.FlowSet, said: tuple, music: str | None, pause: int | None,
               hints_text: str, words_during_music: bool = False) -> str:
-    """The waitUrl document: what we tell the caller, then music (or a pause that ends when the wait
-    does). Keys work throughout; spoken words are listened for while the choices are said, and
+    """The waitUrl document: what we tell the caller, then music and/or a pause (that ends when the
+    wait does). Keys work throughout; spoken words are listened for while the choices are said, and
     during the music only when `words_during_music` (speech recognition is billed for as long as a
     <Gather> listens, and background noise would end the music).
 
@@ -201,10 +201,10 @@ def hold_page(state: CallState, flows: model.FlowSet, said: tuple, music: str, p
         for utterance in said:
             speak(spoken, utterance, flows)
     during_music = listening(words_during_music)
+    if music is not None:
+        during_music.play(f"../audio/music/{music}")
     if pause is not None:
         during_music.pause(length=max(1, pause))
-    else:
-        during_music.play(f"../audio/music/{music}")
     response.redirect("hold?" + state_query(state), method="POST")
     return str(response)
 

@@ -116,9 +116,10 @@ class RecordingApi:
 
 
 def roster_file(directory: Path, phones: list, ringing: str = "{strategy: simultaneous}", languages=None,
-                teams=None) -> Path:
-    """A roster of people on shift at every hour: phones[i] speaks languages[i] (default en) and is
-    in teams[i] (default recovery); `ringing` is the YAML of its ringing section."""
+                teams=None, shifts: str = '{every-day: "00:00-24:00"}') -> Path:
+    """A roster of people on shift at every hour (or at `shifts`, the YAML of everyone's shifts):
+    phones[i] speaks languages[i] (default en) and is in teams[i] (default recovery); `ringing` is
+    the YAML of its ringing section."""
     lines = ["timezone: America/New_York",
              'backup_line: {name: Partner line, number: "+18006624357", languages: [en]}',
              f"ringing: {ringing}", "professionals:"]
@@ -126,7 +127,7 @@ def roster_file(directory: Path, phones: list, ringing: str = "{strategy: simult
         language = (languages or {}).get(i, "en")
         team = (teams or {}).get(i, "recovery")
         lines.append(f'  - {{name: Person {i:02d}, phone: "{phone}", languages: [{language}], teams: [{team}], '
-                     f'shifts: {{every-day: "00:00-24:00"}}}}')
+                     f'shifts: {shifts}}}')
     path = directory / "roster.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -14,6 +14,7 @@ from ivr.call_control import (CONNECT_GRACE_SECONDS, MACHINE_ANSWERS, RING_GRACE
                               Overflow, Stay, Whisper)
 from ivr.flow.model import Ref
 from ivr.retries import RETRY_ON_FAILURE
+from ivr.routing import why_nobody
 from ivr.store.database import ensure_schema, open_database
 from ivr.twilio_api import TwilioUnavailable
 from stand_ins import (CONNECT, HELPLINE, LINKS, QUEUE, RecordingApi, background_done, helpline, passes_done, phones,
@@ -150,6 +151,87 @@ def test_a_caller_on_hold_is_offered_again_after_everyone_missed_once_they_have_
     line.control.offer_waiting_callers(LINKS)
     assert rung_for(line) == [(CALLERS[0], P0), (CALLERS[0], P0)]
     assert isinstance(line.control.on_hold(CALLERS[0], "QU1", LINKS), Stay)
+
+
+# -- why nobody is free, for the hold page ----------------------------------------------------------
+def why_on_hold(line, call_sid: str = CALLERS[0]) -> str:
+    """What call control tells the hold page of why nobody is free for this caller now."""
+    stay = line.control.on_hold(call_sid, "QU1", LINKS)
+    passes_done(line.control)
+    assert isinstance(stay, Stay)
+    return stay.why
+
+
+def on_a_call(line, professional_id: str, call_sid: str) -> None:
+    """`professional_id` took `call_sid`, an earlier caller's call, and is talking with them."""
+    offer = line.offers.claim(call_sid, 1, professional_id, line.clock())
+    assert line.offers.move(offer, "accepted", line.clock())
+
+
+def test_on_hold_nobody_is_free_because_everyone_who_could_take_the_call_is_with_another_caller(line_for):
+    line = line_for([P0, P1])
+    on_a_call(line, "person-00", CALLERS[3])
+    on_a_call(line, "person-01", CALLERS[4])
+    wait_since(line, CALLERS[0], 1)
+    assert why_on_hold(line) == why_nobody.ALL_ON_CALLS
+    assert line.api.rung == []
+
+
+def test_on_hold_nobody_is_free_because_those_on_shift_just_let_the_caller_ring_out(line_for):
+    line = line_for([P0, P1])
+    wait_since(line, CALLERS[0], 0)
+    line.control.offer_waiting_callers(LINKS)
+    for rung in line.api.rung:
+        line.control.leg_status(rung.offer, "no-answer", rung.leg, LINKS)
+    passes_done(line.control)
+    assert why_on_hold(line) == why_nobody.NOT_ANSWERING      # resting after the missed call, not "with callers"
+    line.clock.advance(121)
+    line.control.offer_waiting_callers(LINKS)
+    assert len(line.api.rung) == 4 and why_on_hold(line) == ""           # their phones ring for this caller again
+
+
+def test_on_hold_nobody_is_free_because_one_is_resting_after_a_missed_call_and_the_other_is_on_a_call(line_for):
+    line = line_for([P0, P1])
+    on_a_call(line, "person-00", CALLERS[3])
+    wait_since(line, CALLERS[0], 0)
+    line.control.offer_waiting_callers(LINKS)
+    [rung] = line.api.rung
+    line.control.leg_status(rung.offer, "busy", rung.leg, LINKS)
+    passes_done(line.control)
+    assert why_on_hold(line) == why_nobody.NOT_ANSWERING
+
+
+def test_on_hold_nobody_is_free_because_everyone_on_shift_who_speaks_the_language_is_away(line_for):
+    line = line_for([P0, P1], languages={1: "es"})
+    line.presence.set_away("person-00", True, line.clock())
+    wait_since(line, CALLERS[0], 1)
+    assert why_on_hold(line) == why_nobody.ALL_AWAY
+    on_a_call(line, "person-01", CALLERS[3])                   # speaks Spanish only: no matter
+    assert why_on_hold(line) == why_nobody.ALL_AWAY
+
+
+def test_on_hold_nobody_is_free_because_nobody_on_shift_speaks_the_callers_language(line_for):
+    line = line_for([P0, P1], languages={0: "es", 1: "es"})
+    wait_since(line, CALLERS[0], 1, language="en")
+    assert why_on_hold(line) == why_nobody.NOBODY_SPEAKS
+    assert line.api.rung == []                          # the backup line speaks English: nobody is rung
+
+
+@pytest.mark.parametrize("team", ["recovery", "family"])
+def test_on_hold_nobody_is_free_because_nobody_is_on_shift(database_url, tmp_path, team):
+    weekend = read_roster(roster_file(tmp_path, [P0, P1], shifts='{sat-sun: "09:00-17:00"}'))
+    line = helpline(database_url, weekend)             # the clock says Wednesday
+    try:
+        wait_since(line, CALLERS[0], 1, team=team)
+        assert why_on_hold(line) == why_nobody.NOBODY_ON_SHIFT
+    finally:
+        line.close()
+
+
+def test_nobody_on_shift_for_the_callers_team_is_nobody_on_shift_for_them(line_for):
+    line = line_for([P0, P1], teams={0: "family", 1: "family"})
+    wait_since(line, CALLERS[0], 1, team="recovery")
+    assert why_on_hold(line) == why_nobody.NOBODY_ON_SHIFT
 
 
 # -- a professional freed --------------------------------------------------------------------------

@@ -49,12 +49,14 @@ def test_when_nobody_answers_the_caller_waits_on_hold_and_is_offered_voicemail_a
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     ringing = lines.index("(menu: ringing)")             # first the phones ring, and nobody answers
-    after = lines[next(i for i in range(ringing, len(lines)) if "the next one who is free" in lines[i]):]
+    after = lines[next(i for i in range(ringing, len(lines)) if lines[i].startswith("[en-US] You are now on hold.")):]
     assert after[1] == "(hold: helpline-recovery-en)"
-    assert after[2] == "[en-US] You are next in line."
-    assert "to leave a confidential voicemail, press 1" in after[3]
-    assert "To ask for a call back, press 2" in after[3]
-    assert after[4] == "(menu: on hold)"                # keys and words while the choices are said
+    # Why nobody is free: they were just rung and did not pick up — not "with other callers".
+    assert after[2].startswith("[en-US] The recovery professionals on shift cannot pick up just now.")
+    assert after[3] == "[en-US] You are next in line."
+    assert "to leave a confidential voicemail, press 1" in after[4]
+    assert "To ask for a call back, press 2" in after[4]
+    assert after[5] == "(menu: on hold)"                # keys and words while the choices are said
     assert after[-1] == "(hangup: the caller hung up)"
     assert "no-answer" in result.stderr
 

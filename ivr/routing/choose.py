@@ -22,6 +22,7 @@ class Presence:
     away: frozenset = frozenset()
     busy: frozenset = frozenset()
     idle_since: dict = field(default_factory=dict)     # id -> epoch seconds of their last call's end
+    resting: frozenset = frozenset()   # busy only because they let a call ring out moments ago
 
 
 @dataclass(frozen=True)

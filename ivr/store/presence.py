@@ -35,20 +35,20 @@ class PresenceStore:
 
     def snapshot(self, now: datetime.datetime) -> Presence:
         now = utc(now)
-        away, busy, idle = set(), set(), {}
+        away, live, missed, idle = set(), set(), set(), {}
         rested = now - datetime.timedelta(seconds=MISSED_REST_SECONDS)
         with self.engine.connect() as connection:
             for row in connection.execute(select(offers.c.professional_id, offers.c.state).where(
                     offers.c.state.in_(LIVE_OFFER_STATES)
                     | ((offers.c.state == "missed") & (offers.c.updated_at > rested)))):
                 # On a call, being rung, or — having just let one ring out — resting a moment.
-                busy.add(row.professional_id)
+                (live if row.state in LIVE_OFFER_STATES else missed).add(row.professional_id)
             for row in connection.execute(select(presence)):
                 if row.away:
                     away.add(row.professional_id)
                 if row.idle_since is not None:
                     idle[row.professional_id] = _epoch(row.idle_since)
-        return Presence(frozenset(away), frozenset(busy), idle)
+        return Presence(frozenset(away), frozenset(live | missed), idle, frozenset(missed - live))
 
     def status(self, professional_id: str) -> dict:
         """{'away': bool, 'on_a_call': bool} for one professional."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import wave
 
 from flask import Blueprint, Response
@@ -17,6 +18,7 @@ from .. import engine, twiml
 from ..call_control import Bridge, GoTo, Leave, NotNeeded, Overflow
 from ..engine import Pressed, Spoke, Utterance
 from ..flow import model
+from ..routing import why_nobody
 from .services import services
 from .signature import twilio_only
 from .twilio_request import form
@@ -79,23 +81,52 @@ def hold():
             said += (Utterance(step.offer, flows.language(state.language).code),)
         music = step.music
         if decision.remaining is not None:
-            # End the page when the wait does, not a song later: what is said first takes time too.
-            remaining = int(decision.remaining - sum(spoken_seconds(u.text) for u in said))
-            if remaining < seconds_of(ivr.settings.audio_dir / "music" / music) + 5:
-                pause = remaining
+            said, music, pause = _until_the_wait_ends(decision.remaining, said, music,
+                                                      seconds_of(ivr.settings.audio_dir / "music" / music))
     # While phones ring (a connect step, seconds long) a crisis word is listened for; on hold, as
     # the flow says.
     words = isinstance(step, model.Connect) or step.words_during_music
     return xml(twiml.hold_page(state, flows, said, music, pause, twiml.hints(step, flows, state.language), words))
 
 
+#: What a caller on hold is told of why nobody is free now (call control's reason): a message each.
+WHY_MESSAGES = {
+    why_nobody.ALL_ON_CALLS: "hold-all-on-calls",
+    why_nobody.NOT_ANSWERING: "hold-not-answering",
+    why_nobody.ALL_AWAY: "hold-not-answering",
+    why_nobody.NOBODY_SPEAKS: "hold-nobody-speaks",
+    why_nobody.NOBODY_ON_SHIFT: "hold-nobody-on-shift",
+}
+
+
+def _until_the_wait_ends(remaining: float, said: tuple, music: str, song: float) -> tuple:
+    """(what is said, music or None, seconds of silence after it or None) for a page on a queue step.
+
+    End the page when the wait does, not a song later: what is said first takes time, and so does
+    what the next page would say before its song. When the next page could not say it before the
+    wait ends, this page is the last: its song if it fits, then silence until the end; a page asked
+    for in the last moments says nothing, so the caller is not held a whole page past the wait."""
+    speaking = sum(spoken_seconds(u.text) for u in said)
+    if remaining < speaking:
+        return (), None, math.ceil(remaining)
+    left = math.ceil(remaining - speaking)
+    if left >= song + speaking + 5:
+        return said, music, None
+    if left >= song + 1:
+        return said, music, math.ceil(left - song)
+    return said, None, left
+
+
 def _place_in_line(flows, language: str, stay) -> tuple:
-    """'There are 3 callers ahead of you.' and, when the wait is long, how long callers wait."""
+    """Why nobody is free now, 'There are 3 callers ahead of you.' and, when the wait is long, how
+    long callers wait."""
     code = flows.language(language).code
+    why = WHY_MESSAGES.get(stay.why)
+    said = (engine.message(flows, why, code),) if why else ()
     if stay.ahead == 0:
-        said = (engine.message(flows, "next-in-line", code),)
+        said += (engine.message(flows, "next-in-line", code),)
     else:
-        said = (engine.message(flows, "callers-ahead", code, count=stay.ahead),)
+        said += (engine.message(flows, "callers-ahead", code, count=stay.ahead),)
     if stay.typical_wait is not None and stay.typical_wait >= 90:
         said += (engine.message(flows, "usual-wait", code, minutes=round(stay.typical_wait / 60)),)
     return said

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from ivr.flow.messages import compose
 from ivr.phone import Phone
 from ivr.sim.twilio import ACCOUNT_SID, SimTwilio
 from callers import (HELPLINE, call, call_in_background, simulated_twilio,
@@ -65,6 +66,9 @@ class Line:
 
     def prompt(self, name: str, language: str) -> str:
         return self.ivr.flows.current().prompts[("main", name)].text(language)
+
+    def message(self, name: str, language: str) -> str:
+        return compose(self.ivr.flows.current().messages[name], language)
 
 
 @pytest.fixture
@@ -137,16 +141,101 @@ def test_on_hold_the_caller_hears_their_place_the_usual_wait_and_their_keys_in_t
     assert heard[hold].text == f"helpline-recovery-{language}"
     assert heard[hold - 1].text == line.prompt("on-hold", language)       # nobody could be rung: on hold at once
     page = heard[hold + 1:]
-    assert [(h.kind, h.text, h.language) for h in page[:3]] == [
+    assert [(h.kind, h.text, h.language) for h in page[:4]] == [
+        ("say", line.message("hold-not-answering", language), VOICE[language]),     # everyone texted OFF
         ("say", PLACE[language][2], VOICE[language]),
         ("say", PLACE[language]["wait"], VOICE[language]),
         ("say", line.prompt("on-hold-choices", language), VOICE[language])]
     # Words are listened for while the choices are said; during the music, keys only.
-    assert (page[3].kind, page[3].text) == ("menu", "on hold")
-    assert (page[4].kind, page[4].text) == ("play", "../audio/music/hold.wav")
-    assert (page[5].kind, page[5].text) == ("menu", "music")
+    assert (page[4].kind, page[4].text) == ("menu", "on hold")
+    assert (page[5].kind, page[5].text) == ("play", "../audio/music/hold.wav")
+    assert (page[6].kind, page[6].text) == ("menu", "music")
     assert line.prompt("connecting", language) not in said(caller)
     assert line.twilio.phones.rang == []
+
+
+# -- why nobody is free ---------------------------------------------------------------------------------
+#: Who speaks each language on the demo roster, on shift on Wednesday at 10:00 (Ben speaks English only).
+SPEAKERS = {"en": ("ana-rivera", "marisol-pena", "ben-carter"), "es": ("ana-rivera", "marisol-pena")}
+#: How each reason's message of the shipped flows begins.
+REASON = {
+    "hold-all-on-calls": {"en": "All of our recovery professionals are with other callers right now.",
+                          "es": "Todos nuestros profesionales de recuperación están atendiendo otras llamadas."},
+    "hold-not-answering": {"en": "The recovery professionals on shift cannot pick up just now.",
+                           "es": "Los profesionales de recuperación de turno no pueden contestar en este momento."},
+    "hold-nobody-speaks": {"en": "Right now, no recovery professional on shift speaks English.",
+                           "es": "En este momento, ningún profesional de recuperación de turno habla español."},
+    "hold-nobody-on-shift": {"en": "Right now, no recovery professional is on shift.",
+                             "es": "En este momento, no hay ningún profesional de recuperación de turno."},
+}
+
+
+def talking_with_earlier_callers(line: Line, professionals) -> None:
+    """Each of `professionals` took an earlier caller's call and is talking with them now."""
+    offers, now = line.ivr.offers, line.twilio.clock()
+    for n, professional in enumerate(professionals):
+        leg = sid(60 + n)
+        line.twilio.incoming_call(leg, ANA, HELPLINE)             # their leg, in progress at Twilio
+        offer = offers.claim(sid(50 + n), 1, professional, now)
+        assert offers.placed(offer, leg, now) and offers.move(offer, "accepted", now)
+
+
+def roster_of(flows_dir: Path, *people: tuple) -> None:
+    """The test's roster: each person (languages, shifts) with a fictional 555-01xx number."""
+    lines = ["timezone: America/New_York",
+             'backup_line: {name: Partner line, number: "+18006624357", languages: [en, es]}',
+             "ringing: {strategy: simultaneous}", "professionals:"]
+    for n, (languages, shifts) in enumerate(people):
+        lines.append(f'  - {{name: Person {n}, phone: "+1202555012{n}", languages: [{languages}], '
+                     f'teams: [recovery], timezone: America/New_York, shifts: {{{shifts}}}}}')
+    (flows_dir / "roster.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# Each situation writes the roster the helpline will read, and returns what to do once it runs, if anything.
+def all_on_calls(flows_dir: Path, language: str):
+    return lambda line: talking_with_earlier_callers(line, SPEAKERS[language])
+
+
+def rung_and_not_answered(flows_dir: Path, language: str):
+    return lambda line: setattr(line.twilio, "default_phone", "no-answer")
+
+
+def nobody_speaks_it(flows_dir: Path, language: str):
+    other = {"en": "es", "es": "en"}[language]
+    roster_of(flows_dir, (other, 'every-day: "00:00-24:00"'), (language, 'sat-sun: "09:00-17:00"'))
+
+
+def nobody_on_shift(flows_dir: Path, language: str):
+    roster_of(flows_dir, ("en, es", 'sat-sun: "09:00-17:00"'), ("es, en", 'sat-sun: "17:00-24:00"'))
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("situation, why", [
+    (all_on_calls, "hold-all-on-calls"),
+    (rung_and_not_answered, "hold-not-answering"),
+    (nobody_speaks_it, "hold-nobody-speaks"),
+    (nobody_on_shift, "hold-nobody-on-shift"),
+], ids=["all-on-calls", "rung-and-not-answered", "nobody-speaks-it", "nobody-on-shift"])
+def test_on_hold_the_caller_hears_the_real_reason_nobody_is_free_in_their_language(
+        start_line, flows_dir, situation, why, language):
+    then = situation(flows_dir, language)
+    line = start_line()
+    if then is not None:
+        then(line)
+
+    caller = call(line, LANGUAGE_KEY[language], "0", on_hold=hang_up_on_hold())
+
+    heard = caller.heard
+    hold = [i for i, h in enumerate(heard) if h.kind == "hold"][-1]          # after any ringing: on hold
+    assert heard[hold - 1].text == line.prompt("on-hold", language), transcript(caller)
+    first_said = next(h for h in heard[hold + 1:] if h.kind == "say")
+    assert (first_said.text, first_said.language) == (line.message(why, language), VOICE[language])
+    assert first_said.text.startswith(REASON[why][language]) and "911" in first_said.text
+    assert PLACE[language][0] in said(caller)                  # then their place in line, as before
+    others = [REASON[other][language] for other in REASON if other != why]
+    assert not [sentence for sentence in said(caller) if sentence.startswith(tuple(others))]
+    if situation is not rung_and_not_answered:
+        assert line.twilio.phones.rang == []
 
 
 @pytest.mark.parametrize("answer", ["0", "say:talk to someone", "7"], ids=["key-0", "asking-for-a-person", "key-7"])
@@ -165,7 +254,8 @@ def test_0_asking_for_a_person_or_a_key_that_is_no_choice_keeps_the_callers_plac
 
     hold = next(i for i, h in enumerate(caller.heard) if h.kind == "hold")
     after = [h.text for h in caller.heard[hold:] if h.kind == "say"]
-    assert after == [PLACE["en"][1], line.prompt("on-hold-choices", "en")] * 2     # still second in line
+    assert after == [line.message("hold-not-answering", "en"), PLACE["en"][1],
+                     line.prompt("on-hold-choices", "en")] * 2                       # still second in line
     assert [h.kind for h in caller.heard].count("hold") == 1                      # never left the queue
     assert line.ivr.waits.get(caller.call_sid).asked_at.replace(tzinfo=None) < presses[0].replace(tzinfo=None)
 

@@ -18,6 +18,7 @@ import pytest
 from flask import request
 
 from ivr.call_control import RING_GRACE_SECONDS
+from ivr.flow.messages import compose
 from ivr.phone import Phone
 from ivr.retries import RETRY_ON_FAILURE
 from ivr.sim.twilio import ACCOUNT_SID, FINAL, SimTwilio
@@ -199,6 +200,10 @@ def prompt(line: Line, name: str, language: str) -> str:
     return line.ivr.flows.current().prompts[("main", name)].text(language)
 
 
+def message(line: Line, name: str, language: str) -> str:
+    return compose(line.ivr.flows.current().messages[name], language)
+
+
 # -- who a caller's 0 rings ----------------------------------------------------------------------------
 @pytest.mark.parametrize("database_url, language", [("sqlite", "en"), ("postgresql", "es")], indirect=["database_url"])
 def test_a_caller_pressing_0_rings_the_professionals_on_shift_who_speak_their_language_with_a_whisper_in_it(
@@ -249,7 +254,9 @@ def test_when_everyone_on_shift_has_texted_off_a_caller_goes_straight_to_the_hol
 
     said = [h.text for h in caller.heard if h.kind == "say"]
     asked = said.index(prompt(line, "main-menu-choices", language)) + 1
-    expected = [prompt(line, "on-hold", language), PLACE_IN_LINE[language], prompt(line, "on-hold-choices", language)]
+    # Why nobody is free: they are all away — not "with other callers".
+    expected = [prompt(line, "on-hold", language), message(line, "hold-not-answering", language),
+                PLACE_IN_LINE[language], prompt(line, "on-hold-choices", language)]
     if asks.startswith("say:"):
         expected.insert(0, prompt(line, "emergency-now", language))     # 911 and 988 first, even so
     assert said[asked:] == expected, transcript(caller)                 # never "connecting you" to nobody
