@@ -17,8 +17,8 @@ from ivr.store.offers import FINAL, OfferStore
 from ivr.store.presence import MISSED_REST_SECONDS, PresenceStore
 from ivr.store.schema import offers as offers_table, presence as presence_table
 from ivr.store.waits import WaitStore
-from stand_ins import (HELPLINE, LINKS, QUEUE, WEDNESDAY, Clock, RecordingApi, at_once, helpline,
-                       passes_done, phones, read_roster, roster_file)
+from stand_ins import (HELPLINE, LINKS, QUEUE, WEDNESDAY, Clock, RecordingApi, at_once, background_done,
+                       helpline, passes_done, phones, read_roster, roster_file)
 
 THREADS = 8
 VOICEMAIL = Ref("main", "leave-a-voicemail")
@@ -261,6 +261,7 @@ def test_a_caller_hanging_up_as_a_professional_accepts_never_leaves_the_professi
                   lambda call_sid=call_sid: line.control.caller_ended(call_sid)]
     outcomes = at_once(*races)
     passes_done(line.control)
+    background_done(line.control)      # the phones are hung up off the request's thread
     for (call_sid, rung), accepted in zip(offers.items(), outcomes[::2]):
         assert line.waits.get(call_sid).state == "gone"
         offer = line.offers.get(rung.offer)
