@@ -80,8 +80,8 @@ def make_app(settings_for, twilio):
         built.append(app)
         return app
     yield build
-    for app in built:        # no writer thread of this test may log into the next one
-        app.extensions["ivr"].calls.close()
+    for app in built:        # no writer, notice or call-control thread of this test may act in the next one
+        app.extensions["ivr"].close()
 
 
 @pytest.fixture
