@@ -27,28 +27,41 @@ WORD_CHAR_WIDTH = 0.62
 PAD, LABEL_ROOM, BAR_THICKNESS, ROW = 10, 26, 22, 60
 
 
-def bar_chart(title: str, labels: list[str], values: list[int | float], *, unit: str = "",
-              width: int = 640, height: int = 220, x_label: str = "",
-              empty_text: str = "No calls this week") -> str:
-    """An SVG bar chart: `title` names it to a screen reader, its description reads every value
-    out, and each bar has a tooltip. With no values, or only zeros, it says `empty_text`."""
+def _checked(labels, values) -> list[str]:
+    """The labels as text, once the values are known to be counts or durations, one per label."""
     labels = [str(label) for label in labels]
     if len(labels) != len(values):
         raise ValueError(f"{len(labels)} labels for {len(values)} values")
     if any(not math.isfinite(value) or value < 0 for value in values):
         raise ValueError("a bar chart's values are counts or durations: finite and not negative")
+    return labels
+
+
+def _chart(title, labels, values, unit, empty_text, width, height, aspect) -> ET.Element:
+    """The chart's <svg>: named and described for a screen reader, on a white ground."""
     chart_id = "chart-" + hashlib.sha1(repr((title, labels, list(values))).encode()).hexdigest()[:10]
     svg = ET.Element("svg", {
         "xmlns": SVG_NS, "viewBox": f"0 0 {width} {height}", "width": "100%",
-        "preserveAspectRatio": "xMidYMid meet", "role": "img",
+        "preserveAspectRatio": aspect, "role": "img",
         "aria-labelledby": f"{chart_id}-title", "aria-describedby": f"{chart_id}-desc",
         "font-family": FONT, "font-size": str(TICK_FONT), "fill": TEXT,
     })
     ET.SubElement(svg, "title", id=f"{chart_id}-title").text = title
     empty = not values or not any(values)
-    description = ET.SubElement(svg, "desc", id=f"{chart_id}-desc")
-    description.text = f"{title}: {empty_text}." if empty else describe(title, labels, values, unit)
+    ET.SubElement(svg, "desc", id=f"{chart_id}-desc").text = (
+        f"{title}: {empty_text}." if empty else describe(title, labels, values, unit))
     ET.SubElement(svg, "rect", x="0", y="0", width=str(width), height=str(height), fill=BACKGROUND)
+    return svg
+
+
+def bar_chart(title: str, labels: list[str], values: list[int | float], *, unit: str = "",
+              width: int = 640, height: int = 220, x_label: str = "",
+              empty_text: str = "No calls this week") -> str:
+    """An SVG bar chart: `title` names it to a screen reader, its description reads every value
+    out, and each bar has a tooltip. With no values, or only zeros, it says `empty_text`."""
+    labels = _checked(labels, values)
+    empty = not values or not any(values)
+    svg = _chart(title, labels, values, unit, empty_text, width, height, "xMidYMid meet")
     plot = _Plot(width, height)
     if empty:
         _line(svg, plot.left, plot.bottom, plot.right, plot.bottom, AXIS)
@@ -68,26 +81,12 @@ def labelled_bars(title: str, labels: list[str], values: list[int | float], *, u
     """An SVG chart of bars lying down, each with its whole label above it and its value at its
     end: for labels that are words ('Hung up before choosing a language'), which a column chart
     would have to cut. The viewBox widens to the longest label, so no label is ever clipped."""
-    labels = [str(label) for label in labels]
-    if len(labels) != len(values):
-        raise ValueError(f"{len(labels)} labels for {len(values)} values")
-    if any(not math.isfinite(value) or value < 0 for value in values):
-        raise ValueError("a bar chart's values are counts or durations: finite and not negative")
+    labels = _checked(labels, values)
     empty = not values or not any(values)
     longest = max((len(label) for label in labels), default=0)
     width = max(width, math.ceil(longest * WORD_CHAR_WIDTH * TICK_FONT) + 2 * PAD)
     height = PAD + ROW * len(labels) if not empty else 120
-    chart_id = "chart-" + hashlib.sha1(repr((title, labels, list(values))).encode()).hexdigest()[:10]
-    svg = ET.Element("svg", {
-        "xmlns": SVG_NS, "viewBox": f"0 0 {width} {height}", "width": "100%",
-        "preserveAspectRatio": "xMinYMin meet", "role": "img",
-        "aria-labelledby": f"{chart_id}-title", "aria-describedby": f"{chart_id}-desc",
-        "font-family": FONT, "font-size": str(TICK_FONT), "fill": TEXT,
-    })
-    ET.SubElement(svg, "title", id=f"{chart_id}-title").text = title
-    ET.SubElement(svg, "desc", id=f"{chart_id}-desc").text = (
-        f"{title}: {empty_text}." if empty else describe(title, labels, values, unit))
-    ET.SubElement(svg, "rect", x="0", y="0", width=str(width), height=str(height), fill=BACKGROUND)
+    svg = _chart(title, labels, values, unit, empty_text, width, height, "xMinYMin meet")
     if empty:
         ET.SubElement(svg, "text", {"x": _n(width / 2), "y": _n(height / 2), "text-anchor": "middle",
                                     "dominant-baseline": "middle"}).text = empty_text

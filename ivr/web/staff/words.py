@@ -30,9 +30,7 @@ def local(moment, zone) -> str:
     """A stored moment on the roster's clock: 'Wed 25 Nov 10:02'. SQLite's come back naive (UTC)."""
     if moment is None:
         return "–"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.astimezone(zone).strftime("%a %d %b %H:%M")
+    return _aware(moment).astimezone(zone).strftime("%a %d %b %H:%M")
 
 
 def how_long(seconds: float) -> str:
@@ -53,9 +51,12 @@ def since(moment, now) -> str:
     """How long ago `moment` was at `now`, as how_long says it; SQLite's moments come back naive (UTC)."""
     if moment is None:
         return "–"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return how_long((now - moment).total_seconds())
+    return how_long((now - _aware(moment)).total_seconds())
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    """SQLite gives stored moments back naive; they are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.timezone.utc)
 
 
 #: How a try to call a caller back went (callbacks.last_outcome), in words.
