@@ -217,5 +217,6 @@ def at_once(*actions) -> list:
 
 def background_done(control: CallControl) -> None:
     """Let what call control handed to its threads (phones stopped, legs placed) finish; the
-    control takes no more work afterwards."""
+    control takes no more work afterwards (as when it is stopping: nothing new starts, quietly)."""
+    control._closed.set()
     control._pool.shutdown(wait=True)

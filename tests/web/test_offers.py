@@ -317,6 +317,11 @@ def test_each_phone_is_rung_by_one_rest_request_from_the_number_the_caller_diall
     assert [p for p, _ in stopped if p == f"{API}/Calls/{ana.sid}.json"] == []       # the one talking: untouched
     for leg in others:
         statuses = [params for p, params in stopped if p == f"{API}/Calls/{leg.sid}.json"]
+        if not statuses:
+            # At the test's 100x speed a phone rings out in 0.2 s: on a loaded machine it may do so
+            # before Ana's 1 lands, and then there is nothing to stop.
+            assert twilio.calls[leg.sid].status == "no-answer", (leg, twilio.calls[leg.sid].status)
+            continue
         assert statuses[0] == {"Status": ["canceled"]}
         assert statuses[1:] in ([], [{"Status": ["completed"]}])
     posts = [request for request in seen if request[0] == "POST"]
@@ -457,7 +462,8 @@ def test_a_professional_who_presses_another_key_lets_the_caller_go_on_to_someone
 
     caller = call(line, "2", "0")
 
-    ana = leg_to(twilio, ANA)
+    # Her first leg (on a loaded machine a later round may ring her again before Marisol's 1 lands).
+    ana = [leg for leg in legs(twilio) if leg.number == ANA][0]
     assert posted(twilio, "offer-answer", ana)[0]["Digits"] == "2"
     [declined] = answers_to(twilio, "offer-answer", ana)
     assert [verb.tag for verb in declined] == ["Hangup"]
