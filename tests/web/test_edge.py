@@ -21,9 +21,12 @@ class Broken:
 
 @pytest.fixture
 def broken_app(app):
-    app.extensions["ivr"].presence = Broken()
-    app.extensions["ivr"].control = Broken()       # who waits, who is offered, what a leg does
-    return app
+    services = app.extensions["ivr"]
+    real = services.presence, services.control
+    services.presence = Broken()
+    services.control = Broken()       # who waits, who is offered, what a leg does
+    yield app
+    services.presence, services.control = real     # the real ones, closed with the app
 
 
 def post(app, route, **params):
