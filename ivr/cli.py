@@ -224,8 +224,12 @@ def _call_running_helpline(url, settings, script, professionals, twilio_port, nu
     settings = finish(settings)
     terminal = Terminal(twilio_port, ACCOUNT_SID, settings.twilio_auth_token)
     if terminal.here():
-        failed, legs = terminal.call(url, script, professionals, numbers["from_number"], numbers["to_number"],
-                                     show=click.echo, keyboard=_keyboard, listening_speed=listening)
+        try:
+            failed, legs = terminal.call(url, script, professionals, numbers["from_number"], numbers["to_number"],
+                                         show=click.echo, keyboard=_keyboard, listening_speed=listening)
+        except requests.RequestException as error:
+            raise click.ClickException(f"the simulated Twilio at port {twilio_port} stopped answering mid-call "
+                                       f"({error.__class__.__name__}): was the helpline stopped?") from None
         for leg in legs:
             click.echo("  " + leg, err=True)
         return failed

@@ -141,8 +141,11 @@ class DevTwilio:
         terminal = self.calls.get(call_id)
         if terminal is None:
             return jsonify({"message": "no such call"}), 404
-        return jsonify(terminal.news(request.args.get("after", 0, type=int), request.args.get("answered", 0, type=int),
-                                     NEWS_WAIT_SECONDS))
+        news = terminal.news(request.args.get("after", 0, type=int), request.args.get("answered", 0, type=int),
+                             NEWS_WAIT_SECONDS)
+        if news["ended"]:
+            self.calls.pop(call_id, None)     # told its end: a helpline running for days keeps no old calls
+        return jsonify(news)
 
     def _answer(self, call_id):
         terminal = self.calls.get(call_id)
