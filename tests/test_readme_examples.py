@@ -11,7 +11,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +19,11 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from free_ports import free_port
+
+#: One `make run` for the module: under pytest-xdist (--dist loadgroup) every test here runs on one worker.
+pytestmark = pytest.mark.xdist_group("readme")
 
 REPO = Path(__file__).resolve().parents[1]
 VENV = Path(sys.executable).parent.parent
@@ -36,11 +40,6 @@ def readme_examples() -> dict:
             examples[found.group(2)] = found.group(1)
     return examples
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Running:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from free_ports import free_port
 from like_twilio import AUTH_TOKEN
-from test_gunicorn_start import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 HASH_KEY = "test-caller-hash-key"

@@ -12,15 +12,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
+from free_ports import free_port
 from like_twilio import AUTH_TOKEN, CALL_PARAMS, parse_twiml, signed_post, spoken
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
