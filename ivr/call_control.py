@@ -25,11 +25,12 @@ from .flow.model import Ref
 from .pacing import Pacer
 from .rehearsal import stand_in_for
 from .retries import retried
-from .routing.choose import Chooser, Presence
+from .routing.choose import Chooser
+from .store.presence import Presence
 from .routing.why_nobody import why_nobody_free
 from .store.offers import FINAL_LEG_STATUSES
 from .store.schema import LIVE_OFFER_STATES
-from .store.waits import aware
+from .utc import aware
 from .twilio_api import NOT_FOUND, TwilioUnavailable
 
 log = logging.getLogger(__name__)

@@ -21,6 +21,11 @@ RANKS = {**{status: rank for rank, status in enumerate(PROGRESS_STATUSES)},
          **{status: FINAL_RANK for status in FINAL_STATUSES}}
 
 
+#: A text's MessageStatus values that say it never reached the phone
+#: (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status).
+TEXT_NOT_DELIVERED = ("failed", "undelivered")
+
+
 def rank(status: str) -> int | None:
     """Where `status` comes in a call's life; None for a value Twilio does not send."""
     return RANKS.get(status)

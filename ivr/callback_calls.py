@@ -19,13 +19,11 @@ from urllib.parse import quote
 
 from babel import UnknownLocaleError
 from babel.dates import format_time
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from .retries import retried
 from .call_status import FINAL_STATUSES
 from .store.callback_tries import UNCONFIRMED, CallbackTries
-from .store.schema import callbacks
 from .twilio_api import TwilioApi
 
 #: What became of a try, from the <Dial> to the caller (DialCallStatus) or from the professional.
@@ -79,9 +77,7 @@ class CallbackCalls:
         self.tries = CallbackTries(engine)
 
     def pending(self, callback_id: int):
-        with self.engine.connect() as connection:
-            return connection.execute(select(callbacks).where(
-                (callbacks.c.id == callback_id) & (callbacks.c.status == "pending"))).first()
+        return self.tries.pending_request(callback_id)
 
     def ring(self, callback_id: int, professional, links: CallbackLinks) -> str:
         """Ring `professional` for the callback; the leg's CallSid."""

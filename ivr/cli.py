@@ -372,7 +372,7 @@ def presence(who, action, flows_dir):
     from .routing.roster import slug
     from .store.database import ensure_schema
     from .twilio_api import TwilioUnavailable
-    from .web.services import make_services
+    from .services import make_services
 
     settings = finish(from_environment().with_overrides({"flows_dir": flows_dir} if flows_dir else {}))
     helpline = make_services(settings)
@@ -444,7 +444,7 @@ def callbacks_call(callback_id, who):
     from .routing.roster import slug
     from .store.database import ensure_schema
     from .twilio_api import TwilioUnavailable
-    from .web.services import make_services
+    from .services import make_services
 
     settings = finish(from_environment())
     if not settings.public_url:

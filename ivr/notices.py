@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from babel import Locale, UnknownLocaleError
 from sqlalchemy.exc import SQLAlchemyError
 
-from .routing.choose import Presence
+from .store.presence import Presence
 from .routing.shifts import ShiftIndex
 from .routing.why_nobody import NOBODY_ON_SHIFT, NOBODY_SPEAKS, why_nobody_free
 from .twilio_api import NotOurRecording, TwilioUnavailable

@@ -5,7 +5,6 @@ Nothing here ever reads or returns a caller's number or caller_key: only counts 
 """
 from __future__ import annotations
 
-import collections
 import csv
 import dataclasses
 import datetime
@@ -13,12 +12,10 @@ import io
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
-from .store.rehearsals import not_a_rehearsal
-from .store.schema import call_steps, calls
-from .store.waits import aware
+from .utc import aware
+from .store.week_numbers import read_week
 
 #: Every outcome the report shows, in the order the page and the CSV list them. 'unknown' counts
 #: calls with no outcome recorded (still in progress, or ended before one was known). A call that
@@ -77,51 +74,25 @@ def week_report(engine: Engine, week_start: datetime.date, timezone: str,
     flows); without it they are all counted as 'information'."""
     zone = ZoneInfo(timezone)
     start, end = week_bounds(week_start, timezone)
-    # Both dialects compare these correctly: SQLite stores UTC without an offset, as they are written.
-    # A rehearsal (`ivr twilio rehearse`) is not a caller: left out of every number.
-    in_week = and_(calls.c.started_at >= start, calls.c.started_at < end, not_a_rehearsal(calls.c.call_sid))
+    rows = read_week(engine, start, end, with_paths=ending is not None)
     per_hour = [0] * 24
-    with engine.connect() as connection:
-        # Local hours are counted in Python: the two databases convert time zones differently, and
-        # only the week's start times are read (one small column, bounded by the week).
-        for (started_at,) in connection.execute(select(calls.c.started_at).where(in_week)):
-            per_hour[aware(started_at).astimezone(zone).hour] += 1
-        counted = dict(connection.execute(
-            select(calls.c.outcome, func.count()).where(in_week).group_by(calls.c.outcome)).all())
-        waits = [seconds for (seconds,) in connection.execute(
-            select(calls.c.waited_seconds)
-            .where(in_week, calls.c.outcome == "talked", calls.c.waited_seconds.is_not(None))
-            .order_by(calls.c.waited_seconds))]
-        # A step counts in the week its answer was given in, whenever its call began.
-        choices = connection.execute(
-            select(call_steps.c.step, call_steps.c.answer, func.count())
-            .where(call_steps.c.at >= start, call_steps.c.at < end, call_steps.c.answer != "")
-            .group_by(call_steps.c.step, call_steps.c.answer)).all()
-        if ending is not None and counted.pop("information", 0):
-            for name, count in _endings(connection, in_week, ending).items():
-                counted[name] = counted.get(name, 0) + count
+    for started_at in rows.started:
+        per_hour[aware(started_at).astimezone(zone).hour] += 1
+    counted = dict(rows.outcomes)
+    if ending is not None and counted.pop("information", 0):
+        for path in rows.information_paths.values():
+            name = ending(tuple(path))
+            counted[name] = counted.get(name, 0) + 1
     return WeekReport(
         week_start=week_start,
         timezone=timezone,
         total_calls=sum(per_hour),
         calls_per_hour=tuple(per_hour),
         outcomes=_outcomes(counted),
-        time_to_human_median=nearest_rank(waits, 50),
-        time_to_human_p90=nearest_rank(waits, 90),
-        menu_choices=tuple(sorted(((step, answer, int(count)) for step, answer, count in choices),
-                                  key=lambda row: (row[0], -row[2], row[1]))),
+        time_to_human_median=nearest_rank(rows.talked_waits, 50),
+        time_to_human_p90=nearest_rank(rows.talked_waits, 90),
+        menu_choices=tuple(sorted(rows.choices, key=lambda row: (row[0], -row[2], row[1]))),
     )
-
-
-def _endings(connection, in_week, ending: Callable[[tuple], str]) -> dict[str, int]:
-    """The week's calls recorded as 'information', counted by where `ending` says each ended."""
-    unattended = select(calls.c.call_sid).where(in_week, calls.c.outcome == "information")
-    paths: dict = {sid: [] for (sid,) in connection.execute(unattended)}
-    for sid, step, answer in connection.execute(
-            select(call_steps.c.call_sid, call_steps.c.step, call_steps.c.answer)
-            .where(call_steps.c.call_sid.in_(unattended)).order_by(call_steps.c.at, call_steps.c.id)):
-        paths.setdefault(sid, []).append((step, answer))
-    return dict(collections.Counter(ending(tuple(path)) for path in paths.values()))
 
 
 def _outcomes(counted: dict[str | None, int]) -> dict[str, int]:

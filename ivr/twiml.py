@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from .engine import CallState, Turn, Utterance
@@ -304,6 +305,23 @@ def backup_line(number: str, before: tuple, after: tuple, flows: model.FlowSet |
 def hang_up() -> str:
     response = VoiceResponse()
     response.hangup()
+    return str(response)
+
+
+def nothing_more() -> str:
+    """An empty document: the caller has hung up, so there is nobody left to say anything to."""
+    return str(VoiceResponse())
+
+
+# -- texts -----------------------------------------------------------------------------------------
+def text_reply(text: str | None, status_url: str) -> str:
+    """A reply to a text, as a <Message>, or no reply at all. Its `action` is where Twilio sends
+    "status callbacks for the created outbound message" (the twilio library's words for the TwiML
+    attribute, which replaces statusCallback): a reply blocked on its way — from a toll-free number
+    not verified — is then seen by the leads like an undelivered notice."""
+    response = MessagingResponse()
+    if text:
+        response.message(text, action=status_url, method="POST")
     return str(response)
 
 

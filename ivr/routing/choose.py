@@ -8,21 +8,13 @@ from __future__ import annotations
 
 import datetime
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from ..store.presence import Presence
 from .roster import Roster
 from .shifts import ShiftIndex
 
 MAX_SIMULTANEOUS = 10     # Twilio rings at most ten <Number>s in one <Dial>
-
-
-@dataclass(frozen=True)
-class Presence:
-    """What the database knows right now: who is away, who is on a helpline call, idle since when."""
-    away: frozenset = frozenset()
-    busy: frozenset = frozenset()
-    idle_since: dict = field(default_factory=dict)     # id -> epoch seconds of their last call's end
-    resting: frozenset = frozenset()   # busy only because they let a call ring out moments ago
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 
-from .choose import Presence
+from ..store.presence import Presence
 from .shifts import ShiftIndex
 
 NOBODY_ON_SHIFT = "nobody-on-shift"

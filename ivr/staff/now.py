@@ -9,7 +9,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from ..routing.shifts import ShiftIndex
-from ..store.waits import aware
+from ..utc import aware
 from ..twilio_errors import meaning
 
 #: Offer states, as a person sees them.

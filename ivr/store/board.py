@@ -6,7 +6,7 @@ import statistics
 
 from sqlalchemy import func, select
 
-from .presence import utc
+from ..utc import utc
 from .rehearsals import not_a_rehearsal
 from .schema import callbacks, calls, voicemails
 

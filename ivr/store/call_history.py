@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from .rehearsals import not_a_rehearsal
 from .schema import call_steps, calls
-from .waits import aware
+from ..utc import aware
 
 SHORT_KEY = 6
 

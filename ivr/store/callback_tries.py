@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from .presence import utc
+from ..utc import utc
 from .schema import callback_tries, callbacks
 
 FACTS = ("dialing_at", "dial_status", "dial_seconds", "professional_said", "leg_status")
@@ -80,6 +80,12 @@ class CallbackTries:
             connection.execute(update(callbacks).where(
                 (callbacks.c.id == row.callback_id) & (callbacks.c.status == "pending")
                 & (callbacks.c.last_outcome == UNCONFIRMED)).values(**values))
+
+    def pending_request(self, callback_id: int):
+        """The caller's request `callback_id` if it is still waiting for a call back, else None."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(callbacks).where(
+                (callbacks.c.id == callback_id) & (callbacks.c.status == "pending"))).first()
 
     def for_callback(self, callback_id: int) -> list:
         with self.engine.connect() as connection:

@@ -43,6 +43,12 @@ def open_database(url: str) -> Engine:
     return engine
 
 
+def ping(engine: Engine) -> None:
+    """Ask the database the smallest question; raises SQLAlchemyError when it cannot answer."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+
+
 def _sqlite_pragmas(connection, _record) -> None:
     cursor = connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")   # first: the next pragma may wait

@@ -10,7 +10,8 @@ import datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from .presence import utc
+from ..call_status import TEXT_NOT_DELIVERED
+from ..utc import utc
 from .schema import notice_texts
 
 #: MessageStatus values by how far along they are. A message made through the REST API starts
@@ -20,7 +21,6 @@ from .schema import notice_texts
 #: The three ends share one rank, so a late 'delivered' never overwrites a 'failed' nor the other way.
 RANK = {"accepted": 0, "scheduled": 0, "queued": 0, "sending": 1, "sent": 2,
         "delivered": 3, "undelivered": 3, "failed": 3, "canceled": 3, "read": 4}
-NOT_DELIVERED = ("failed", "undelivered")
 
 
 class NoticeTexts:
@@ -78,7 +78,7 @@ class NoticeTexts:
         """Notices Twilio could not deliver, with nobody called about them yet."""
         with self.engine.connect() as connection:
             return list(connection.execute(select(notice_texts).where(
-                notice_texts.c.status.in_(NOT_DELIVERED) & notice_texts.c.kind.in_(("voicemail", "callback"))
+                notice_texts.c.status.in_(TEXT_NOT_DELIVERED) & notice_texts.c.kind.in_(("voicemail", "callback"))
                 & (notice_texts.c.phone != "") & notice_texts.c.call_claimed_at.is_(None)).order_by(
                 notice_texts.c.sent_at)))
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..call_status import FINAL_STATUSES
-from .presence import utc
+from ..utc import utc
 from .schema import LIVE_OFFER_STATES, offers, presence
 from .upsert import upsert
 

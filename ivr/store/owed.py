@@ -7,7 +7,7 @@ import datetime
 
 from sqlalchemy import select, update
 
-from .presence import utc
+from ..utc import utc
 from .rehearsals import not_a_rehearsal
 from .schema import callbacks, voicemails
 

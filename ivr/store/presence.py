@@ -7,20 +7,25 @@ arrived is settled by asking Twilio (call control's reconcile), not by a timer.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from ..routing.choose import Presence
+from ..utc import utc
 from .schema import LIVE_OFFER_STATES, offers, presence
 from .upsert import upsert
 
 MISSED_REST_SECONDS = 120
 
 
-def utc(moment: datetime.datetime) -> datetime.datetime:
-    """Stored as UTC: SQLite keeps no offset, so a New York 'now' would read back five hours off."""
-    return moment.astimezone(datetime.timezone.utc) if moment.tzinfo else moment
+@dataclass(frozen=True)
+class Presence:
+    """What the database knows right now: who is away, who is on a helpline call, idle since when."""
+    away: frozenset = frozenset()
+    busy: frozenset = frozenset()
+    idle_since: dict = field(default_factory=dict)     # id -> epoch seconds of their last call's end
+    resting: frozenset = frozenset()   # busy only because they let a call ring out moments ago
 
 
 def _epoch(moment) -> float:

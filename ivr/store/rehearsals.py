@@ -11,7 +11,7 @@ import uuid
 
 from sqlalchemy import select, update
 
-from .presence import utc
+from ..utc import utc
 from .schema import call_steps, calls, offers, rehearsal_callbacks, rehearsals, waits
 
 def not_a_rehearsal(call_sid_column):

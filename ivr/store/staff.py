@@ -8,42 +8,19 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import hmac
 import secrets
-from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .presence import utc
+from ..staff.accounts import ROLES, SETUP_LINK_HOURS, StaffError, StaffMember, password_problem
+from ..utc import utc
 from .schema import staff
 
-ROLES = ("lead", "professional")
-SETUP_LINK_HOURS = 72
-SHORTEST_PASSWORD = 12
 #: Compared against when a login names nobody, so a wrong name costs the same time as a wrong password.
 _NOBODY = generate_password_hash("not a password of anyone", method="scrypt")
-
-
-class StaffError(ValueError):
-    """An account that cannot be made or a password that cannot be set, in words for the person."""
-
-
-@dataclass(frozen=True)
-class StaffMember:
-    id: int
-    login: str
-    name: str
-    role: str
-    professional_id: str | None
-    session_version: int
-    has_password: bool
-
-    @property
-    def is_lead(self) -> bool:
-        return self.role == "lead"
 
 
 def _member(row) -> StaffMember:
@@ -53,17 +30,6 @@ def _member(row) -> StaffMember:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def password_problem(password: str, login: str) -> str | None:
-    """Why a new password will not do, or None. Length, not symbols, is what resists guessing."""
-    if len(password) < SHORTEST_PASSWORD:
-        return f"use at least {SHORTEST_PASSWORD} characters (a few words make a good one)"
-    if len(set(password)) < 4:
-        return "use more than three different characters"
-    if login and login.lower() in password.lower():
-        return "do not put your login name in your password"
-    return None
 
 
 class StaffAccounts:
@@ -148,7 +114,3 @@ class StaffAccounts:
     def everyone(self) -> list:
         with self.engine.connect() as connection:
             return [_member(row) for row in connection.execute(select(staff).order_by(staff.c.login))]
-
-
-def same_session(member: StaffMember, version: str) -> bool:
-    return hmac.compare_digest(str(member.session_version), version)

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import desc, func, select
 
 from .. import metrics
-from .presence import utc
+from ..utc import utc
 from .schema import twilio_problems
 
 #: Seven digits or more, with the spaces, dashes, dots and brackets numbers are written with.

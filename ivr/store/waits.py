@@ -13,16 +13,9 @@ import datetime
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Engine
 
-from .presence import utc
+from ..utc import aware, utc
 from .schema import waits
 from .upsert import upsert
-
-
-def aware(moment: datetime.datetime | None) -> datetime.datetime | None:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=datetime.timezone.utc)
-    return moment
 
 
 class WaitStore:

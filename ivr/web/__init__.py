@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import config as config_module
-from .services import init_app
+from .current import init_app
 from .staff import init_staff
 from .observe import Observed, use_json_logs
 from .remembered import RememberedAnswers

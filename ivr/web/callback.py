@@ -15,7 +15,7 @@ from ..engine import Finished, Pressed
 from ..flow import model
 from ..numbers import e164
 from ..privacy import caller_key
-from .services import services
+from .current import links, services
 from .signature import twilio_only
 from .voice import backup_line, render, state_from_url
 from .twilio_request import form
@@ -85,7 +85,7 @@ def callback_confirm():
     try:
         if form().first("Digits") == "1" and ivr.calls.confirm_callback(sid):
             ivr.calls.outcome(sid, "callback", ivr.now())
-            ivr.notices.soon(ivr.links().base)      # the professionals on shift are texted at once
+            ivr.notices.soon(links().base)      # the professionals on shift are texted at once
             turn = engine.advance(flows, state, Finished(), ivr.now())
             saved = (engine.message(flows, "callback-saved", flows.language(state.language).code),)
             return xml(render(ivr, flows, engine.Turn(saved + turn.said, turn.asked, turn.step, turn.state,

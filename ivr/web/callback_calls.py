@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import engine, twiml
 from ..callback_calls import DIAL_CONNECTED
 from ..call_control import MACHINE_ANSWERS
-from .services import services
+from .current import services
 from .signature import twilio_only
 from .retry import retry_later
 from .twilio_request import args, form

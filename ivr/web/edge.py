@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from flask import Response, current_app, request
-from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
 from .. import safety_net, twiml
@@ -39,7 +38,7 @@ def never_fail_a_caller(error):
     if path in ON_HOLD:
         return _xml(twiml.leave_queue())
     if path.startswith("/sms/"):
-        return _xml(MessagingResponse())
+        return _xml(twiml.text_reply(None, ""))
     if path.startswith("/voice/"):
         ivr = current_app.extensions["ivr"]
         return _xml(safety_net.backup_line_twiml(ivr.settings.backup_line, last_good_flows(ivr)))

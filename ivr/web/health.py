@@ -18,9 +18,9 @@ from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import metrics
-from ..store.waits import aware
+from ..utc import aware
 from ..twilio_errors import meaning
-from .services import services
+from .current import services
 
 blueprint = Blueprint("health", __name__)
 #: How far back /readyz and the Now page look for Twilio's refusals.
@@ -78,12 +78,8 @@ def _flows_state(ivr) -> str:
 
 
 def _database_state(ivr) -> str:
-    try:
-        with ivr.database.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
-    except SQLAlchemyError as error:
-        return f"unreachable ({error.__class__.__name__})"
-    return "ok"
+    problem = ivr.database_problem()
+    return f"unreachable ({problem})" if problem else "ok"
 
 
 def _credentials_state(ivr) -> str:

@@ -19,7 +19,7 @@ from ..call_control import Bridge, GoTo, Leave, NotNeeded, Overflow
 from ..engine import Pressed, Spoke, Utterance
 from ..flow import model
 from ..routing import why_nobody
-from .services import services
+from .current import links, services
 from .signature import twilio_only
 from .twilio_request import form
 from .voice import MAX_FIELD, backup_line, render, state_from_url
@@ -68,7 +68,7 @@ def hold():
     if step is None:
         return xml(twiml.leave_queue())          # a stale URL: the queue's action decides
     try:
-        decision = ivr.control.on_hold(_sid(), form().first("QueueSid"), ivr.links())
+        decision = ivr.control.on_hold(_sid(), form().first("QueueSid"), links())
     except SQLAlchemyError as error:
         log.error("hold page without the database (%s): the caller leaves the queue", error.__class__.__name__)
         return xml(twiml.leave_queue())
@@ -166,7 +166,7 @@ def queued():
         decision = ivr.control.after_queue(_sid(), result, step)
         if isinstance(decision, NotNeeded):
             ivr.calls.outcome(_sid(), "abandoned", ivr.now())
-            return xml("<Response/>")           # they hung up: nobody is on the line
+            return xml(twiml.nothing_more())
         if isinstance(decision, Bridge):
             return _join(ivr, decision.room, state)
     except SQLAlchemyError as error:

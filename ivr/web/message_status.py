@@ -14,9 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import engine, twiml
 from ..notices import CALL_MESSAGES
-from ..store.notice_texts import NOT_DELIVERED
+from ..call_status import TEXT_NOT_DELIVERED
 from ..twilio_errors import meaning
-from .services import services
+from .current import links, services
 from .signature import twilio_only
 from .retry import retry_later
 from .twilio_request import args, form
@@ -45,12 +45,12 @@ def status():
     now = ivr.now()
     try:
         moved = ivr.notice_texts.reported(sid, state, code, now)
-        if moved and state in NOT_DELIVERED:
+        if moved and state in TEXT_NOT_DELIVERED:
             row = ivr.notice_texts.text(sid)
             what = WHAT.get(row.kind if row is not None else "text", "a text")
             log.error("%s was not delivered (%s): %s", what, state, meaning(code))
             ivr.twilio_problems.record("text-not-delivered", code, f"{what}, reported {state}", now)
-            ivr.notices.soon(ivr.links().base)         # the sweep calls them instead, off this request
+            ivr.notices.soon(links().base)         # the sweep calls them instead, off this request
     except SQLAlchemyError as error:
         log.error("could not record a text's status (%s)", error.__class__.__name__)
         return retry_later()

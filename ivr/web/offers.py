@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import engine, twiml
 from ..call_control import Bridge, Whisper
-from .services import services
+from .current import links, services
 from .signature import twilio_only
 from .retry import retry_later
 from .twilio_request import args, form
@@ -54,7 +54,7 @@ def offer_answer():
     ivr = services()
     if form().first("Digits") != "1":
         return xml(twiml.hang_up())          # not taken: the caller goes on to someone else
-    decision = ivr.control.leg_accepted(_offer_id(), ivr.links())
+    decision = ivr.control.leg_accepted(_offer_id(), links())
     flows = ivr.flows.current()
     if isinstance(decision, Bridge):
         said = engine.message(flows, "offer-connecting", flows.language(decision.language).code) \
@@ -76,7 +76,7 @@ def offer_status():
     ivr = services()
     try:
         ivr.control.leg_status(_offer_id(), form().first("CallStatus")[:20], token(form().first("CallSid")),
-                               ivr.links())
+                               links())
     except SQLAlchemyError as error:
         log.error("could not record a leg's status (%s)", error.__class__.__name__)
         return retry_later()
@@ -98,7 +98,7 @@ def leg_fallback():
         try:
             # The hang-up below ends the leg: its offer is settled now, and the caller offered to
             # someone else, rather than when Twilio's last callback comes (or the reconciler asks).
-            ivr.control.leg_status(token(offer_id), "completed", token(form().first("CallSid")), ivr.links())
+            ivr.control.leg_status(token(offer_id), "completed", token(form().first("CallSid")), links())
         except SQLAlchemyError as error:
             log.error("could not settle a leg that fell back (%s); call control will", error.__class__.__name__)
     try:

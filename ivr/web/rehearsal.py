@@ -11,7 +11,7 @@ from flask import Blueprint, Response
 
 from .. import twiml
 from ..rehearsal import ACTIVE_SECONDS, STAND_IN_DIGITS
-from .services import services
+from .current import services
 from .signature import FORM_ENVIRON, twilio_only
 from .twilio_request import args, form
 

@@ -9,12 +9,12 @@ import logging
 
 from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
-from twilio.twiml.messaging_response import MessagingResponse
 
+from .. import twiml
 from ..privacy import mask_number
 from ..routing.presence_words import HELP, command_of, describe
 from ..numbers import e164
-from .services import services
+from .current import links, services
 from .signature import twilio_only
 from .twilio_request import form
 
@@ -23,14 +23,8 @@ blueprint = Blueprint("sms", __name__, url_prefix="/sms")
 
 
 def reply(text: str | None) -> Response:
-    """The answer, as a <Message>. Its `action` is where Twilio sends "status callbacks for the
-    created outbound message" (the twilio library's words for the TwiML attribute, which replaces
-    statusCallback): a reply blocked on its way — from a toll-free number not verified — is then
-    seen by the leads like an undelivered notice (message_status.py)."""
-    response = MessagingResponse()
-    if text:
-        response.message(text, action=f"{services().links().base}/sms/status", method="POST")
-    return Response(str(response), mimetype="text/xml")
+    """The answer, as a <Message> whose delivery is reported to /sms/status (message_status.py)."""
+    return Response(twiml.text_reply(text, f"{links().base}/sms/status"), mimetype="text/xml")
 
 
 @blueprint.post("/incoming")
@@ -51,7 +45,7 @@ def incoming():
             store.set_away(professional.id, command == "off", now)
             log.info("%s set themselves %s by text", professional.id, "away" if command == "off" else "available")
             if command == "on":
-                ivr.control.offer_soon(ivr.links())     # a caller may be waiting for them right now
+                ivr.control.offer_soon(links())     # a caller may be waiting for them right now
         return reply(describe(professional, store.status(professional.id), now))
     except SQLAlchemyError as error:
         log.error("presence unavailable for a text from %s: %s", professional.id, error.__class__.__name__)

@@ -20,7 +20,7 @@ from ..engine import CallState, Finished, Pressed, Silence, Spoke
 from ..flow.model import PERSON_STEPS, BackupLine, Connect, Queue, Ref, Voicemail
 from ..privacy import caller_key, mask_number
 from ..twilio_api import TwilioUnavailable
-from .services import services
+from .current import links, services
 from .signature import twilio_only
 from .retry import retry_later
 from .twilio_request import args, form
@@ -83,7 +83,7 @@ def render(ivr, flows, turn) -> str:
             return safety_net.backup_line_twiml(ivr.settings.backup_line, flows)
         try:
             asked = ivr.control.ask_for_person(_sid(), turn.step, turn.state.language, form().first("To"),
-                                               ivr.links())
+                                               links())
         except (SQLAlchemyError, TwilioUnavailable) as error:
             # Without the line's records nobody can be offered this caller: a person elsewhere.
             log.error("call %s cannot wait for a person (%s): backup line", _sid(), error.__class__.__name__)
@@ -259,7 +259,7 @@ def keep_what_the_caller_left(ivr, step, language: str) -> None:
                                int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else None,
                                language, now, params.first("To"))
         records.outcome(_sid(), "voicemail", now)
-        ivr.notices.soon(ivr.links().base)          # the professionals on shift are texted at once
+        ivr.notices.soon(links().base)          # the professionals on shift are texted at once
 
 
 @blueprint.post("/dialed")

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ivr.routing.choose import MAX_SIMULTANEOUS, Chooser, Presence
+from ivr.routing.choose import MAX_SIMULTANEOUS, Chooser
+from ivr.store.presence import Presence
 from ivr.routing.roster import BackupLine, Professional, Ringing, Roster
 from ivr.routing.shifts import ShiftIndex
 

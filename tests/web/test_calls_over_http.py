@@ -154,8 +154,10 @@ def test_three_failed_answers_at_a_menu_connect_the_caller_to_a_person(phone, fl
     heard = caller.heard
 
     main_menu = menus_heard(heard)[1]
-    assert len(menus_heard(heard)) == 4                 # language, then the main menu three times
     hold = next(position for position, h in enumerate(heard) if h.kind == "hold")
+    # Language, then the main menu three times before being put through (on a loaded machine the
+    # professional may take long enough to press 1 that the caller hears the hold page's keys too).
+    assert len(menus_heard(heard[:hold])) == 4
     assert heard[hold - 1].text == prompt(flows, "connecting", "en")
     assert hold > main_menu
     assert rung(twilio) and set(rung(twilio)) <= ROSTER_PHONES      # professionals on the roster ring

@@ -6,8 +6,7 @@ import zoneinfo
 from flask import render_template
 
 from ...call_endings import outcome_of
-from ...store.call_history import recent_calls
-from ..services import services
+from ..current import services
 from .blueprint import blueprint
 from .guard import leads_only
 from .reports import OUTCOME_WORDS
@@ -21,7 +20,7 @@ def calls():
     ivr = services()
     roster = ivr.roster.current()
     zone = zoneinfo.ZoneInfo(roster.timezone if roster is not None else "UTC")
-    rows, flows = recent_calls(ivr.database, SHOWN), ivr.flows.current()
+    rows, flows = ivr.recent_calls(SHOWN), ivr.flows.current()
     outcomes = {call.call_sid: outcome_of(call.outcome, call.path, flows) for call in rows}
     return render_template("staff/calls.html", calls=rows, outcomes=outcomes, zone=zone,
                            outcome_words=OUTCOME_WORDS, shown=SHOWN, page="calls")

@@ -11,7 +11,7 @@ from flask import abort, render_template
 from markupsafe import Markup
 
 from ...flow.review import due_for_review, written
-from ..services import services
+from ..current import services
 from .blueprint import blueprint
 from .guard import leads_only
 

@@ -9,7 +9,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 
-from ...store.staff import StaffAccounts, same_session
+from ...staff.accounts import same_session
 
 #: However active, a session ends this long after its login (a shared computer left logged in).
 LONGEST_SESSION = datetime.timedelta(hours=12)
@@ -33,10 +33,9 @@ class StaffUser(UserMixin):
         return getattr(self.member, name)
 
 
-def _accounts() -> StaffAccounts:
-    from ..services import services
-    ivr = services()
-    return StaffAccounts(ivr.database, ivr.now)
+def _accounts():
+    from ..current import services
+    return services().staff_accounts
 
 
 @login_manager.user_loader

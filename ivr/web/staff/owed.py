@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ...callback_calls import CallbackLinks, CallbackUnavailable
 from ...staff.access import languages_allowed, may_open, roster_entry
 from ...twilio_api import TwilioUnavailable
-from ..services import services
+from ..current import links, services
 from .blueprint import blueprint
 from .guard import forbid
 
@@ -125,7 +125,7 @@ def call_back_now(callback_id):
         flash("A colleague is already calling this caller back.")
         return redirect(url_for("staff.callbacks"), code=303)
     try:
-        ivr.callback_calls.ring(row.id, person, CallbackLinks(ivr.links().base))
+        ivr.callback_calls.ring(row.id, person, CallbackLinks(links().base))
     except (CallbackUnavailable, TwilioUnavailable, SQLAlchemyError) as error:
         log.error("could not place callback %s: %s", row.id, error)
         flash("The helpline could not ring your phone just now. Please try again in a moment.")

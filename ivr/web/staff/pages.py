@@ -11,10 +11,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ...staff.access import languages_allowed, roster_entry
 from ...staff.now import local_midnight, now_board
-from ...store.board import day_numbers
 from ...twilio_api import TwilioUnavailable
 from ..health import PROBLEMS_SHOWN_FOR
-from ..services import services
+from ..current import links, services
 from .blueprint import blueprint
 
 log = logging.getLogger(__name__)
@@ -27,7 +26,7 @@ def _board():
     roster = ivr.roster.current()
     now = ivr.now()
     snapshot = ivr.presence.snapshot(now)
-    day = day_numbers(ivr.database, local_midnight(now, roster.timezone if roster else "UTC"))
+    day = ivr.day_numbers(local_midnight(now, roster.timezone if roster else "UTC"))
     # Leads act on Twilio's refusals (a toll-free verification to finish, a caller ID to verify).
     problems = ivr.twilio_problems.recent(now - PROBLEMS_SHOWN_FOR) if current_user.is_lead else []
     return now_board(roster, snapshot.away, ivr.offers.live(), ivr.waits.waiting(), day, now, problems)
@@ -78,7 +77,7 @@ def set_presence():
         flash("You are available: the helpline rings you for callers in your languages.")
         try:
             # Someone may be waiting for exactly this person: offer them now, not at the next hold page.
-            ivr.control.offer_waiting_callers(ivr.links())
+            ivr.control.offer_waiting_callers(links())
         except (TwilioUnavailable, SQLAlchemyError) as error:
             log.warning("could not offer waiting callers at once: %s", error)
     return redirect(url_for("staff.me"), code=303)

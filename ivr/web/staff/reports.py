@@ -11,7 +11,7 @@ from markupsafe import Markup
 from ...call_endings import ending_of
 from ...reports import week_csv, week_report, week_start_of, weeks_back
 from ...svg_chart import bar_chart, labelled_bars
-from ..services import services
+from ..current import services
 from .blueprint import blueprint
 from .guard import leads_only
 

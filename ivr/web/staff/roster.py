@@ -7,7 +7,7 @@ import zoneinfo
 from flask import render_template
 
 from ...routing.heatmap import DAY_NAMES, cell_words, coverage_grid
-from ..services import services
+from ..current import services
 from .blueprint import blueprint
 from .guard import leads_only
 from .words import language_name

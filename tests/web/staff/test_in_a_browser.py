@@ -250,6 +250,7 @@ def test_every_page_fits_a_phone_screen_and_names_every_control(line, page):
     expect(page.locator("td[data-label=Path]").first).to_contain_text("main-menu 0")   # the path's end is on screen
     assert page.locator("td[data-label=Path] .step").last.bounding_box()["x"] < 375
     page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()      # the login page has loaded
     assert page.evaluate(WIDER_THAN_THE_SCREEN) <= 375, "the login page is wider than a phone"
     snap(page, "page-login")
 

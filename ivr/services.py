@@ -1,41 +1,40 @@
-"""The helpline's services, made once per app and hung on it in one place (`app.extensions["ivr"]`,
-joined by `init_app`, as Flask extensions do), so a view asks `services()` and a test swaps a part."""
+"""The composition root: every part of the helpline made once and wired together, for the web app
+(ivr/web/current.py hangs it on the app), the command line and the simulator alike. No Flask here."""
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
 
-from flask import current_app, request
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
-from ..call_control import TICK_SECONDS, CallControl, Links
-from ..callback_calls import CallbackCalls
-from ..config import Settings
-from ..flow.live import LiveFlows
-from ..routing.roster import ROSTER_FILE, live_roster
-from ..store.calls import CallRecords
-from ..store.database import open_database
-from ..notices import Notices
-from ..store.offers import OfferStore
-from ..store.notice_texts import NoticeTexts
-from ..store.owed import OwedStore
-from ..store.presence import PresenceStore
-from ..store.rehearsals import Rehearsals
-from ..store.spool import Spool
-from ..store.staff import StaffAccounts
-from ..store.twilio_problems import TwilioProblems
-from ..caller_ids import CallerIdCheck
-from ..store.waits import WaitStore
-from ..twilio_api import TwilioApi
-from ..twiml import Renderer
+from .call_control import TICK_SECONDS, CallControl, Links
+from .callback_calls import CallbackCalls
+from .config import Settings
+from .flow.live import LiveFlows
+from .routing.roster import ROSTER_FILE, live_roster
+from .store.calls import CallRecords
+from .store.database import open_database, ping
+from .notices import Notices
+from .store.offers import OfferStore
+from .store.notice_texts import NoticeTexts
+from .store.owed import OwedStore
+from .store.presence import PresenceStore
+from .store.rehearsals import Rehearsals
+from .store.spool import Spool
+from .store.board import day_numbers
+from .store.call_history import recent_calls
+from .store.staff import StaffAccounts
+from .store.twilio_problems import TwilioProblems
+from .caller_ids import CallerIdCheck
+from .store.waits import WaitStore
+from .twilio_api import TwilioApi
+from .twiml import Renderer
+from .utc import utc_now
 
 
 #: Under the instance folder: records the database could not take yet (store/spool.py).
 SPOOL_FOLDER = "spool"
-
-
-def utc_now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
 
 
 @dataclass
@@ -61,14 +60,31 @@ class Services:
     twilio_problems: TwilioProblems | None = None
     caller_ids: CallerIdCheck | None = None
     rehearsals: Rehearsals | None = None
+    staff_accounts: StaffAccounts | None = None
 
     def now(self) -> datetime.datetime:
         return self.clock()
 
-    def links(self) -> Links:
+    def links(self, reached_at: str = "") -> Links:
         """Absolute URLs for what Twilio fetches on a REST-placed leg: the configured public URL,
-        or the URL Twilio used to reach this request (ProxyFix has restored it behind a proxy)."""
-        return Links(self.settings.public_url or request.host_url.rstrip("/"))
+        or `reached_at`, the URL Twilio used to reach the helpline (a web request's)."""
+        return Links(self.settings.public_url or reached_at.rstrip("/"))
+
+    def day_numbers(self, since: datetime.datetime) -> dict:
+        """The Now board's numbers of the day that began at `since` (ivr/store/board.py)."""
+        return day_numbers(self.database, since)
+
+    def recent_calls(self, limit: int) -> list:
+        """The latest calls with their paths, newest first, for the leads' Calls page."""
+        return recent_calls(self.database, limit)
+
+    def database_problem(self) -> str | None:
+        """None when the database answers; otherwise the kind of error it gave."""
+        try:
+            ping(self.database)
+        except SQLAlchemyError as error:
+            return error.__class__.__name__
+        return None
 
     def close(self) -> None:
         if self.notices is not None:
@@ -97,19 +113,10 @@ def make_services(settings: Settings, answers=None) -> Services:
     services.rehearsals = services.control.rehearsals = Rehearsals(database)
     services.callback_calls = CallbackCalls(database, api, services.roster, services.now)
     services.owed = OwedStore(database)
-    services.notices = Notices(services.owed, services.roster, StaffAccounts(database, services.now),
+    services.staff_accounts = StaffAccounts(database, services.now)
+    services.notices = Notices(services.owed, services.roster, services.staff_accounts,
                                services.presence, api, services.now,
                                datetime.timedelta(minutes=settings.escalate_minutes),
                                services.notice_texts, services.twilio_problems)
     services.caller_ids = CallerIdCheck(api, services.roster, services.flows, services.now)
     return services
-
-
-def init_app(app, settings: Settings, answers=None) -> Services:
-    services = make_services(settings, answers)
-    app.extensions["ivr"] = services
-    return services
-
-
-def services() -> Services:
-    return current_app.extensions["ivr"]

@@ -1,0 +1,75 @@
+"""The house's rules, read from the source: a view never reaches the store, SQL is written only in
+the store, TwiML only in the TwiML module, and nothing but the web layer and the simulator needs Flask.
+A rule broken names the file and line, so the fix starts there."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "ivr"
+
+
+def modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def imports_of(path: Path) -> list[tuple[int, str]]:
+    """(line, module) of every import in `path`, relative ones resolved to their ivr.* name, and
+    those inside functions too (a lazy import crosses a layer all the same)."""
+    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            found.append((node.lineno, base))
+            found += [(node.lineno, f"{base}.{alias.name}") for alias in node.names]
+    return found
+
+
+def where(path: Path) -> str:
+    return str(path.relative_to(PACKAGE.parent))
+
+
+def breaking(rule) -> list[str]:
+    return [f"{where(path)}:{line}: {name}" for path in modules() for line, name in imports_of(path)
+            if rule(where(path), name)]
+
+
+def test_no_view_imports_the_store():
+    assert breaking(lambda module, name: module.startswith("ivr/web/") and name.startswith("ivr.store")) == []
+
+
+def test_sql_is_written_only_in_the_store():
+    # Outside the store a module may name an error (sqlalchemy.exc) or an Engine it hands on, no more.
+    allowed = ("sqlalchemy.exc", "sqlalchemy.engine")
+    assert breaking(lambda module, name: not module.startswith("ivr/store/") and name.startswith("sqlalchemy")
+                    and not name.startswith(allowed)) == []
+    raw = [f"{where(path)}" for path in modules()
+           if not where(path).startswith("ivr/store/") and "exec_driver_sql" in path.read_text(encoding="utf-8")]
+    assert raw == []
+
+
+def test_twiml_is_built_only_in_the_twiml_module():
+    assert breaking(lambda module, name: module != "ivr/twiml.py" and name.startswith("twilio.twiml")) == []
+    literal = [where(path) for path in modules()
+               if where(path) != "ivr/twiml.py" and "<Response" in path.read_text(encoding="utf-8")]
+    assert literal == []
+
+
+@pytest.mark.parametrize("layer", ["ivr/flow/", "ivr/routing/", "ivr/store/", "ivr/staff/", "ivr/services.py",
+                                   "ivr/call_control.py", "ivr/engine.py", "ivr/notices.py", "ivr/reports.py"])
+def test_only_the_web_layer_and_the_simulator_need_flask(layer):
+    assert breaking(lambda module, name: module.startswith(layer) and name.split(".")[0] in ("flask", "werkzeug")
+                    and not name.startswith("werkzeug.security")) == []
+
+
+def test_the_store_never_imports_the_layers_above_it():
+    above = ("ivr.web", "ivr.routing", "ivr.call_control", "ivr.engine", "ivr.notices", "ivr.cli", "ivr.services")
+    assert breaking(lambda module, name: module.startswith("ivr/store/") and name.startswith(above)) == []
