@@ -1,5 +1,7 @@
 # Two commands a newcomer needs: `make run` (the helpline on this machine) and `make test`.
 VENV ?= .venv
+# The suite runs in this many processes (pytest-xdist): most of a test's time is waiting, so more than the cores.
+TEST_WORKERS ?= 4
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
@@ -25,7 +27,7 @@ serve: install
 	$(VENV)/bin/gunicorn -w 2 -b 127.0.0.1:5000 app:app
 
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 check: install
 	$(VENV)/bin/ivr check flows

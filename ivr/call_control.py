@@ -405,6 +405,22 @@ class CallControl:
             self.offer_soon(links)     # someone is free again, or the caller needs another round
 
     # -- offering waiting callers ----------------------------------------------------------------
+    # -- a professional says they are available or away ----------------------------------------
+    def presence_changed(self, professional_id: str, away: bool, links: Links | None, *,
+                         wait: bool = False) -> int | None:
+        """Keep a professional's own choice (a text, the Me page, `ivr presence`). Becoming
+        available, they may be exactly who a waiting caller needs: waiting callers are offered at
+        once, not at their next hold page — off this thread (a webhook answers quickly), or on it
+        when `wait` (the command line says how many phones ring). Without `links` (no public URL
+        Twilio could fetch) the next hold page offers them. Returns the legs placed when `wait`."""
+        self.presence.set_away(professional_id, away, self.clock())
+        if away or links is None:
+            return None
+        if wait:
+            return self.offer_waiting_callers(links)
+        self.offer_soon(links)
+        return None
+
     def offer_soon(self, links: Links) -> None:
         """Offer waiting callers to free professionals now, off the request's thread. Passes never
         overlap in one process; one asked for during a pass runs right after it. Once stopping,

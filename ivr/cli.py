@@ -385,15 +385,15 @@ def presence(who, action, flows_dir):
     now = datetime.datetime.now(datetime.timezone.utc)
     try:
         ensure_schema(helpline.database)
+        can_offer = bool(settings.public_url and helpline.api.configured)
+        placed = None
         if action != "status":
-            helpline.presence.set_away(person.id, action == "off", now)
+            placed = helpline.control.presence_changed(person.id, action == "off",
+                                                       Links(settings.public_url) if can_offer else None, wait=True)
         click.echo(describe(person, helpline.presence.status(person.id), now))
-        if action == "on" and settings.public_url and helpline.api.configured:
-            # Someone may be waiting for exactly this person: offer them now, not at the next hold page.
-            placed = helpline.control.offer_waiting_callers(Links(settings.public_url))
-            if placed:
-                click.echo(f"a waiting caller is being offered ({placed} phone{'s' * (placed != 1)} ringing)")
-        elif action == "on":
+        if placed:
+            click.echo(f"a waiting caller is being offered ({placed} phone{'s' * (placed != 1)} ringing)")
+        elif action == "on" and not can_offer:
             click.echo("(set IVR_PUBLIC_URL and TWILIO_ACCOUNT_SID to offer waiting callers at once; "
                        "otherwise they are offered at their next hold page)", err=True)
     except SQLAlchemyError as error:

@@ -72,6 +72,25 @@ def test_the_longest_waiting_caller_is_offered_first(line_for):
     assert rung_for(line) == [(CALLERS[1], P0)]
 
 
+def test_a_professional_going_away_is_not_offered_and_coming_back_is_offered_the_waiting_caller_at_once(line_for):
+    # One rule for a text, the Me page and `ivr presence`: away rings nobody; available offers now.
+    line = line_for([P0])
+    assert line.control.presence_changed("person-00", True, LINKS, wait=True) is None
+    wait_since(line, CALLERS[0], 3)
+    assert line.control.offer_waiting_callers(LINKS) == 0 and rung_for(line) == []
+
+    assert line.control.presence_changed("person-00", False, LINKS, wait=True) == 1
+    assert rung_for(line) == [(CALLERS[0], P0)]
+
+
+def test_coming_back_without_a_public_url_leaves_the_offer_to_the_next_hold_page(line_for):
+    line = line_for([P0])
+    line.control.presence_changed("person-00", True, LINKS)
+    wait_since(line, CALLERS[0], 3)
+    assert line.control.presence_changed("person-00", False, None, wait=True) is None
+    assert rung_for(line) == [] and line.presence.snapshot(line.clock()).away == frozenset()
+
+
 def test_a_spanish_speaking_caller_is_offered_only_to_professionals_who_speak_spanish(line_for):
     line = line_for([P0, P1, P2], languages={1: "es", 2: "es"})
     wait_since(line, CALLERS[0], 9, language="es")

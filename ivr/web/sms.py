@@ -42,10 +42,8 @@ def incoming():
         return reply(HELP)
     try:
         if command in ("on", "off"):
-            store.set_away(professional.id, command == "off", now)
+            ivr.control.presence_changed(professional.id, command == "off", links())
             log.info("%s set themselves %s by text", professional.id, "away" if command == "off" else "available")
-            if command == "on":
-                ivr.control.offer_soon(links())     # a caller may be waiting for them right now
         return reply(describe(professional, store.status(professional.id), now))
     except SQLAlchemyError as error:
         log.error("presence unavailable for a text from %s: %s", professional.id, error.__class__.__name__)

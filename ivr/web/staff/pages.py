@@ -11,7 +11,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ...staff.access import languages_allowed, roster_entry
 from ...staff.now import local_midnight, now_board
-from ...twilio_api import TwilioUnavailable
 from ..health import PROBLEMS_SHOWN_FOR
 from ..current import links, services
 from .blueprint import blueprint
@@ -66,7 +65,7 @@ def set_presence():
         return redirect(url_for("staff.me"), code=303)
     away = request.form.get("presence") == "away"
     try:
-        ivr.presence.set_away(person.id, away, ivr.now())
+        ivr.control.presence_changed(person.id, away, links())
     except SQLAlchemyError as error:
         log.error("could not set presence of %s: %s", person.id, error.__class__.__name__)
         flash("The helpline could not save that just now. Please try again in a moment.")
@@ -75,9 +74,4 @@ def set_presence():
         flash("You are away: the helpline will not ring you until you are available again.")
     else:
         flash("You are available: the helpline rings you for callers in your languages.")
-        try:
-            # Someone may be waiting for exactly this person: offer them now, not at the next hold page.
-            ivr.control.offer_waiting_callers(links())
-        except (TwilioUnavailable, SQLAlchemyError) as error:
-            log.warning("could not offer waiting callers at once: %s", error)
     return redirect(url_for("staff.me"), code=303)
