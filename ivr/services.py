@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
-from .call_control import TICK_SECONDS, CallControl, Links
-from .callback_calls import CallbackCalls
+from .calls.control import TICK_SECONDS, CallControl, Links
+from .calls.calling_back import CallbackCalls
 from .config import Settings
 from .flow.live import LiveFlows
-from .routing.roster import ROSTER_FILE, live_roster
+from .calls.routing.roster import ROSTER_FILE, live_roster
 from .store.calls import CallRecords
 from .store.database import open_database, ping
-from .notices import Notices
+from .calls.notices import Notices
 from .store.offers import OfferStore
 from .store.notice_texts import NoticeTexts
 from .store.owed import OwedStore
@@ -26,10 +26,10 @@ from .store.board import day_numbers
 from .store.call_history import recent_calls
 from .store.staff import StaffAccounts
 from .store.twilio_problems import TwilioProblems
-from .caller_ids import CallerIdCheck
+from .twilio.caller_ids import CallerIdCheck
 from .store.waits import WaitStore
-from .twilio_api import TwilioApi
-from .twiml import Renderer
+from .twilio.rest import TwilioApi
+from .twilio.twiml import Renderer
 from .utc import utc_now
 
 

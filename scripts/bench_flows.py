@@ -21,7 +21,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from flowgen import big_flow, write_flows  # noqa: E402
 
 from ivr.flow.loader import load_flows  # noqa: E402
-from ivr.flow.yaml_source import read_yaml  # noqa: E402
+from ivr.yamlfile.source import read_yaml  # noqa: E402
 
 
 def timed(action, runs: int) -> list:

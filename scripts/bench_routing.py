@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ivr.routing.choose import Chooser, Presence  # noqa: E402
-from ivr.routing.roster import BackupLine, Professional, Ringing, Roster  # noqa: E402
+from ivr.calls.routing.choose import Chooser, Presence  # noqa: E402
+from ivr.calls.routing.roster import BackupLine, Professional, Ringing, Roster  # noqa: E402
 
 UTC = datetime.timezone.utc
 ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",

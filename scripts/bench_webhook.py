@@ -108,7 +108,7 @@ def in_process_cost(flows_dir: Path, work: Path, presses: int = 3000) -> float:
     flows = app.extensions["ivr"].flows.current()
     # A key whose answer depends only on the flows (information, another menu), as the shipped main
     # menu's 3: the same kind of work in both flow sets. An hours step or a person is decided anew.
-    from ivr import engine
+    from ivr.calls import engine
     from ivr.flow.model import PERSON_STEPS
 
     def remembered(ref, key) -> bool:

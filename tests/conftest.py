@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr import engine as menus
+from ivr.calls import engine as menus
 from ivr.flow import model
 from ivr.flow.loader import load_flows
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from ivr.call_control import CallControl, Links
+from ivr.calls.control import CallControl, Links
 from ivr.flow.loader import load_flows
-from ivr.routing.roster import load_roster
+from ivr.calls.routing.roster import load_roster
 from ivr.store.database import ensure_schema, open_database
 from ivr.store.offers import OfferStore
 from ivr.store.presence import PresenceStore

@@ -9,14 +9,14 @@ import time
 
 import pytest
 
-from ivr.call_control import (CONNECT_GRACE_SECONDS, MACHINE_ANSWERS, RING_GRACE_SECONDS,
+from ivr.calls.control import (CONNECT_GRACE_SECONDS, MACHINE_ANSWERS, RING_GRACE_SECONDS,
                               TALK_CHECK_WHILE_WAITING_SECONDS, Bridge, GoTo, Leave, NotNeeded,
                               Overflow, Stay, Whisper)
 from ivr.flow.model import Ref
-from ivr.retries import RETRY_ON_FAILURE
-from ivr.routing import why_nobody
+from ivr.twilio.retries import RETRY_ON_FAILURE
+from ivr.calls.routing import why_nobody
 from ivr.store.database import ensure_schema, open_database
-from ivr.twilio_api import TwilioUnavailable
+from ivr.twilio.rest import TwilioUnavailable
 from stand_ins import (CONNECT, HELPLINE, LINKS, QUEUE, RecordingApi, background_done, helpline, passes_done, phones,
                       read_roster, roster_file)
 
@@ -564,7 +564,7 @@ def test_a_simultaneous_round_is_placed_longest_idle_first_one_call_per_slot_of_
 
 
 def test_the_pacer_gives_each_call_its_own_moment_at_the_accounts_rate():
-    from ivr.pacing import Pacer
+    from ivr.twilio.pacing import Pacer
     now = [100.0]
     pacer = Pacer(monotonic=lambda: now[0])
     assert [pacer.slot(2) for _ in range(3)] == [0.0, 0.5, 1.0]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.call_endings import outcome_of
+from ivr.calls.endings import outcome_of
 
 
 @pytest.mark.parametrize("path, ended", [

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ivr.engine import CallState, Finished, Pressed, Silence, Spoke, advance, begin
+from ivr.calls.engine import CallState, Finished, Pressed, Silence, Spoke, advance, begin
 from ivr.flow import model
 
 PERSON = model.Ref("main", "talk-to-someone")

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from ivr.engine import begin
+from ivr.calls.engine import begin
 from ivr.flow.loader import load_flows
-from ivr.hours import is_open
+from ivr.flow.hours import is_open
 from shipped_messages import messages_yaml
 
 UTC = datetime.timezone.utc

@@ -3,8 +3,8 @@ import datetime
 import zoneinfo
 from pathlib import Path
 
-from ivr.notices import on_shift_for, why_nobody_on_shift
-from ivr.routing.roster import load_roster
+from ivr.calls.notices import on_shift_for, why_nobody_on_shift
+from ivr.calls.routing.roster import load_roster
 
 ROSTER = Path(__file__).resolve().parents[1] / "flows" / "roster.yaml"
 #: Wednesday 10:00 in New York: Ana Rivera (en, es), Marisol Peña (es, en) and Ben Carter (en).

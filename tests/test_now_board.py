@@ -1,7 +1,7 @@
 """What a lead reads on the Now board for each professional, from the state of their leg."""
 import pytest
 
-from ivr.staff.now import person_state
+from ivr.overview.now_board import person_state
 
 
 @pytest.mark.parametrize("offer_state, shown", [

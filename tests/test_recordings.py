@@ -15,12 +15,12 @@ import pytest
 import requests
 from flask import Flask, request
 
-from ivr.phone import Phone, scripted
-from ivr.phone import TestClientTransport as InProcess  # (not a test class)
+from ivr.sim.phone import Phone, scripted
+from ivr.sim.phone import TestClientTransport as InProcess  # (not a test class)
 from ivr.sim.clock import SimClock
 from ivr.sim.media import MP3_FRAME
 from ivr.sim.twilio import ACCOUNT_SID, API_PATH, Helpline, SimTwilio
-from ivr.twilio_api import NotOurRecording, TwilioApi, TwilioUnavailable, recording_sid
+from ivr.twilio.rest import NotOurRecording, TwilioApi, TwilioUnavailable, recording_sid
 from ivr.web import create_app
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from ivr import engine
+from ivr.calls import engine
 from ivr.flow import model
-from ivr.rehearsal import RehearsalRefused, keys_to_a_person
-from ivr.twiml import Renderer
+from ivr.calls.rehearsal import RehearsalRefused, keys_to_a_person
+from ivr.twilio.twiml import Renderer
 
 
 def test_the_shipped_flows_are_pressed_through_with_english_then_0_after_the_helpline_answers(shipped_flows, now):

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr.reports import OUTCOMES, WeekReport, nearest_rank, week_bounds, week_csv, week_report, weeks_back
+from ivr.overview.week import OUTCOMES, WeekReport, nearest_rank, week_bounds, week_csv, week_report, weeks_back
 from ivr.store.schema import call_steps, calls
-from ivr.svg_chart import bar_chart
+from ivr.overview.charts import bar_chart
 
 NEW_YORK = "America/New_York"
 ZONE = ZoneInfo(NEW_YORK)
@@ -108,7 +108,7 @@ def test_every_outcome_is_listed_in_a_fixed_order_and_no_outcome_counts_as_unkno
 
 
 def test_a_call_that_asked_for_nobody_counts_where_it_ended_not_as_heard_information(engine, shipped_flows):
-    from ivr.call_endings import ending_of
+    from ivr.calls.endings import ending_of
 
     monday = local(2026, 11, 23, 10, 0)
     add_calls(engine, (monday, "information", None), (monday, "information", None), (monday, "talked", 20))
@@ -275,7 +275,7 @@ def test_labels_and_values_of_different_lengths_are_refused():
 
 
 def test_the_outcome_chart_keeps_every_label_whole_and_widens_to_the_longest():
-    from ivr.svg_chart import labelled_bars
+    from ivr.overview.charts import labelled_bars
 
     words = ["Talked with a professional", "Hung up before choosing a language", "Left a voicemail"]
     root = parse(labelled_bars("What became of the calls", words, [3, 0, 12], unit="calls"))

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from ivr.engine import Pressed, Spoke
+from ivr.calls.engine import Pressed, Spoke
 from ivr.flow import model
 from ivr.flow.loader import load_flows
 

@@ -1,9 +1,9 @@
 """What a caller says is matched to a menu's words whatever the accents, capitals and punctuation."""
 import pytest
 
-from ivr.engine import Spoke
+from ivr.calls.engine import Spoke
 from ivr.flow import model
-from ivr.speech import contains_phrase, normalize, spoken_key
+from ivr.flow.speech import contains_phrase, normalize, spoken_key
 
 
 @pytest.mark.parametrize("said, normal", [

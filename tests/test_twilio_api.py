@@ -15,7 +15,7 @@ from twilio.http.response import Response
 
 from ivr.sim.clock import SimClock
 from ivr.sim.twilio import ACCOUNT_SID, Helpline, SimTwilio
-from ivr.twilio_api import BaseUrlHttpClient, TwilioApi, TwilioUnavailable
+from ivr.twilio.rest import BaseUrlHttpClient, TwilioApi, TwilioUnavailable
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNTS = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}"

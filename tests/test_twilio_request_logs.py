@@ -6,7 +6,7 @@ import pytest
 
 from ivr.sim.clock import SimClock
 from ivr.sim.twilio import ACCOUNT_SID, SimTwilio
-from ivr.twilio_api import BaseUrlHttpClient, TwilioApi
+from ivr.twilio.rest import BaseUrlHttpClient, TwilioApi
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 

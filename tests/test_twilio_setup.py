@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from ivr import engine
+from ivr.calls import engine
 from ivr.cli import main
 from test_twilio_api import Recorder, Sent, twilio_error
 

@@ -12,15 +12,15 @@ from typing import NamedTuple
 
 from . import model
 from ..numbers import e164
-from .fields import Fields
+from ..yamlfile.fields import Fields
 from .messages import MessageReader
 from .model import Ref
-from .problems import did_you_mean
-from .schema import MENU_DEFAULT_FIELDS, STEP_TYPES, fields_of
+from ..yamlfile.problems import did_you_mean
+from .step_types import MENU_DEFAULT_FIELDS, STEP_TYPES, fields_of
 from .pronounce import SpokenText, check_pronunciation, check_voice, read_pronunciation
 from .prompts import PromptReader
-from .weekly import read_weekly
-from .yaml_source import Mapping, Node, Scalar, describe
+from ..yamlfile.weekly import read_weekly
+from ..yamlfile.source import Mapping, Node, Scalar, describe
 
 ENTRY = "main"
 MAIN_FIELDS = ("languages", "start", "fallback", "everywhere", "defaults", "prompts", "messages", "steps",

@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 from collections import deque
 
-from ..speech import normalize
+from .speech import normalize
 from . import model
-from .problems import Problem, did_you_mean
+from ..yamlfile.problems import Problem, did_you_mean
 
 
 def check_references(flows: model.FlowSet, references: list, unbuilt: set = frozenset(),

@@ -10,7 +10,7 @@ import json
 
 from .messages import MESSAGES, PLURAL_FORMS
 from .pronounce import WORD_FORMS as PRONOUNCE_FORMS
-from .schema import MENU_DEFAULT_FIELDS, STEP_TYPES, Field
+from .step_types import MENU_DEFAULT_FIELDS, STEP_TYPES, Field
 
 KEY = {"type": "string", "enum": list("0123456789*#"),
        "description": 'one phone key, in quotes: "0" to "9", "*" or "#"'}

@@ -8,8 +8,8 @@ nobody ever hears it; without its own words for the everywhere choices, a caller
 from __future__ import annotations
 
 from . import model
-from .fields import KEYS
-from .problems import Problem
+from ..yamlfile.fields import KEYS
+from ..yamlfile.problems import Problem
 
 
 def check_language_choices(flows: model.FlowSet) -> list:

@@ -15,12 +15,12 @@ from pathlib import Path
 from .build import ENTRY, FlowSetBuilder
 from .checks import check_graph, check_menus, check_references, check_teams
 from .model import FlowSet
-from .problems import Problem
+from ..yamlfile.problems import Problem
 from .prompts import UnreadPrompts
 from .language_checks import check_everywhere_words, check_language_choices
 from .person_checks import PersonChoice, check_announced_keys, check_person_choice, check_person_keys
 from .review import DEFAULT_REVIEW_MONTHS, check_reviews
-from .yaml_source import Mapping, Node, Scalar, Sequence, read_yaml
+from ..yamlfile.source import Mapping, Node, Scalar, Sequence, read_yaml
 
 NOT_FLOWS = {"roster.yaml", "roster.yml"}      # the staff roster lives beside the flows
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")

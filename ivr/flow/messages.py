@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from babel import Locale, UnknownLocaleError
 
-from .fields import Fields
+from ..yamlfile.fields import Fields
 from .model import Message
-from .problems import WARNING, did_you_mean
+from ..yamlfile.problems import WARNING, did_you_mean
 from .say_limit import MESSAGE_HINT, too_long_to_say
-from .yaml_source import Mapping, Scalar
+from ..yamlfile.source import Mapping, Scalar
 
 #: CLDR's plural categories (https://cldr.unicode.org/index/cldr-spec/plural-rules).
 PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")

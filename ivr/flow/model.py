@@ -6,9 +6,9 @@ import functools
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ..speech import normalize
+from .speech import normalize
 from .pronounce import NO_RULES, Pronunciation
-from .schema import default
+from .step_types import default
 
 
 class Ref(NamedTuple):

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import NamedTuple
 
 from . import model
-from .problems import WARNING, Problem
+from ..yamlfile.problems import WARNING, Problem
 
 #: Steps a call passes through without waiting for the caller.
 PASSING = (model.Say, model.Hours)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .fields import Fields
+from ..yamlfile.fields import Fields
 from .model import Prompt
-from .problems import WARNING, did_you_mean
+from ..yamlfile.problems import WARNING, did_you_mean
 from .say_limit import PROMPT_HINT, too_long_to_say
-from .yaml_source import Mapping, Node, Scalar
+from ..yamlfile.source import Mapping, Node, Scalar
 
 PROMPT_FIELDS_EXTRA = ("audio", "health", "source", "reviewed", "note")
 AUDIO_SUFFIXES = (".mp3", ".wav")

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Iterable, NamedTuple
 
-from .fields import Fields
-from .problems import WARNING, Problem, did_you_mean
-from .yaml_source import Mapping, Node, Scalar, describe
+from ..yamlfile.fields import Fields
+from ..yamlfile.problems import WARNING, Problem, did_you_mean
+from ..yamlfile.source import Mapping, Node, Scalar, describe
 
 DIGITS, NUMBER, LETTERS, SAY, IPA = "digits", "number", "letters", "say", "ipa"
 WORD_FORMS = (DIGITS, NUMBER, LETTERS)          # written as a word: "911": digits

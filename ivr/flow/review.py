@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 
-from .problems import WARNING, Problem, did_you_mean
+from ..yamlfile.problems import WARNING, Problem, did_you_mean
 
 DEFAULT_REVIEW_MONTHS = 12
 

@@ -13,7 +13,7 @@ from flask import jsonify, request
 
 from .twilio import ACCOUNT_SID, API, API_PATH, error, new_sid
 
-#: The helpline number of the simulator's calls (ivr.phone dials it): toll-free, voice and SMS.
+#: The helpline number of the simulator's calls (ivr.sim.phone dials it): toll-free, voice and SMS.
 HELPLINE = "+18005550100"
 
 
@@ -139,7 +139,7 @@ def _dials_in(sim, call, number) -> None:
     """`ivr twilio rehearse`'s caller: the number's Voice URL (the helpline) answers, and the call's
     SendDigits are pressed at their moments ('w': half a second), heard by whichever <Gather>
     listens then; the call's own TwiML (a <Pause>) only keeps it open."""
-    from ..phone import Phone
+    from .phone import Phone
 
     sim.progress(call, "initiated", "initiated")
     sim.progress(call, "ringing", "ringing")
@@ -153,7 +153,7 @@ def _dials_in(sim, call, number) -> None:
 
 
 def _keys_at_their_moments(call, clock):
-    """An `answer` for ivr.phone pressing SendDigits: each key once its moment has come."""
+    """An `answer` for ivr.sim.phone pressing SendDigits: each key once its moment has come."""
     keys, moment, began = [], 0.0, clock.seconds()
     for character in call.send_digits:
         if character == "w":

@@ -66,7 +66,7 @@ class DevTwilio:
     """A SimTwilio on a fixed port, with the calls of `ivr call --url` run inside it."""
 
     def __init__(self, auth_token: str, port: int):
-        from ..phone import HttpTransport
+        from .phone import HttpTransport
 
         self.port = port
         self.sim = SimTwilio(Helpline(HttpTransport(), auth_token), SimClock(1.0), auth_token)
@@ -91,7 +91,7 @@ class DevTwilio:
 
     # -- the terminal's side ----------------------------------------------------------------------
     def _place(self):
-        from ..phone import HttpTransport, Phone, scripted
+        from .phone import HttpTransport, Phone, scripted
 
         form = request.form
         behaviour = form.get("professionals", "person")

@@ -19,7 +19,7 @@ from flask import Flask, jsonify, request
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
-from ..call_status import FINAL_STATUSES
+from ..twilio.statuses import FINAL_STATUSES
 from .clock import SimClock
 
 ACCOUNT_SID = "AC" + "0" * 32
@@ -331,7 +331,7 @@ class SimTwilio:
                 "start_time": date(call.started), "end_time": date(call.ended), "duration": duration,
                 "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{call.sid}.json"}
 
-    # -- the caller's side (used by ivr.phone) --------------------------------------------------
+    # -- the caller's side (used by ivr.sim.phone) --------------------------------------------------
     def incoming_call(self, sid: str, from_: str, to: str) -> Call:
         call = Call(sid, to, from_, "inbound", status="in-progress", started=self.clock.seconds())
         # A call placed through the REST API To a number of the account arrives as this one: ending

@@ -20,14 +20,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .. import call_status, metrics
+from ..twilio import statuses
+from .. import metrics
 from ..privacy import caller_key
 from .database import ensure_schema
 from .spool import Spool
 from .schema import calls, callbacks, voicemails
 
 log = logging.getLogger(__name__)
-FINAL_STATUSES = call_status.FINAL_STATUSES
+FINAL_STATUSES = statuses.FINAL_STATUSES
 LONGEST_CALL = 7 * 24 * 3600
 #: Call starts written by one statement (SQLite allows 32,766 values in one, 3 a row here).
 STARTS_PER_STATEMENT = 500
@@ -346,15 +347,15 @@ class CallRecords:
         a call's life than the one stored (and, where both callbacks carry Twilio's SequenceNumber,
         was sent later), so callbacks handled at the same moment, twice or out of order, leave the
         call at its furthest status whatever the interleaving."""
-        new_rank = call_status.rank(status)
+        new_rank = statuses.rank(status)
         if new_rank is None:
             log.warning("call %s: status %r is not one of Twilio's: ignored", call_sid, status[:20])
             return
-        final = call_status.is_final(status)
+        final = statuses.is_final(status)
         row = {"call_sid": call_sid, "caller_key": caller_key, "started_at": None, "status": status,
                "status_sequence": sequence, "duration_seconds": duration if final else None,
                "ended_at": at if final else None}
-        stored_rank = case(*[(calls.c.status == name, rank) for name, rank in call_status.RANKS.items()], else_=-1)
+        stored_rank = case(*[(calls.c.status == name, rank) for name, rank in statuses.RANKS.items()], else_=-1)
         later = stored_rank < new_rank
         if not final and sequence is not None:
             # A final status always wins over progress: it is never held back by a number.

@@ -10,7 +10,7 @@ import datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..call_status import TEXT_NOT_DELIVERED
+from ..twilio.statuses import TEXT_NOT_DELIVERED
 from ..utc import utc
 from .schema import notice_texts
 

@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..call_status import FINAL_STATUSES
+from ..twilio.statuses import FINAL_STATUSES
 from ..utc import utc
 from .schema import LIVE_OFFER_STATES, offers, presence
 from .upsert import upsert

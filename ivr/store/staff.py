@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..staff.accounts import ROLES, SETUP_LINK_HOURS, StaffError, StaffMember, password_problem
+from ..access.accounts import ROLES, SETUP_LINK_HOURS, StaffError, StaffMember, password_problem
 from ..utc import utc
 from .schema import staff
 

@@ -10,8 +10,8 @@ from .. import config as config_module
 from .current import init_app
 from .staff import init_staff
 from .observe import Observed, use_json_logs
-from .remembered import RememberedAnswers
-from .voice import Answers
+from .fast_path import RememberedAnswers
+from .webhooks.caller import Answers
 
 
 def create_app(config: dict | None = None, settings: config_module.Settings | None = None) -> Flask:
@@ -27,13 +27,14 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
     services.calls.start()              # records left on disk by a process stopped in an outage
     services.flows.current()            # load now, so problems show in the log at start-up
 
-    from . import audio, callback, callback_calls, edge, health, hold, message_status, offers, rehearsal, sms, voice
+    from .webhooks import audio, callback_number, callback_leg, hold, text_status, professional_leg, stand_in, texts, caller
+    from . import edge, health
     app.register_error_handler(Exception, edge.never_fail_a_caller)
     for module in (voice, callback, hold, offers, callback_calls, sms, message_status, audio, health, rehearsal):
         app.register_blueprint(module.blueprint)
     init_staff(app, settings)
     wsgi = RememberedAnswers(app, app.wsgi_app)     # answers Flask need not build (remembered.py)
-    wsgi = rehearsal.RehearsalWitness(app, wsgi)    # `ivr twilio rehearse`'s record of its webhooks
+    wsgi = stand_in.RehearsalWitness(app, wsgi)    # `ivr twilio rehearse`'s record of its webhooks
     if settings.trust_proxy:
         # Behind an HTTPS terminator, Twilio signed https://public-host/...: rebuild that URL.
         wsgi = ProxyFix(wsgi, x_proto=1, x_host=1, x_port=1, x_prefix=1)

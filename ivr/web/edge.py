@@ -7,10 +7,10 @@ import logging
 from flask import Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from .. import safety_net, twiml
+from ..twilio import backup_line, twiml
 from .retry import retry_later
-from .twilio_request import form
-from .voice import last_good_flows
+from .twilio_params import form
+from .webhooks.caller import last_good_flows
 
 log = logging.getLogger(__name__)
 #: Callbacks Twilio may retry: a 503 says "try again", and no caller hears it.
@@ -41,5 +41,5 @@ def never_fail_a_caller(error):
         return _xml(twiml.text_reply(None, ""))
     if path.startswith("/voice/"):
         ivr = current_app.extensions["ivr"]
-        return _xml(safety_net.backup_line_twiml(ivr.settings.backup_line, last_good_flows(ivr)))
+        return _xml(backup_line.backup_line_twiml(ivr.settings.backup_line, last_good_flows(ivr)))
     return Response("internal error", status=500, mimetype="text/plain")

@@ -3,7 +3,7 @@
 Two schemes, as the twilio library knows them: the account Auth Token (HMAC-SHA1), and a webhook
 SharedKey named in X-Twilio-Webhooks-Signature-Settings (HMAC-SHA256). No setting turns this off.
 
-The status callbacks are given to Twilio with a connection-override fragment (ivr/retries.py),
+The status callbacks are given to Twilio with a connection-override fragment (ivr/twilio/retries.py),
 which Twilio never sends. Which URL it signs for them — with the fragment or without — no Twilio
 page says (twilio-node's validator keeps a fragment in the URL it is given), so a signature over
 the URL as received, or over it with that one fragment the helpline adds, is accepted. Any other
@@ -20,8 +20,8 @@ from flask import abort, current_app, request
 from twilio.request_validator import (SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator,
                                       HMAC_SHA1, HMAC_SHA256, compare, get_signature_algorithm)
 
-from ..retries import RETRY_ON_FAILURE
-from .twilio_request import form
+from ..twilio.retries import RETRY_ON_FAILURE
+from .twilio_params import form
 
 log = logging.getLogger(__name__)
 URL_SAFE = "/:@!$&'()*+,;=-._~%"

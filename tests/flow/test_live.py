@@ -46,7 +46,7 @@ def test_a_broken_edit_is_logged_and_the_last_good_flows_keep_serving(tmp_path, 
     good = live.current()
     edit(flows_dir / "main.yaml", "goto: welcome", "goto: welcom")
     clock.now += 5
-    with caplog.at_level(logging.ERROR, logger="ivr.flow.live"):
+    with caplog.at_level(logging.ERROR, logger="ivr.yamlfile.live"):
         assert live.current() is good
     assert "keeping the last good flows" in caplog.text
     assert "'goto' leads to 'welcom', which does not exist (did you mean 'welcome'?)" in caplog.text
@@ -77,7 +77,7 @@ def test_a_fixed_edit_is_logged_when_it_is_picked_up_and_broken_files_are_known_
     assert live.broken is True
     edit(flows_dir / "main.yaml", "goto: welcom\n", "goto: welcome\n")
     clock.now += 5
-    with caplog.at_level(logging.INFO, logger="ivr.flow.live"):
+    with caplog.at_level(logging.INFO, logger="ivr.yamlfile.live"):
         live.current()
     assert live.broken is False
     assert "are fixed: the saved edit is playing now" in caplog.text

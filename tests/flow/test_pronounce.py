@@ -14,8 +14,8 @@ from ivr.flow.pronounce import (
     PHONEME, SAY_AS, SUB, Pronunciation, Rule, SpokenText, check_pronunciation, check_voice, pieces,
     read_pronunciation,
 )
-from ivr.flow.yaml_source import read_yaml
-from ivr.twiml import say_pronounced
+from ivr.yamlfile.source import read_yaml
+from ivr.twilio.twiml import say_pronounced
 
 FILE = "flows/main.yaml"
 # Line 1 is `languages:`; the rules start on line 5, their words in column 7.

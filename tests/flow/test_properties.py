@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))      # tests/flowge
 
 import flowgen  # noqa: E402
 
-from ivr.engine import CallState, Finished, Pressed, Silence, Spoke, advance, begin  # noqa: E402
+from ivr.calls.engine import CallState, Finished, Pressed, Silence, Spoke, advance, begin  # noqa: E402
 from ivr.flow import model  # noqa: E402
 from ivr.flow.loader import load_flows  # noqa: E402
 

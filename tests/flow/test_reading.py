@@ -16,7 +16,7 @@ import yaml
 
 import flowgen
 from ivr.flow.loader import load_flows
-from ivr.flow.yaml_source import Mapping, Scalar, Sequence, read_yaml
+from ivr.yamlfile.source import Mapping, Scalar, Sequence, read_yaml
 
 BROKEN = Path(__file__).parent / "broken"
 SHIPPED = Path(__file__).resolve().parents[2] / "flows"

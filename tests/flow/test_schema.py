@@ -1,4 +1,4 @@
-"""One declaration of the step types (ivr/flow/schema.py) behind the builder, the model's defaults,
+"""One declaration of the step types (ivr/flow/step_types.py) behind the builder, the model's defaults,
 flows/README.md's table and the JSON Schema editors use: none of them can drift from the others."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ivr.cli import main
 from ivr.flow import model
 from ivr.flow.build import STEP_FIELDS
 from ivr.flow.json_schema import json_schema, json_schema_text
-from ivr.flow.schema import SCHEMA_FILE, STEP_TYPES, markdown_table
+from ivr.flow.step_types import SCHEMA_FILE, STEP_TYPES, markdown_table
 
 FLOWS = Path(__file__).resolve().parents[2] / "flows"
 

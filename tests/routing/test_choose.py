@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ivr.routing.choose import MAX_SIMULTANEOUS, Chooser
+from ivr.calls.routing.choose import MAX_SIMULTANEOUS, Chooser
 from ivr.store.presence import Presence
-from ivr.routing.roster import BackupLine, Professional, Ringing, Roster
-from ivr.routing.shifts import ShiftIndex
+from ivr.calls.routing.roster import BackupLine, Professional, Ringing, Roster
+from ivr.calls.routing.shifts import ShiftIndex
 
 UTC = datetime.timezone.utc
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
-from ivr.routing.coverage import check_coverage
-from ivr.routing.roster import BackupLine, Professional, Roster, load_roster
+from ivr.calls.routing.coverage import check_coverage
+from ivr.calls.routing.roster import BackupLine, Professional, Roster, load_roster
 
 SHIPPED_FLOWS = Path(__file__).parents[2] / "flows"
 LANGUAGES = ("en", "es")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr.routing.heatmap import cell_words, coverage_grid
-from ivr.routing.roster import load_roster
+from ivr.calls.routing.heatmap import cell_words, coverage_grid
+from ivr.calls.routing.roster import load_roster
 
 SHIPPED_ROSTER = Path(__file__).parents[2] / "flows" / "roster.yaml"
 LANGUAGES = ("en", "es")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ivr.numbers import e164
-from ivr.routing.roster import load_roster
+from ivr.calls.routing.roster import load_roster
 
 HERE = Path(__file__).parent
 SHIPPED_ROSTER = Path(__file__).parents[2] / "flows" / "roster.yaml"

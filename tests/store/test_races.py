@@ -11,7 +11,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from ivr.call_control import Bridge, NotNeeded, Whisper
+from ivr.calls.control import Bridge, NotNeeded, Whisper
 from ivr.flow.model import Ref
 from ivr.store.offers import FINAL, OfferStore
 from ivr.store.presence import MISSED_REST_SECONDS, PresenceStore

@@ -8,7 +8,7 @@ import itertools
 
 import pytest
 
-from ivr.callback_calls import try_outcome
+from ivr.calls.calling_back import try_outcome
 from ivr.store.calls import CallRecords
 from ivr.store.callback_tries import CallbackTries
 from ivr.store.offers import FINAL, OfferStore
@@ -100,7 +100,7 @@ def pending_callback(engine, records: CallRecords, call_sid: str) -> int:
 
 
 def facts_of_a_try(said: str) -> dict:
-    from ivr.callback_calls import SAID
+    from ivr.calls.calling_back import SAID
 
     return {"dial": {"dialing_at": AT, "dial_status": "completed", "dial_seconds": 45},
             "key": {"professional_said": SAID.get(said, "nothing")},

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from ivr.phone import HttpTransport, Phone
+from ivr.sim.phone import HttpTransport, Phone
 from ivr.sim.clock import SimClock
 from ivr.sim.twilio import ACCOUNT_SID, SimTwilio
 from like_twilio import AUTH_TOKEN, CALL_PARAMS, CALLER, Recorded, signed_post

@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from ivr.phone import HttpTransport, TestClientTransport
+from ivr.sim.phone import HttpTransport, TestClientTransport
 from ivr.sim.clock import SimClock
 from ivr.sim.twilio import ACCOUNT_SID, SimTwilio
 from ivr.web import create_app

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import requests
 from twilio.request_validator import RequestValidator
 
-from ivr.phone import HttpTransport
+from ivr.sim.phone import HttpTransport
 from ivr.sim.twilio import Helpline
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -22,7 +22,7 @@ SHARED_KEY_SECRET = "shared-key-secret-fedcba9876543210"
 BACKUP_LINE = "+15005550006"
 CALLER = "+15017122661"
 #: The numbers of the shipped (demo) roster: a connect step rings some of them.
-ROSTER_PHONES = {p.phone for p in __import__("ivr.routing.roster", fromlist=["load_roster"]).load_roster(
+ROSTER_PHONES = {p.phone for p in __import__("ivr.calls.routing.roster", fromlist=["load_roster"]).load_roster(
     __import__("pathlib").Path(__file__).resolve().parents[2] / "flows" / "roster.yaml")[0].professionals}
 #: What Twilio sends with every voice webhook (CallSid is added per call).
 CALL_PARAMS = {"AccountSid": "AC" + "0" * 32, "From": CALLER, "To": "+18005550100",

@@ -2,7 +2,7 @@
 language, reaches a person; the crisis words and a menu's keys count from the first word too.
 
 Inside a <Gather> Twilio stops a nested <Say>/<Play> at the first key (or word) and requests the
-action; anywhere else the key is lost (ivr/phone.py models both). Every prompt is found in the
+action; anywhere else the key is lost (ivr/sim/phone.py models both). Every prompt is found in the
 FlowSet itself and reached by a real call over HTTP, signed as Twilio signs, with Twilio and the
 professionals' phones simulated (ivr/sim) — a prompt staff add later is covered without an edit here.
 """
@@ -23,9 +23,9 @@ from werkzeug.serving import make_server
 
 from ivr.flow import model
 from ivr.flow.loader import load_flows
-from ivr.hours import is_open
-from ivr.phone import HttpTransport, Phone, scripted
-from ivr.phone import TestClientTransport as InProcess
+from ivr.flow.hours import is_open
+from ivr.sim.phone import HttpTransport, Phone, scripted
+from ivr.sim.phone import TestClientTransport as InProcess
 from ivr.sim.clock import SimClock
 from ivr.sim.twilio import Helpline, SimTwilio
 from callers import HELPLINE
@@ -103,7 +103,7 @@ class HearsPromptsAtOnce:
 
 
 def ring(url: str, twilio: SimTwilio, script: list) -> Phone:
-    """Call the helpline at `url` and answer with `script` (ivr.phone.scripted); once the caller has
+    """Call the helpline at `url` and answer with `script` (ivr.sim.phone.scripted); once the caller has
     pressed or spoken over a prompt they answer no menu more, and hang up at the next one."""
     caller = Phone(HttpTransport(), AUTH_TOKEN, base_url=url, from_number=CALLER, to_number=HELPLINE, twilio=twilio,
                    outside_lines_answer=False)      # the backup line rings out: its own prompt is heard too

@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import select
 
-from ivr.phone import HttpTransport, Phone, scripted
+from ivr.sim.phone import HttpTransport, Phone, scripted
 from ivr.privacy import mask_number
 from ivr.store.schema import calls
 from like_twilio import AUTH_TOKEN, CALLER, call_params, signed_post, wait_for

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 
 from ivr.flow import model
-from ivr.phone import HttpTransport, Phone, scripted
+from ivr.sim.phone import HttpTransport, Phone, scripted
 from ivr.sim.clock import SimClock
 from callers import KnowsTheMenusByHeart
 from like_twilio import (AUTH_TOKEN, BACKUP_LINE, CALLER, ROSTER_PHONES, call_params, parse_twiml, wait_for,

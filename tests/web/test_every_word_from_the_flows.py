@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ivr.phone import HttpTransport, Phone, scripted
+from ivr.sim.phone import HttpTransport, Phone, scripted
 from like_twilio import AUTH_TOKEN, CALLER, parse_twiml, signed_post, call_params
 
 ENGLISH, SPANISH = "1", "2"

@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 
 from ivr.flow.messages import compose
-from ivr.phone import Phone
+from ivr.sim.phone import Phone
 from ivr.sim.twilio import ACCOUNT_SID, SimTwilio
 from callers import (HELPLINE, call, call_in_background, simulated_twilio,
                      new_caller, text_helpline, transcript)

@@ -28,7 +28,7 @@ from requests.adapters import HTTPAdapter
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ivr.phone import HttpTransport, Phone
+from ivr.sim.phone import HttpTransport, Phone
 from ivr.sim.clock import SimClock
 from ivr.sim.twilio import SimTwilio
 from ivr.store.database import SQLITE_BUSY_SECONDS

@@ -17,10 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import request
 
-from ivr.call_control import RING_GRACE_SECONDS
+from ivr.calls.control import RING_GRACE_SECONDS
 from ivr.flow.messages import compose
-from ivr.phone import Phone
-from ivr.retries import RETRY_ON_FAILURE
+from ivr.sim.phone import Phone
+from ivr.twilio.retries import RETRY_ON_FAILURE
 from ivr.sim.twilio import ACCOUNT_SID, FINAL, SimTwilio
 from callers import (HELPLINE, AppClock, Line, call, call_in_background, simulated_twilio,
                      text_helpline, transcript)

@@ -12,7 +12,7 @@ import requests
 from click.testing import CliRunner
 
 from ivr.cli import main
-from ivr.reports import week_report, week_start_of
+from ivr.overview.week import week_report, week_start_of
 from ivr.sim.account import HELPLINE
 from ivr.sim.twilio import ACCOUNT_SID
 from ivr.store.board import day_numbers

@@ -1,4 +1,4 @@
-"""The fast path (ivr/web/remembered.py) answers a remembered menu press or call start exactly as the
+"""The fast path (ivr/web/fast_path.py) answers a remembered menu press or call start exactly as the
 view would, records it the same, and never answers what Twilio did not sign."""
 from __future__ import annotations
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.call_control import Links
-from ivr.callback_calls import CallbackLinks
-from ivr.phone import HttpTransport
-from ivr.retries import RETRY_ON_FAILURE, retried
+from ivr.calls.control import Links
+from ivr.calls.calling_back import CallbackLinks
+from ivr.sim.phone import HttpTransport
+from ivr.twilio.retries import RETRY_ON_FAILURE, retried
 from ivr.sim.twilio import Helpline, connection_overrides
 from like_twilio import AUTH_TOKEN, SHARED_KEY_ID, SHARED_KEY_SECRET, call_params, signed_post
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from ivr.phone import HttpTransport, Phone, scripted
+from ivr.sim.phone import HttpTransport, Phone, scripted
 from like_twilio import AUTH_TOKEN, CALLER, parse_twiml, spoken
 
 FRENCH_LINE = "+18005550177"

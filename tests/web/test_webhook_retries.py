@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.call_control import Links
-from ivr.callback_calls import CallbackLinks
-from ivr.retries import RETRY_ON_FAILURE, retried
+from ivr.calls.control import Links
+from ivr.calls.calling_back import CallbackLinks
+from ivr.twilio.retries import RETRY_ON_FAILURE, retried
 from ivr.sim.twilio import Helpline, connection_overrides
 from like_twilio import AUTH_TOKEN, call_params
 
@@ -60,7 +60,7 @@ def test_simulated_twilio_retries_only_what_the_overrides_name(url, statuses, tr
 
 
 def test_a_callback_url_with_overrides_is_signed_without_them_and_the_helpline_accepts_it(app):
-    from ivr.phone import TestClientTransport
+    from ivr.sim.phone import TestClientTransport
 
     helpline = Helpline(TestClientTransport(app), AUTH_TOKEN)
     status, _ = helpline.post("http://localhost/voice/status" + RETRY_ON_FAILURE,

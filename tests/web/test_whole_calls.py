@@ -1,5 +1,5 @@
 """Whole calls over real HTTP, from the first ring to the last word, as a caller, Twilio and the
-professionals' phones make them (ivr.phone and the simulator): a talk, nobody answering then a call
+professionals' phones make them (ivr.sim.phone and the simulator): a talk, nobody answering then a call
 back, the backup line after the longest wait, a waiting caller offered the moment someone is free,
 a Spanish caller, two callers in line, and the moment a professional accepts — on a SQLite file
 and on a real PostgreSQL.
@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import request
 
-from ivr.phone import HttpTransport, Phone, scripted
+from ivr.sim.phone import HttpTransport, Phone, scripted
 from ivr.sim.clock import SimClock
 from ivr.sim.twilio import ACCOUNT_SID, Helpline, SimTwilio
 from like_twilio import AUTH_TOKEN, BACKUP_LINE, CALLER, signed_post, wait_for

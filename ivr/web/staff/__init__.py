@@ -32,7 +32,7 @@ def init_staff(app: Flask, settings) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
 
-    from . import auth, calls, flows, guard, owed, pages, reports, roster, words  # noqa: F401  (their views, hooks and filters join the blueprint)
+    from . import auth, recent_calls, flows, guard, owed, pages, reports, roster, words  # noqa: F401  (their views, hooks and filters join the blueprint)
     from .blueprint import blueprint
     app.register_blueprint(blueprint)
 

@@ -6,7 +6,7 @@ import datetime
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 
-from ...staff.accounts import SHORTEST_PASSWORD, StaffError
+from ...access.accounts import SHORTEST_PASSWORD, StaffError
 from .login import StaffUser, _accounts, limiter
 from .blueprint import blueprint
 

@@ -9,7 +9,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 
-from ...staff.accounts import same_session
+from ...access.accounts import same_session
 
 #: However active, a session ends this long after its login (a shared computer left logged in).
 LONGEST_SESSION = datetime.timedelta(hours=12)

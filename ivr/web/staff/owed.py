@@ -11,9 +11,9 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from ...callback_calls import CallbackLinks, CallbackUnavailable
-from ...staff.access import languages_allowed, may_open, roster_entry
-from ...twilio_api import TwilioUnavailable
+from ...calls.calling_back import CallbackLinks, CallbackUnavailable
+from ...access.who_sees_what import languages_allowed, may_open, roster_entry
+from ...twilio.rest import TwilioUnavailable
 from ..current import links, services
 from .blueprint import blueprint
 from .guard import forbid
@@ -125,7 +125,7 @@ def call_back_now(callback_id):
         flash("A colleague is already calling this caller back.")
         return redirect(url_for("staff.callbacks"), code=303)
     try:
-        ivr.callback_calls.ring(row.id, person, CallbackLinks(links().base))
+        ivr.calls.calling_back.ring(row.id, person, CallbackLinks(links().base))
     except (CallbackUnavailable, TwilioUnavailable, SQLAlchemyError) as error:
         log.error("could not place callback %s: %s", row.id, error)
         flash("The helpline could not ring your phone just now. Please try again in a moment.")

@@ -9,8 +9,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from ...staff.access import languages_allowed, roster_entry
-from ...staff.now import local_midnight, now_board
+from ...access.who_sees_what import languages_allowed, roster_entry
+from ...overview.now_board import local_midnight, now_board
 from ..health import PROBLEMS_SHOWN_FOR
 from ..current import links, services
 from .blueprint import blueprint

@@ -1,5 +1,5 @@
 """The Reports page (a chosen week: calls per hour, outcomes, time to a person, menu choices) and
-its CSV download; the numbers come from ivr/reports.py, the charts from ivr/svg_chart.py."""
+its CSV download; the numbers come from ivr/overview/week.py, the charts from ivr/overview/charts.py."""
 from __future__ import annotations
 
 import datetime
@@ -8,14 +8,14 @@ import zoneinfo
 from flask import Response, render_template, request
 from markupsafe import Markup
 
-from ...call_endings import ending_of
-from ...reports import week_csv, week_report, week_start_of, weeks_back
-from ...svg_chart import bar_chart, labelled_bars
+from ...calls.endings import ending_of
+from ...overview.week import week_csv, week_report, week_start_of, weeks_back
+from ...overview.charts import bar_chart, labelled_bars
 from ..current import services
 from .blueprint import blueprint
 from .guard import leads_only
 
-#: The outcomes, in the words of the page: where each call really ended (ivr/call_endings.py).
+#: The outcomes, in the words of the page: where each call really ended (ivr/calls/endings.py).
 OUTCOME_WORDS = {"talked": "Talked with a professional", "abandoned": "Hung up waiting for a professional",
                  "callback": "Asked to be called back", "voicemail": "Left a voicemail",
                  "overflow": "Put through to the backup line", "information": "Heard information",

@@ -1,12 +1,12 @@
 """The Roster page: who covers which hour of the coming week in which language, as a heat-map
-table (ivr/routing/heatmap.py), gaps and thin hours marked in words as well as colour."""
+table (ivr/calls/routing/heatmap.py), gaps and thin hours marked in words as well as colour."""
 from __future__ import annotations
 
 import zoneinfo
 
 from flask import render_template
 
-from ...routing.heatmap import DAY_NAMES, cell_words, coverage_grid
+from ...calls.routing.heatmap import DAY_NAMES, cell_words, coverage_grid
 from ..current import services
 from .blueprint import blueprint
 from .guard import leads_only

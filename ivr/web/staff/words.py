@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from ... import notices
+from ...calls import notices
 from .blueprint import blueprint
 
 

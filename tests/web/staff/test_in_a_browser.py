@@ -369,7 +369,7 @@ def test_a_flow_diagram_has_no_edge_label_over_another_and_every_step_name_whole
 
 
 def test_a_voicemail_left_in_a_call_is_texted_to_the_right_professional_and_played_and_handled_on_the_page(line, page):
-    from ivr.phone import HttpTransport, Phone, scripted
+    from ivr.sim.phone import HttpTransport, Phone, scripted
     from like_twilio import AUTH_TOKEN, CALLER, wait_for
 
     line.twilio.default_phone = "no-answer"

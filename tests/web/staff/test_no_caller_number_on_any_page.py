@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 
-from ivr.phone import HttpTransport, Phone, scripted
+from ivr.sim.phone import HttpTransport, Phone, scripted
 from like_twilio import AUTH_TOKEN, CALLER, call_params, signed_post
 from conftest import log_in, make_account
 from test_staff_security import staff_urls

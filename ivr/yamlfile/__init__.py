@@ -1,0 +1,1 @@
+"""YAML files with line numbers: the toolkit the call flows and the roster are both read with."""
