@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
-from . import backup_line
+from .backup_line import backup_line_twiml
 from .retries import retried
 
 
@@ -214,7 +214,7 @@ def backup_document(backup_line: str, flows) -> str:
     """The static TwiML a fallback host serves: the flows' backup-line words in every language,
     then the backup line. Refused rather than written without its words, as a file like this is
     hosted once and kept."""
-    xml = backup_line.backup_line_twiml(backup_line, flows)
+    xml = backup_line_twiml(backup_line, flows)
     spoken = sum(1 for _ in ElementTree.fromstring(xml).iter("Say"))
     if spoken < len(flows.languages):
         raise SetupRefused("the backup line's words could not be rendered from the flows (see the log); "

@@ -27,10 +27,12 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
     services.calls.start()              # records left on disk by a process stopped in an outage
     services.flows.current()            # load now, so problems show in the log at start-up
 
-    from .webhooks import audio, callback_number, callback_leg, hold, text_status, professional_leg, stand_in, texts, caller
     from . import edge, health
+    from .webhooks import (audio, callback_leg, callback_number, caller, hold, professional_leg, stand_in, text_status,
+                           texts)
     app.register_error_handler(Exception, edge.never_fail_a_caller)
-    for module in (voice, callback, hold, offers, callback_calls, sms, message_status, audio, health, rehearsal):
+    for module in (caller, callback_number, hold, professional_leg, callback_leg, texts, text_status, audio, health,
+                   stand_in):
         app.register_blueprint(module.blueprint)
     init_staff(app, settings)
     wsgi = RememberedAnswers(app, app.wsgi_app)     # answers Flask need not build (remembered.py)

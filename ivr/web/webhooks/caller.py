@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ...calls import engine
 from ... import metrics
-from ...twilio import backup_line
+from ...twilio.backup_line import backup_line_twiml, hang_up_twiml, words_from
 from ...twilio.statuses import FINAL_STATUSES as FINAL_CALL_STATUSES, sequence_number
 from ...calls.engine import CallState, Finished, Pressed, Silence, Spoke
 from ...flow.model import PERSON_STEPS, BackupLine, Connect, Queue, Ref, Voicemail
@@ -64,12 +64,12 @@ def twiml(xml: str) -> Response:
 
 def backup_line(ivr=None) -> Response:
     ivr = ivr or services()
-    return twiml(backup_line.backup_line_twiml(ivr.settings.backup_line, last_good_flows(ivr)))
+    return twiml(backup_line_twiml(ivr.settings.backup_line, last_good_flows(ivr)))
 
 
 def last_good_flows(ivr):
-    """The flows the backup line's words come from (see safety_net)."""
-    return getattr(ivr.flows, "last_good", None) or backup_line.words_from(ivr.settings.flows_dir)
+    """The flows the backup line's words come from (see ivr/twilio/backup_line.py)."""
+    return getattr(ivr.flows, "last_good", None) or words_from(ivr.settings.flows_dir)
 
 
 def render(ivr, flows, turn) -> str:
@@ -82,14 +82,14 @@ def render(ivr, flows, turn) -> str:
         if ivr.calls.database_down:
             # Nobody could be offered this caller: a person elsewhere at once, not after a timeout.
             log.error("call %s cannot wait for a person (the database is unavailable): backup line", _sid())
-            return backup_line.backup_line_twiml(ivr.settings.backup_line, flows)
+            return backup_line_twiml(ivr.settings.backup_line, flows)
         try:
             asked = ivr.control.ask_for_person(_sid(), turn.step, turn.state.language, form().first("To"),
                                                links())
         except (SQLAlchemyError, TwilioUnavailable) as error:
             # Without the line's records nobody can be offered this caller: a person elsewhere.
             log.error("call %s cannot wait for a person (%s): backup line", _sid(), error.__class__.__name__)
-            return backup_line.backup_line_twiml(ivr.settings.backup_line, flows)
+            return backup_line_twiml(ivr.settings.backup_line, flows)
         if asked:
             break
         following = engine.advance(flows, turn.state, Finished(), ivr.now())
@@ -277,7 +277,7 @@ def dialed():
             ivr.calls.outcome(_sid(), "overflow", ivr.now())
         except SQLAlchemyError as error:
             log.error("could not record the end of call %s: %s", _sid(), error.__class__.__name__)
-        return twiml(backup_line.hang_up_twiml())
+        return twiml(hang_up_twiml())
     try:
         back_in_line = ivr.control.partner_line_unanswered(_sid(), form().first("CallStatus"))
     except SQLAlchemyError as error:
@@ -285,7 +285,7 @@ def dialed():
         back_in_line = form().first("CallStatus") in ("", "in-progress")
     if not back_in_line:
         log.info("call %s: the partner line did not answer, and the caller had hung up", _sid())
-        return twiml(backup_line.hang_up_twiml())
+        return twiml(hang_up_twiml())
     if flows is None:
         return backup_line(ivr)
     return twiml(render(ivr, flows, engine.advance(flows, state_from_url(), Finished(), ivr.now())))
