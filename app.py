@@ -4,6 +4,7 @@ import os
 from ivr.web import create_app
 
 app = create_app()
+app.extensions["ivr"].start()        # each gunicorn worker imports this after the fork
 
 if __name__ == "__main__":
     from ivr.sim.dev_twilio import serve_beside

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
-from .calls.control import TICK_SECONDS, CallControl, Links
+from .calls.control import TICK_SECONDS, CallControl
+from .calls.links import Links
 from .calls.calling_back import CallbackCalls
 from .config import Settings
 from .flow.live import LiveFlows
@@ -85,6 +86,14 @@ class Services:
         except SQLAlchemyError as error:
             return error.__class__.__name__
         return None
+
+    def start(self) -> None:
+        """What a helpline does before its first call: the tables migrated (a database that is down
+        now is retried later; calls play on), the records a process stopped in an outage left on
+        disk written, and the flows loaded, so their problems show in the log at start-up."""
+        self.calls.ensure_schema()
+        self.calls.start()
+        self.flows.current()
 
     def close(self) -> None:
         if self.notices is not None:

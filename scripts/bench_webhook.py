@@ -105,6 +105,7 @@ def in_process_cost(flows_dir: Path, work: Path, presses: int = 3000) -> float:
 
     app = create_app({"flows_dir": flows_dir, "instance_dir": work / flows_dir.name,
                       "database_url": f"sqlite:///{work / (flows_dir.name + '.db')}"})
+    app.extensions["ivr"].start()
     flows = app.extensions["ivr"].flows.current()
     # A key whose answer depends only on the flows (information, another menu), as the shipped main
     # menu's 3: the same kind of work in both flow sets. An hours step or a person is decided anew.
@@ -155,6 +156,7 @@ def main() -> None:
     from ivr.web import create_app          # the bare view returns the real first TwiML document
 
     helpline = create_app()
+    helpline.extensions["ivr"].start()
     client = helpline.test_client()
     url0 = "http://localhost/voice/incoming"
     params = dict(TWILIO_PARAMS)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from ivr.calls.control import CallControl, Links
+from ivr.calls.control import CallControl
+from ivr.calls.links import Links
 from ivr.flow.loader import load_flows
 from ivr.calls.routing.roster import load_roster
 from ivr.store.database import ensure_schema, open_database

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from ivr.calls.control import (CONNECT_GRACE_SECONDS, MACHINE_ANSWERS, RING_GRACE_SECONDS,
-                              TALK_CHECK_WHILE_WAITING_SECONDS, Bridge, GoTo, Leave, NotNeeded,
-                              Overflow, Stay, Whisper)
+                               TALK_CHECK_WHILE_WAITING_SECONDS)
+from ivr.calls.decisions import Bridge, GoTo, Leave, NotNeeded, Overflow, Stay, Whisper
 from ivr.flow.model import Ref
 from ivr.twilio.retries import RETRY_ON_FAILURE
 from ivr.calls.routing import why_nobody

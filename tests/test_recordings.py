@@ -216,6 +216,7 @@ def helpline(tmp_path, sim):
         "flows_dir": Path(shutil.copytree(SHIPPED_FLOWS, tmp_path / "flows")), "audio_dir": tmp_path / "audio",
         "twilio_auth_token": AUTH_TOKEN, "caller_hash_key": "test-caller-hash-key",
         "backup_line": "+15005550006", "twilio_account_sid": ACCOUNT_SID, "twilio_api_url": sim.api_url})
+    app.extensions["ivr"].start()
     sim.helpline.transport = InProcess(app)
     yield app
     app.extensions["ivr"].close()

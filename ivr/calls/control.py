@@ -15,16 +15,15 @@ import datetime
 import logging
 import threading
 import time
-from dataclasses import dataclass
-from urllib.parse import quote
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..flow import model
 from ..flow.model import Ref
 from ..twilio.pacing import Pacer
+from .decisions import BACKUP_LINE, Bridge, GoTo, Leave, NotNeeded, Overflow, Stay, Whisper, overflow_of
+from .links import Links, conference_name
 from .rehearsal import stand_in_for
-from ..twilio.retries import retried
 from .routing.choose import Chooser
 from ..store.presence import Presence
 from .routing.why_nobody import why_nobody_free
@@ -64,95 +63,6 @@ CLAIM_SECONDS = 5
 #: After Twilio's REST API failed to place a leg, callers go straight to the backup line for this
 #: long rather than wait for phones that cannot ring; then placing is tried again.
 TWILIO_DOWN_SECONDS = 30
-
-
-@dataclass(frozen=True)
-class Links:
-    """The absolute URLs Twilio is given for REST-placed legs and redirects (a REST request has
-    no document for a relative URL to be relative to)."""
-    base: str
-
-    def offer(self, offer_id: str) -> str:
-        return f"{self.base}/voice/offer?offer={offer_id}"
-
-    def leg_fallback(self, offer_id: str, language: str) -> str:
-        return f"{self.base}/voice/leg-fallback?offer={offer_id}&lang={quote(language)}"
-
-    def offer_status(self, offer_id: str) -> str:
-        # Whether the professional is free again rests on this callback: a failed one is retried.
-        return retried(f"{self.base}/voice/offer-status?offer={offer_id}")
-
-    def bridge(self, wait) -> str:
-        return f"{self.base}/voice/bridge?{place_query(wait)}"
-
-
-def place_query(wait) -> str:
-    """The call's place (its step and language), as the webhook's URLs carry it."""
-    return f"at={quote(wait.step, safe=':')}&lang={quote(wait.language)}&tries=0"
-
-
-def conference_name(call_sid: str) -> str:
-    return f"helpline-{call_sid}"
-
-
-# -- what call control tells the web layer --------------------------------------------------------
-@dataclass(frozen=True)
-class Stay:
-    """Keep the caller on hold: their place in line and the usual wait, for the hold page."""
-    ahead: int
-    typical_wait: int | None
-    remaining: float | None        # seconds until max_wait, on a queue step
-    #: On a queue step, why nobody is free for them now (routing.why_nobody); '' when someone is
-    #: (being rung for them, or about to be), and at a connect step, where phones are ringing.
-    why: str = ""
-
-
-@dataclass(frozen=True)
-class Leave:
-    """Take the caller out of the queue: the queue's action will say where they go."""
-
-
-@dataclass(frozen=True)
-class Bridge:
-    room: str
-    language: str = ""             # the caller's: what the professional hears is said in it
-
-
-@dataclass(frozen=True)
-class GoTo:
-    step: Ref
-
-
-@dataclass(frozen=True)
-class Overflow:
-    """The queue failed the caller (or they waited it out): on to `step`, or the backup line when
-    the step names none."""
-    step: Ref | None
-
-
-#: Where a wait that left for the backup line itself says it went.
-BACKUP_LINE = "backup-line"
-
-
-def overflow_of(step) -> Ref | None:
-    """Where a connect or queue step sends a caller nobody could take."""
-    if isinstance(step, model.Queue):
-        return step.overflow
-    if isinstance(step, model.Connect):
-        return step.if_nobody_answers
-    return None
-
-
-@dataclass(frozen=True)
-class Whisper:
-    language: str
-
-
-@dataclass(frozen=True)
-class NotNeeded:
-    """The leg is not wanted (a machine, a caller already taken or gone)."""
-    reason: str                    # machine | taken | gone
-    language: str = ""
 
 
 def _not_needed(wait) -> NotNeeded:

@@ -281,6 +281,7 @@ def _play(settings, script, professionals, speed, numbers, base=None, twilio_por
         app = create_app(settings=settings.with_overrides({
             "twilio_account_sid": ACCOUNT_SID, "twilio_api_url": sim.serve(), "public_url": ""}))
         app.extensions["ivr"].clock = clock
+        app.extensions["ivr"].start()
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
@@ -366,7 +367,7 @@ def presence(who, action, flows_dir):
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..calls.control import Links
+    from ..calls.links import Links
     from ..config import finish, from_environment
     from ..calls.routing.presence_words import describe
     from ..calls.routing.roster import slug

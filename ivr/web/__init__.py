@@ -15,18 +15,16 @@ from .webhooks.caller import Answers
 
 
 def create_app(config: dict | None = None, settings: config_module.Settings | None = None) -> Flask:
-    """Build the helpline app. `config` overrides Settings fields by name (tests, the simulator)."""
+    """Build the helpline app, wired and not yet started: nothing is migrated, no thread runs, until
+    `app.extensions["ivr"].start()` (app.py does it; so do the CLI and the tests that serve calls).
+    `config` overrides Settings fields by name (tests, the simulator)."""
     settings = config_module.finish(
         (settings or config_module.from_environment()).with_overrides(config))
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if settings.log_format == "json":
         use_json_logs()
-    services = init_app(app, settings, Answers())
-    services.calls.ensure_schema()      # a database that is down now is retried later; calls play on
-    services.calls.start()              # records left on disk by a process stopped in an outage
-    services.flows.current()            # load now, so problems show in the log at start-up
-
+    init_app(app, settings, Answers())      # wired only: `app.extensions["ivr"].start()` starts it
     from . import edge, health
     from .webhooks import (audio, callback_leg, callback_number, caller, hold, professional_leg, stand_in, text_status,
                            texts)

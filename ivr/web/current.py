@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, request
 
 from ..config import Settings
-from ..calls.control import Links
+from ..calls.links import Links
 from ..services import Services, make_services
 
 

@@ -46,7 +46,7 @@ def readyz():
               "twilio_credentials": _credentials_state(ivr)}
     ready = all(state == "ok" for state in checks.values())
     texts, problems = twilio_problems_summary(ivr)
-    caller_id = ivr.twilio.caller_ids.state()
+    caller_id = ivr.caller_ids.state()
     attention = ([] if texts == "ok" else [f"texts: {texts}"]) + (
         [] if caller_id.startswith("ok") else [f"caller ID: {caller_id}"]) + [
         f"{kind}: {count} in the last 24 hours" for kind, count in problems.items() if kind != "text-not-delivered"]

@@ -76,6 +76,7 @@ def make_app(settings_for, twilio):
 
     def build(**changes) -> Flask:
         app = create_app(settings_for(**changes))
+        app.extensions["ivr"].start()
         twilio.helpline.transport = ToTheHelpline(app)
         built.append(app)
         return app

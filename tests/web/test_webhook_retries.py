@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.calls.control import Links
+from ivr.calls.links import Links
 from ivr.calls.calling_back import CallbackLinks
 from ivr.twilio.retries import RETRY_ON_FAILURE, retried
 from ivr.sim.twilio import Helpline, connection_overrides

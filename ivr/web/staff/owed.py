@@ -125,7 +125,7 @@ def call_back_now(callback_id):
         flash("A colleague is already calling this caller back.")
         return redirect(url_for("staff.callbacks"), code=303)
     try:
-        ivr.calls.calling_back.ring(row.id, person, CallbackLinks(links().base))
+        ivr.callback_calls.ring(row.id, person, CallbackLinks(links().base))
     except (CallbackUnavailable, TwilioUnavailable, SQLAlchemyError) as error:
         log.error("could not place callback %s: %s", row.id, error)
         flash("The helpline could not ring your phone just now. Please try again in a moment.")

@@ -46,7 +46,7 @@ def _say_and_hang_up(ivr, name: str | None, language: str = "") -> Response:
 @twilio_only
 def callback_offer():
     ivr = services()
-    row = ivr.calls.calling_back.pending(_id())
+    row = ivr.callback_calls.pending(_id())
     if form().first("AnsweredBy") in MACHINE_ANSWERS:
         return _say_and_hang_up(ivr, None)        # their voicemail: never the caller's details
     if row is None:
@@ -56,7 +56,7 @@ def callback_offer():
         return _say_and_hang_up(ivr, None)        # nothing to say it with; the request stays listed
     language = flows.language(row.language)
     said = engine.message(flows, "callback-offer", language.code, language=language.name,
-                          time=ivr.calls.calling_back.asked_at(row, language.code))
+                          time=ivr.callback_calls.asked_at(row, language.code))
     return xml(twiml.whisper(said, flows, f"callback-go?id={_id()}"))
 
 
@@ -64,12 +64,12 @@ def callback_offer():
 @twilio_only
 def callback_go():
     ivr = services()
-    row = ivr.calls.calling_back.pending(_id())
+    row = ivr.callback_calls.pending(_id())
     if form().first("Digits") != "1" or row is None:
         return _say_and_hang_up(ivr, None if row else "callback-already-made")
     _record(ivr, "dialing")
     return xml(twiml.dial_for_professional(_said(ivr, "callback-calling", row.language), ivr.flows.current(),
-                                           row.number, ivr.calls.calling_back.caller_id(row),
+                                           row.number, ivr.callback_calls.caller_id(row),
                                            f"callback-dialed?id={_id()}"))
 
 
@@ -108,7 +108,7 @@ def _record(ivr, fact: str, *values) -> None:
     if not leg_sid or not _id():
         return
     try:
-        getattr(ivr.calls.calling_back, fact)(_id(), leg_sid, *values)
+        getattr(ivr.callback_calls, fact)(_id(), leg_sid, *values)
     except SQLAlchemyError as error:
         log.error("could not record a callback's try (%s)", error.__class__.__name__)
 
@@ -118,7 +118,7 @@ def _seconds(text: str) -> int | None:
 
 
 def _language(ivr) -> str:
-    row = ivr.calls.calling_back.pending(_id())
+    row = ivr.callback_calls.pending(_id())
     return row.language if row is not None else ""
 
 
@@ -142,4 +142,4 @@ def callback_leg():
 def _record_leg_end(ivr, status: str) -> None:
     leg_sid = form().first("CallSid")[:64]
     if leg_sid and _id():
-        ivr.calls.calling_back.leg_ended(_id(), leg_sid, status)
+        ivr.callback_calls.leg_ended(_id(), leg_sid, status)

@@ -86,7 +86,7 @@ def callback_confirm():
     try:
         if form().first("Digits") == "1" and ivr.calls.confirm_callback(sid):
             ivr.calls.outcome(sid, "callback", ivr.now())
-            ivr.calls.notices.soon(links().base)      # the professionals on shift are texted at once
+            ivr.notices.soon(links().base)      # the professionals on shift are texted at once
             turn = engine.advance(flows, state, Finished(), ivr.now())
             saved = (engine.message(flows, "callback-saved", flows.language(state.language).code),)
             return xml(render(ivr, flows, engine.Turn(saved + turn.said, turn.asked, turn.step, turn.state,

@@ -261,7 +261,7 @@ def keep_what_the_caller_left(ivr, step, language: str) -> None:
                                int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else None,
                                language, now, params.first("To"))
         records.outcome(_sid(), "voicemail", now)
-        ivr.calls.notices.soon(links().base)          # the professionals on shift are texted at once
+        ivr.notices.soon(links().base)          # the professionals on shift are texted at once
 
 
 @blueprint.post("/dialed")

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ...calls import engine
 from ...twilio import twiml
-from ...calls.control import Bridge, GoTo, Leave, NotNeeded, Overflow
+from ...calls.decisions import Bridge, GoTo, Leave, NotNeeded, Overflow
 from ...calls.engine import Pressed, Spoke, Utterance
 from ...flow import model
 from ...calls.routing import why_nobody

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ...calls import engine
 from ...twilio import twiml
-from ...calls.control import Bridge, Whisper
+from ...calls.decisions import Bridge, Whisper
 from ..current import links, services
 from ..signature import twilio_only
 from ..retry import retry_later

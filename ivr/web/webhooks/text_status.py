@@ -51,7 +51,7 @@ def status():
             what = WHAT.get(row.kind if row is not None else "text", "a text")
             log.error("%s was not delivered (%s): %s", what, state, meaning(code))
             ivr.twilio_problems.record("text-not-delivered", code, f"{what}, reported {state}", now)
-            ivr.calls.notices.soon(links().base)         # the sweep calls them instead, off this request
+            ivr.notices.soon(links().base)         # the sweep calls them instead, off this request
     except SQLAlchemyError as error:
         log.error("could not record a text's status (%s)", error.__class__.__name__)
         return retry_later()

@@ -9,7 +9,7 @@ import zoneinfo
 
 import pytest
 
-from ivr.calls.control import Links
+from ivr.calls.links import Links
 from ivr.sim.clock import SimClock
 from conftest import log_in
 from like_twilio import call_params, client_post, parse_twiml

@@ -75,11 +75,11 @@ def test_a_voicemail_still_owed_after_thirty_minutes_is_texted_to_the_lead_once(
     assert wait_for(lambda: len(texts(line)) == 2, timeout=10)
 
     line.clock.move_on(29 * 60)
-    line.ivr.calls.notices.sweep()
+    line.ivr.notices.sweep()
     assert len(texts(line)) == 2                           # not yet
     line.clock.move_on(2 * 60)
-    line.ivr.calls.notices.sweep()
-    line.ivr.calls.notices.sweep()
+    line.ivr.notices.sweep()
+    line.ivr.notices.sweep()
 
     [escalation] = texts(line)[2:]
     assert escalation["to"] == CARMEN
@@ -94,7 +94,7 @@ def test_a_voicemail_handled_in_time_is_not_escalated(line):
     line.ivr.owed.voicemail_handled(voicemail.id, "ana-rivera", line.clock())
 
     line.clock.move_on(45 * 60)
-    line.ivr.calls.notices.sweep()
+    line.ivr.notices.sweep()
 
     assert len(texts(line)) == 2
 
@@ -113,15 +113,15 @@ def test_with_nobody_on_shift_for_its_language_the_leads_are_texted_at_once(line
 def test_two_instances_sweeping_at_the_same_moment_send_each_text_once(line, make_app):
     other = make_app(flows_check_seconds=0, audio_dir=AUDIO)        # the same database, another instance
     other.extensions["ivr"].clock = line.clock
-    line.ivr.calls.notices.close()                                         # no thread of its own: only the sweeps below
+    line.ivr.notices.close()                                         # no thread of its own: only the sweeps below
     leave(line, "2", "0", "hold:1")
     leave(line, "1", "0", "hold:2", TYPED, "1")
     assert texts(line) == []
-    for notices in (line.ivr.calls.notices, other.extensions["ivr"].notices):
+    for notices in (line.ivr.notices, other.extensions["ivr"].notices):
         notices.base_url = line.url
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda i: (line.ivr.calls.notices if i % 2 else other.extensions["ivr"].notices).sweep(), range(8)))
+        list(pool.map(lambda i: (line.ivr.notices if i % 2 else other.extensions["ivr"].notices).sweep(), range(8)))
 
     assert sorted(m["to"] for m in texts(line)) == sorted([ANA, MARISOL, ANA, MARISOL, BEN])
 
@@ -133,7 +133,7 @@ def test_a_text_twilio_refuses_is_sent_at_the_next_sweep(line):
     assert texts(line) == []
 
     line.twilio.refuse_messages = False
-    line.ivr.calls.notices.sweep()
+    line.ivr.notices.sweep()
 
     assert sorted(m["to"] for m in texts(line)) == sorted([ANA, MARISOL])
 
@@ -144,7 +144,7 @@ def test_a_recording_twilio_could_not_delete_when_handled_is_deleted_at_the_next
     line.ivr.owed.voicemail_handled(voicemail.id, "ana-rivera", line.clock())    # as if the delete had failed
     assert len(line.twilio.recordings) == 1
 
-    line.ivr.calls.notices.sweep()
+    line.ivr.notices.sweep()
 
     assert line.twilio.recordings == {}
     assert line.ivr.owed.voicemail(voicemail.id).recording_deleted_at is not None

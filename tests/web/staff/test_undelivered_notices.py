@@ -84,8 +84,8 @@ def test_a_notice_twilio_reports_twice_and_out_of_order_is_said_in_one_call_per_
     leave_a_spanish_voicemail(line)
 
     assert wait_for(lambda: len(notice_calls(line)) >= 2, timeout=10)
-    line.ivr.calls.notices.sweep()
-    line.ivr.calls.notices.sweep()
+    line.ivr.notices.sweep()
+    line.ivr.notices.sweep()
     assert sorted(call.to for call in notice_calls(line)) == sorted([ANA, MARISOL])
 
 
@@ -96,7 +96,7 @@ def test_a_delivered_notice_is_not_followed_by_any_call(line):
     sids = [message["sid"] for message in line.twilio.messages]
     assert wait_for(lambda: all(getattr(line.ivr.notice_texts.text(sid), "status", "") == "delivered"
                                 for sid in sids), timeout=10)
-    line.ivr.calls.notices.sweep()
+    line.ivr.notices.sweep()
     assert notice_calls(line) == []
     assert line.ivr.twilio_problems.recent(line.clock() - datetime.timedelta(hours=1)) == []
 
@@ -189,7 +189,7 @@ def test_a_call_instead_that_twilio_refuses_is_shown_to_leads_and_not_placed_aga
     sid = "SM" + "6" * 32
     line.ivr.notice_texts.sent(sid, "callback", callback.id, ANA, "+12025550199", "en", "queued", line.clock())
     refusing = Recorder(twilio_error(400, 21210))                 # a From that is not the account's
-    line.ivr.calls.notices.api = TwilioApi(ACCOUNT_SID, AUTH_TOKEN, http_client=refusing)
+    line.ivr.notices.api = TwilioApi(ACCOUNT_SID, AUTH_TOKEN, http_client=refusing)
 
     failed = {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30032",
               "AccountSid": "AC" + "0" * 32, "From": "+12025550199", "To": ANA}
@@ -197,8 +197,8 @@ def test_a_call_instead_that_twilio_refuses_is_shown_to_leads_and_not_placed_aga
     since = line.clock() - datetime.timedelta(hours=1)
     assert wait_for(lambda: "notice-call-refused" in {p.kind for p in line.ivr.twilio_problems.recent(since)},
                     timeout=10)
-    line.ivr.calls.notices.sweep()
-    line.ivr.calls.notices.sweep()
+    line.ivr.notices.sweep()
+    line.ivr.notices.sweep()
 
     assert [request.url.rsplit("/", 1)[-1] for request in refusing.sent] == ["Calls.json"]
     as_lead = line.app.test_client()
@@ -221,7 +221,7 @@ def test_a_voicemail_handled_before_its_failed_text_is_reported_calls_nobody(lin
     failed = {"MessageSid": sid, "MessageStatus": "failed", "ErrorCode": "30032",
               "AccountSid": "AC" + "0" * 32, "From": HELPLINE, "To": ANA}
     assert signed_post(f"{line.url}/sms/status", failed).status_code == 204
-    line.ivr.calls.notices.sweep()
+    line.ivr.notices.sweep()
 
     assert notice_calls(line) == []
     assert line.ivr.notice_texts.to_call_instead() == []          # and never again

@@ -1,0 +1,26 @@
+"""`create_app` only wires the helpline: building one touches no database and starts no thread, so
+anything may build it cheaply; `start()` is the one step that migrates and starts the writer."""
+from __future__ import annotations
+
+import threading
+
+from ivr.store.database import open_database, schema_revision
+from ivr.web import create_app
+
+
+def test_building_the_app_touches_no_database_and_starts_no_thread_until_it_is_started(settings_for, tmp_path):
+    before = {thread.name for thread in threading.enumerate()}
+    app = create_app(settings_for())
+    try:
+        assert not (tmp_path / "helpline.db").exists()
+        assert {thread.name for thread in threading.enumerate()} == before
+
+        app.extensions["ivr"].start()
+
+        engine = open_database(f"sqlite:///{tmp_path / 'helpline.db'}")
+        assert schema_revision(engine) is not None          # migrated by the start, not the build
+        engine.dispose()
+        response = app.test_client().get("/healthz")
+        assert response.status_code == 200
+    finally:
+        app.extensions["ivr"].close()
