@@ -3,6 +3,7 @@ loaded flows: a prompt, or one of main.yaml's messages with its placeholders fil
 fix or translate anything a person hears without touching the code."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import string
 from urllib.parse import urlsplit
@@ -10,9 +11,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from ivr.sim.phone import HttpTransport, Phone, scripted
+from ivr.sim.professionals import PHONES
 from like_twilio import AUTH_TOKEN, CALLER, parse_twiml, signed_post, call_params
 
 ENGLISH, SPANISH = "1", "2"
+#: A professional who presses 1 and talks a few seconds: the words are all said by then (the
+#: simulator's person talks a minute, which is silence as far as this test goes).
+BRIEF_PERSON = dataclasses.replace(PHONES["person"], talks_for=5)
 
 
 def allowed_sentences(flows) -> tuple:
@@ -44,8 +49,27 @@ def from_the_flows(sentence: str, texts: set, patterns: list) -> bool:
     return sentence in texts or any(p.match(sentence) for p in patterns)
 
 
+class HearsEachSentenceAtOnce:
+    """A caller's sense of time: every sentence the helpline says is heard, and kept, at once (what
+    is checked here is its words, not how long they take); the ringing tone, the hold music and
+    pauses take as long as they do on Twilio's clock, so phones ring out and the hold page comes
+    round as in a real call."""
+
+    def __init__(self, caller: Phone):
+        self.caller, self.clock = caller, caller.clock
+
+    def sleep(self, seconds: float, interrupt=None) -> bool:
+        if self.caller.heard and self.caller.heard[-1].kind == "say":
+            return False
+        return self.clock.sleep(seconds, interrupt)
+
+    def __getattr__(self, name):
+        return getattr(self.clock, name)
+
+
 def call(server, twilio, *answers) -> Phone:
     caller = Phone(HttpTransport(), AUTH_TOKEN, base_url=server.url, from_number=CALLER, twilio=twilio)
+    caller.clock = HearsEachSentenceAtOnce(caller)
     caller.call(scripted(list(answers)))
     return caller
 
@@ -63,6 +87,10 @@ def test_what_callers_and_professionals_hear_in_whole_calls_is_written_in_the_fl
         live_server, twilio, app, spoken_by_the_helpline):
     flows = app.extensions["ivr"].flows.current()
     texts, patterns = allowed_sentences(flows)
+    # The helpline keeps Twilio's simulated time, as the phones do: a leg placed each second of
+    # the account's pace, a ring, a rest pass in the simulator's seconds, not the wall's.
+    app.extensions["ivr"].clock = twilio.clock
+    twilio.default_phone = BRIEF_PERSON
     call(live_server, twilio, ENGLISH, "1", "1", "9", "3", "0")            # topics, then a person
     call(live_server, twilio, SPANISH, "5", "0")                           # in Spanish
     twilio.default_phone = "no-answer"
