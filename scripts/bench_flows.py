@@ -1,4 +1,5 @@
-"""How long `ivr check` (load_flows: read the YAML, build, validate) takes on a 10,000-step flow set.
+"""How long `ivr check` (load_flows: read the YAML, build, validate) takes on a 10,000-step flow set,
+and how long the staff pages take to draw its flows.
 
     .venv/bin/python scripts/bench_flows.py [--steps 10000] [--runs 5]
 
@@ -20,6 +21,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from flowgen import big_flow, write_flows  # noqa: E402
 
+from ivr.flow.diagram import flow_graph, flow_svg  # noqa: E402
 from ivr.flow.loader import load_flows  # noqa: E402
 from ivr.yamlfile.source import read_yaml  # noqa: E402
 
@@ -79,9 +81,12 @@ def main() -> int:
         reading = timed(lambda: paused_gc(lambda: [read_yaml(text, name) for name, text in texts.items()]),
                         args.runs)
         whole = timed(lambda: load_flows(flows_dir, audio_dir=audio_dir), args.runs)
+        names = sorted({ref.flow for ref in result.flows.steps})
+        drawn = timed(lambda: [flow_svg(flow_graph(result.flows, name)) for name in names], max(1, args.runs // 2))
     print(summary("read (libyaml, located)", reading))
     print(summary("load_flows (read+validate)", whole))
     print(f"per step: {statistics.median(whole) / steps * 1e6:.0f} µs (median)")
+    print(summary(f"diagrams of all {len(names)} flows", drawn) + "   (the bar: under 10 s)")
     return 0
 
 

@@ -33,11 +33,3 @@ def rank(status: str) -> int | None:
 
 def is_final(status: str) -> bool:
     return status in FINAL_STATUSES
-
-
-def sequence_number(text: str) -> int | None:
-    """A status callback's SequenceNumber as an int; None when it is missing or not a number.
-    Read as "sent later" when larger; its exact meaning was not found in the docs searched, so it
-    only ever holds back an older progress status, never a final one (see store/calls.py)."""
-    text = (text or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..twilio import backup_line, twiml
 from .retry import retry_later
-from .twilio_params import form
+from .twilio_event import event
 from .webhooks.caller import last_good_flows
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def never_fail_a_caller(error):
     if isinstance(error, HTTPException) and error.code in (400, 403, 404, 405):
         return error                       # forged or not Twilio's: nobody is on this line
     path = request.path
-    log.exception("error in %s for call %s; answering it safely", path, form().first("CallSid", "-")[:64])
+    log.exception("error in %s for call %s; answering it safely", path, event().call_sid or "-")
     if path in RETRIED:
         return retry_later("internal error")
     if path in PROFESSIONAL:

@@ -14,7 +14,7 @@ import logging
 
 from .webhooks import caller
 from .signature import signature_is_valid
-from .twilio_params import form
+from .twilio_event import event
 
 log = logging.getLogger(__name__)
 ROUTES = ("/voice/step", "/voice/incoming")
@@ -43,7 +43,7 @@ class RememberedAnswers:
         flows = ivr.flows.current()
         if flows is None:
             return None
-        params = form(environ)
+        call = event(environ)
         if environ["PATH_INFO"] == "/voice/step":
             digits, speech, silent = caller.menu_answer(environ)
             key = caller.step_key(environ, digits, speech)
@@ -52,8 +52,8 @@ class RememberedAnswers:
                 return None            # not remembered, or not Twilio's: the view decides (403)
             caller.note_menu_answer(ivr, environ, digits, speech, silent)
             return xml
-        xml = ivr.answers.get(flows.version, caller.begin_key(flows, params))
+        xml = ivr.answers.get(flows.version, caller.begin_key(flows, call))
         if xml is None or not signature_is_valid(environ, ivr):
             return None
-        caller.note_call_start(ivr, params)
+        caller.note_call_start(ivr, call)
         return xml

@@ -21,6 +21,7 @@ from twilio.request_validator import (SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADE
                                       HMAC_SHA1, HMAC_SHA256, compare, get_signature_algorithm)
 
 from ..twilio.retries import RETRY_ON_FAILURE
+from .twilio_event import event
 from .twilio_params import form
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def twilio_only(view):
     def checked(*args, **kwargs):
         if not signature_is_valid():
             log.warning("refused an unsigned or forged request to %s (call %s)",
-                        request.path, form().first("CallSid", "-")[:40])
+                        request.path, event().call_sid or "-")
             abort(403)
         return view(*args, **kwargs)
     return checked

@@ -21,12 +21,14 @@ class Live:
     `load()` returns (value or None, problems); `fingerprint()` changes when the files do.
     """
 
-    def __init__(self, what: str, load, fingerprint, check_every: float = 2.0, clock=time.monotonic):
+    def __init__(self, what: str, load, fingerprint, check_every: float = 2.0, clock=time.monotonic,
+                 big=lambda value: False):
         self.what = what
         self.load = load
         self.fingerprint = fingerprint
         self.check_every = check_every
         self.clock = clock
+        self.big = big                  # big(value): worth keeping out of the garbage collector's way
         self.problems: list = []
         self.broken = False             # the saved files have errors (the last good version plays on)
         self._value = None
@@ -73,7 +75,8 @@ class Live:
             self.broken = False
             self._value = value
             self.loaded_at = time.time()
-            _out_of_the_collectors_way()
+            if self.big(value):
+                _out_of_the_collectors_way()
         finally:
             self._lock.release()
 
@@ -83,7 +86,8 @@ def _out_of_the_collectors_way() -> None:
     cyclic garbage collector, every full collection rescans them all, and a menu press with a
     10,000-step set cost 280-320 µs instead of 230 (scripts/bench_webhook.py). Frozen, they are
     never scanned. What was frozen before is unfrozen and collected first, so nothing that has
-    become garbage since stays for good."""
+    become garbage since stays for good. Only for a big version: the two full collections cost a
+    large process (a test run, say) a fifth of a second each, which a small flow set never repays."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()

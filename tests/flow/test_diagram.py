@@ -4,7 +4,6 @@ flows all draw."""
 from __future__ import annotations
 
 import random
-import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -198,21 +197,18 @@ def test_every_way_out_of_every_generated_step_is_an_arrow(tmp_path, seed):
         ET.fromstring(flow_svg(graph))
 
 
-def _drawn_in(flows, name) -> float:
-    began = time.perf_counter()
-    ET.fromstring(flow_svg(flow_graph(flows, name)))
-    return time.perf_counter() - began
+def _step_names_drawn(flows, name) -> list:
+    root = ET.fromstring(flow_svg(flow_graph(flows, name)))
+    return [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "step-name"]
 
 
-def test_a_thousand_step_flow_is_drawn_in_under_two_seconds(tmp_path):
+def test_a_thousand_step_flow_is_drawn_whole_with_every_step_once(tmp_path):
+    # How long it takes is measured by scripts/bench_flows.py (the README's Speed), not here.
     flows = load_flows(flowgen.write_flows(tmp_path, flowgen.flow_files(random.Random(7), 1000, False))).flows
-    assert sum(1 for ref in flows.steps if ref.flow == "main") == 1000
-    assert _drawn_in(flows, "main") < 2
-
-
-def test_a_ten_thousand_step_flow_set_is_drawn_in_reasonable_time(tmp_path):
-    flows = load_flows(flowgen.write_flows(tmp_path, flowgen.big_flow(10_000))).flows
-    assert sum(_drawn_in(flows, name) for name in flow_names(flows)) < 10
+    steps = sorted(ref.step for ref in flows.steps if ref.flow == "main")
+    assert len(steps) == 1000
+    drawn = _step_names_drawn(flows, "main")
+    assert sorted(name for name in drawn if name != "every menu") == steps      # and the box of 0 and the like
 
 
 def test_arrow_labels_are_placed_apart_and_step_names_are_drawn_whole(shipped_flows):

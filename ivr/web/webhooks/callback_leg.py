@@ -14,7 +14,8 @@ from ...calls.control import MACHINE_ANSWERS
 from ..current import services
 from ..signature import twilio_only
 from ..retry import retry_later
-from ..twilio_params import args, form
+from ..twilio_event import event, whole_number
+from ..twilio_params import args
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("callback_calls", __name__, url_prefix="/voice")
@@ -24,8 +25,7 @@ def xml(text: str) -> Response:
 
 
 def _id() -> int:
-    text = args().first("id")
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
+    return whole_number(args().first("id"), longest=10) or 0
 
 
 def _said(ivr, name: str | None, language: str):
@@ -47,7 +47,7 @@ def _say_and_hang_up(ivr, name: str | None, language: str = "") -> Response:
 def callback_offer():
     ivr = services()
     row = ivr.callback_calls.pending(_id())
-    if form().first("AnsweredBy") in MACHINE_ANSWERS:
+    if event().answered_by in MACHINE_ANSWERS:
         return _say_and_hang_up(ivr, None)        # their voicemail: never the caller's details
     if row is None:
         return _say_and_hang_up(ivr, "callback-already-made")
@@ -65,7 +65,7 @@ def callback_offer():
 def callback_go():
     ivr = services()
     row = ivr.callback_calls.pending(_id())
-    if form().first("Digits") != "1" or row is None:
+    if not event().key_is("1") or row is None:
         return _say_and_hang_up(ivr, None if row else "callback-already-made")
     _record(ivr, "dialing")
     return xml(twiml.dial_for_professional(_said(ivr, "callback-calling", row.language), ivr.flows.current(),
@@ -80,10 +80,10 @@ def callback_dialed():
     Either way the dial's facts are kept at once: the professional may have hung up already (then
     this request's CallStatus, theirs, is over and nobody hears the answer)."""
     ivr = services()
-    params = form()
-    status = params.first("DialCallStatus")[:20]
+    call = event()
+    status = call.dial_status
     language = _language(ivr)
-    _record(ivr, "dialed", status, _seconds(params.first("DialCallDuration")), params.first("CallStatus")[:20])
+    _record(ivr, "dialed", status, call.dial_seconds, call.call_status)
     if status in DIAL_CONNECTED:
         return xml(twiml.ask_professional(_said(ivr, "callback-how-did-it-go", language), ivr.flows.current(),
                                           f"callback-result?id={_id()}"))
@@ -97,24 +97,20 @@ def callback_result():
     it to what Twilio said of the dial."""
     ivr = services()
     language = _language(ivr)
-    _record(ivr, "professional_said", form().first("Digits")[:5])
+    _record(ivr, "professional_said", event().digits[:5])
     return _say_and_hang_up(ivr, "thank-you", language)
 
 
 def _record(ivr, fact: str, *values) -> None:
     """Keep a fact of the try, keyed on the professional's leg; without the database the
     professional is still thanked and let go."""
-    leg_sid = form().first("CallSid")[:64]
+    leg_sid = event().call_sid
     if not leg_sid or not _id():
         return
     try:
         getattr(ivr.callback_calls, fact)(_id(), leg_sid, *values)
     except SQLAlchemyError as error:
         log.error("could not record a callback's try (%s)", error.__class__.__name__)
-
-
-def _seconds(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 9 else None
 
 
 def _language(ivr) -> str:
@@ -128,7 +124,7 @@ def callback_leg():
     """A status callback of the professional's leg (any order, possibly twice). Its end settles a
     try they hung up on before saying how it went; one never answered is a try that did not start."""
     ivr = services()
-    status = form().first("CallStatus")[:20]
+    status = event().call_status
     if status in ("no-answer", "busy", "failed"):
         log.info("callback %s: the professional's phone was not answered (%s)", _id(), status)
     try:
@@ -140,6 +136,6 @@ def callback_leg():
 
 
 def _record_leg_end(ivr, status: str) -> None:
-    leg_sid = form().first("CallSid")[:64]
+    leg_sid = event().call_sid
     if leg_sid and _id():
         ivr.callback_calls.leg_ended(_id(), leg_sid, status)

@@ -19,7 +19,7 @@ from ...privacy import caller_key
 from ..current import links, services
 from ..signature import twilio_only
 from .caller import backup_line, render, state_from_url
-from ..twilio_params import form
+from ..twilio_event import event
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("callback", __name__, url_prefix="/voice")
@@ -56,7 +56,8 @@ def callback_number():
     ivr, flows, state, step = _context()
     if not isinstance(step, model.Callback):
         return backup_line(ivr)
-    digits = "".join(c for c in form().first("Digits") if c in "0123456789")[:15]
+    call = event()
+    digits = "".join(c for c in call.digits if c in "0123456789")[:15]
     goto = engine.answer_on_hold(flows, step, Pressed(digits)) if len(digits) == 1 else None
     if goto is not None:
         # One key, then silence: not a number but a choice — 0 for a person, as everywhere.
@@ -64,10 +65,10 @@ def callback_number():
     number = e164(digits) if len(digits) >= 10 else None
     if number is None:
         return _again(ivr, flows, state, "callback-not-a-number")
-    key = caller_key(form().first("From"), ivr.settings.caller_hash_key)
+    key = caller_key(call.caller, ivr.settings.caller_hash_key)
     try:
-        ivr.calls.callback_requested(form().first("CallSid")[:64], key, number, state.language,
-                                     ivr.now(), status="unconfirmed", helpline_number=form().first("To"))
+        ivr.calls.callback_requested(call.call_sid, key, number, state.language,
+                                     ivr.now(), status="unconfirmed", helpline_number=call.line)
     except SQLAlchemyError as error:
         log.error("could not keep a callback number (%s): the caller goes to a person", error.__class__.__name__)
         return backup_line(ivr)
@@ -82,9 +83,9 @@ def callback_confirm():
     ivr, flows, state, step = _context()
     if not isinstance(step, model.Callback):
         return backup_line(ivr)
-    sid = form().first("CallSid")[:64]
+    sid = event().call_sid
     try:
-        if form().first("Digits") == "1" and ivr.calls.confirm_callback(sid):
+        if event().key_is("1") and ivr.calls.confirm_callback(sid):
             ivr.calls.outcome(sid, "callback", ivr.now())
             ivr.notices.soon(links().base)      # the professionals on shift are texted at once
             turn = engine.advance(flows, state, Finished(), ivr.now())

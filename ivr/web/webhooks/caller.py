@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 
 from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ...calls import engine
 from ... import metrics
 from ...twilio.backup_line import backup_line_twiml, hang_up_twiml, words_from
-from ...twilio.statuses import FINAL_STATUSES as FINAL_CALL_STATUSES, sequence_number
+from ...twilio.statuses import FINAL_STATUSES as FINAL_CALL_STATUSES
 from ...calls.engine import CallState, Finished, Pressed, Silence, Spoke
 from ...flow.model import PERSON_STEPS, BackupLine, Connect, Queue, Ref, Voicemail
 from ...privacy import caller_key, mask_number
@@ -25,19 +24,13 @@ from ...twilio.rest import TwilioUnavailable
 from ..current import links, services
 from ..signature import twilio_only
 from ..retry import retry_later
-from ..twilio_params import args, form
+from ..twilio_event import TwilioEvent, event, token
+from ..twilio_params import args
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("voice", __name__, url_prefix="/voice")
 TWIML = "text/xml"
-MAX_FIELD = 2000       # a SpeechResult longer than this is noise, not a choice
 MAX_REMEMBERED = 8192
-SAFE = re.compile(r"[^A-Za-z0-9-]")
-
-
-def token(text: str) -> str:
-    """Only letters, digits and '-' go back into a URL we write (a CallSid, an id, a language)."""
-    return SAFE.sub("", text)[:64]
 
 
 class Answers:
@@ -84,7 +77,7 @@ def render(ivr, flows, turn) -> str:
             log.error("call %s cannot wait for a person (the database is unavailable): backup line", _sid())
             return backup_line_twiml(ivr.settings.backup_line, flows)
         try:
-            asked = ivr.control.ask_for_person(_sid(), turn.step, turn.state.language, form().first("To"),
+            asked = ivr.control.ask_for_person(_sid(), turn.step, turn.state.language, event().line,
                                                links())
         except (SQLAlchemyError, TwilioUnavailable) as error:
             # Without the line's records nobody can be offered this caller: a person elsewhere.
@@ -105,7 +98,7 @@ def backup_caller_id(ivr) -> str:
     roster = ivr.roster.current()
     if roster is not None and roster.backup_line.pass_caller_id:
         return ""
-    return (roster.caller_id if roster is not None and roster.caller_id else "") or form().first("To")[:32]
+    return (roster.caller_id if roster is not None and roster.caller_id else "") or event().line
 
 
 def note_outcome(ivr, turn) -> None:
@@ -140,18 +133,18 @@ def current_flows(ivr):
 
 
 def _sid() -> str:
-    return form().first("CallSid", "-")[:64]
+    return event().call_sid or "-"
 
 
-def note_call_start(ivr, params) -> None:
-    number, sid = params.first("From"), params.first("CallSid", "-")[:64]
+def note_call_start(ivr, call: TwilioEvent) -> None:
+    number, sid = call.caller, call.call_sid or "-"
     ivr.calls.call_started(sid, number, ivr.now().timestamp())
     if ivr.rehearsals is not None and not ivr.calls.database_down:     # no wait on a database that is down
         try:
             # `ivr twilio rehearse`'s call: only its stand-in is rung, and it is kept out of reports.
             # Outside a rehearsal this is a look at what the process read within the last second.
-            if ivr.rehearsals.may_be_a_rehearsal(number, params.first("To"), ivr.now()) and \
-                    ivr.rehearsals.claim_call(number, params.first("To"), sid, ivr.now()):
+            if ivr.rehearsals.may_be_a_rehearsal(number, call.line, ivr.now()) and \
+                    ivr.rehearsals.claim_call(number, call.line, sid, ivr.now()):
                 log.info("call %s is a rehearsal", sid)
         except SQLAlchemyError as error:
             log.error("could not check call %s for a rehearsal: %s", sid, error.__class__.__name__)
@@ -159,25 +152,24 @@ def note_call_start(ivr, params) -> None:
         log.debug("call %s from %s", sid, mask_number(number))
 
 
-def begin_key(flows, params) -> tuple:
+def begin_key(flows, call: TwilioEvent) -> tuple:
     """What a call's first answer depends on, besides the flows: the line it dialled."""
-    return ("begin", flows.language_of_line(params.first("To")))
+    return ("begin", flows.language_of_line(call.line))
 
 
 @blueprint.post("/incoming")
 @twilio_only
 def incoming():
-    ivr = services()
-    params = form()
-    note_call_start(ivr, params)
+    ivr, call = services(), event()
+    note_call_start(ivr, call)
     flows = current_flows(ivr)
     if flows is None:
         return backup_line(ivr)
     answers = ivr.answers
-    key = begin_key(flows, params)
+    key = begin_key(flows, call)
     xml = answers.get(flows.version, key)
     if xml is None:
-        turn = engine.begin(flows, ivr.now(), params.first("To"))
+        turn = engine.begin(flows, ivr.now(), call.line)
         xml = render(ivr, flows, turn)
         answers.keep(flows.version, key, turn, xml)
     return twiml(xml)
@@ -185,10 +177,8 @@ def incoming():
 
 def menu_answer(environ) -> tuple:
     """(digits, speech, silent): what the caller did at a menu."""
-    params = form(environ)
-    digits = params.first("Digits")[:MAX_FIELD].strip()
-    speech = params.first("SpeechResult")[:MAX_FIELD].strip()
-    return digits, speech, args(environ).first("heard") == "nothing"
+    call = event(environ)
+    return call.digits, call.speech, args(environ).first("heard") == "nothing"
 
 
 def step_key(environ, digits: str, speech: str):
@@ -198,9 +188,9 @@ def step_key(environ, digits: str, speech: str):
 
 def note_menu_answer(ivr, environ, digits: str, speech: str, silent: bool) -> None:
     """The path, for the records: the step answered and how — never the words a caller said."""
-    params, query = form(environ), args(environ)
+    query = args(environ)
     answer = "silence" if silent or not (digits or speech) else (digits[:5] if digits else "speech")
-    ivr.calls.step_taken(params.first("CallSid"), query.first("at"), answer, ivr.now().timestamp())
+    ivr.calls.step_taken(event(environ).call_sid, query.first("at"), answer, ivr.now().timestamp())
     metrics.menu_choices.labels(step=query.first("at")[:210], choice=metrics.menu_choice(digits[:5], bool(speech))).inc()
 
 
@@ -253,13 +243,10 @@ def done():
 
 
 def keep_what_the_caller_left(ivr, step, language: str) -> None:
-    params, records, now = form(), ivr.calls, ivr.now()
-    key = caller_key(params.first("From"), ivr.settings.caller_hash_key)
-    if isinstance(step, Voicemail) and params.first("RecordingUrl"):
-        duration = params.first("RecordingDuration")
-        records.voicemail_left(_sid(), key, params.first("RecordingUrl")[:500],
-                               int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else None,
-                               language, now, params.first("To"))
+    call, records, now = event(), ivr.calls, ivr.now()
+    key = caller_key(call.caller, ivr.settings.caller_hash_key)
+    if isinstance(step, Voicemail) and call.recording_url:
+        records.voicemail_left(_sid(), key, call.recording_url, call.recording_seconds, language, now, call.line)
         records.outcome(_sid(), "voicemail", now)
         ivr.notices.soon(links().base)          # the professionals on shift are texted at once
 
@@ -272,17 +259,18 @@ def dialed():
     they are still on the line, or professionals would be rung for nobody."""
     ivr = services()
     flows = current_flows(ivr)
-    if form().first("DialCallStatus") == "completed":
+    call = event()
+    if call.dial_status == "completed":
         try:
             ivr.calls.outcome(_sid(), "overflow", ivr.now())
         except SQLAlchemyError as error:
             log.error("could not record the end of call %s: %s", _sid(), error.__class__.__name__)
         return twiml(hang_up_twiml())
     try:
-        back_in_line = ivr.control.partner_line_unanswered(_sid(), form().first("CallStatus"))
+        back_in_line = ivr.control.partner_line_unanswered(_sid(), call.call_status)
     except SQLAlchemyError as error:
         log.error("could not restart the wait of call %s: %s", _sid(), error.__class__.__name__)
-        back_in_line = form().first("CallStatus") in ("", "in-progress")
+        back_in_line = call.call_status in ("", "in-progress")
     if not back_in_line:
         log.info("call %s: the partner line did not answer, and the caller had hung up", _sid())
         return twiml(hang_up_twiml())
@@ -295,27 +283,21 @@ def dialed():
 @twilio_only
 def fallback():
     """Twilio's fallback URL: touches neither flows nor database, so it works when all else fails."""
-    log.error("Twilio used the fallback URL for call %s (error %s)", _sid(), form().first("ErrorCode", "-")[:20])
+    log.error("Twilio used the fallback URL for call %s (error %s)", _sid(), event().error_code or "-")
     return backup_line()
 
 
 @blueprint.post("/status")
 @twilio_only
 def status():
-    ivr = services()
-    params = form()
-    sid = _sid()
-    call_status = params.first("CallStatus")[:20]
-    text = params.first("CallDuration")
-    duration = int(text) if text.isascii() and text.isdigit() and len(text) < 9 else None
-    if sid == "-" or not sid or not call_status:
+    ivr, call = services(), event()
+    sid, call_status = call.call_sid, call.call_status
+    if not sid or not call_status:
         return Response("CallSid and CallStatus are required", status=400, mimetype="text/plain")
     try:
         # Kept on local disk if the database is unavailable, and written once it is back.
-        ivr.calls.call_status(
-            sid, call_status, duration,
-            caller_key(params.first("From"), ivr.settings.caller_hash_key), ivr.now(),
-            sequence_number(params.first("SequenceNumber")))
+        ivr.calls.call_status(sid, call_status, call.call_seconds, caller_key(call.caller, ivr.settings.caller_hash_key),
+                              ivr.now(), call.sequence)
     except SQLAlchemyError as error:
         # Neither the database nor the disk could keep it: only then is Twilio asked to retry.
         log.error("could not record status %r of call %s: %s", call_status, sid, error.__class__.__name__)

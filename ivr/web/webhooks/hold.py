@@ -22,8 +22,8 @@ from ...flow import model
 from ...calls.routing import why_nobody
 from ..current import links, services
 from ..signature import twilio_only
-from ..twilio_params import form
-from .caller import MAX_FIELD, backup_line, render, state_from_url
+from ..twilio_event import event
+from .caller import backup_line, render, state_from_url
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("hold", __name__, url_prefix="/voice")
@@ -58,7 +58,7 @@ def _waiting_step(ivr):
 
 
 def _sid() -> str:
-    return form().first("CallSid")[:64]
+    return event().call_sid
 
 
 @blueprint.post("/hold")
@@ -69,7 +69,7 @@ def hold():
     if step is None:
         return xml(twiml.leave_queue())          # a stale URL: the queue's action decides
     try:
-        decision = ivr.control.on_hold(_sid(), form().first("QueueSid"), links())
+        decision = ivr.control.on_hold(_sid(), event().queue_sid, links())
     except SQLAlchemyError as error:
         log.error("hold page without the database (%s): the caller leaves the queue", error.__class__.__name__)
         return xml(twiml.leave_queue())
@@ -142,10 +142,11 @@ def hold_key():
     flows, state, step = _waiting_step(ivr)
     if step is None:
         return xml(twiml.leave_queue())
-    digits, speech = form().first("Digits")[:MAX_FIELD].strip(), form().first("SpeechResult")[:MAX_FIELD].strip()
-    event = Pressed(digits) if digits else Spoke(speech)
+    call = event()
+    digits, speech = call.digits, call.speech
+    answer = Pressed(digits) if digits else Spoke(speech)
     ivr.calls.step_taken(_sid(), str(step.ref), digits[:5] if digits else "speech", ivr.now().timestamp())
-    goto = engine.answer_on_hold(flows, step, event) if (digits or speech) else None
+    goto = engine.answer_on_hold(flows, step, answer) if (digits or speech) else None
     if goto is not None:
         try:
             ivr.control.choose_on_hold(_sid(), goto)
@@ -162,7 +163,7 @@ def queued():
     or they hung up."""
     ivr = services()
     flows, state, step = _waiting_step(ivr)
-    result = form().first("QueueResult")
+    result = event().queue_result
     try:
         decision = ivr.control.after_queue(_sid(), result, step)
         if isinstance(decision, NotNeeded):

@@ -17,8 +17,8 @@ from ...calls.decisions import Bridge, Whisper
 from ..current import links, services
 from ..signature import twilio_only
 from ..retry import retry_later
-from ..twilio_params import args, form
-from .caller import token
+from ..twilio_params import args
+from ..twilio_event import event, token
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("offers", __name__, url_prefix="/voice")
@@ -39,7 +39,7 @@ def _offer_id() -> str:
 def offer():
     """Their phone was answered (by them, their voicemail, or — with detection on — a machine)."""
     ivr = services()
-    decision = ivr.control.leg_answered(_offer_id(), form().first("AnsweredBy"))
+    decision = ivr.control.leg_answered(_offer_id(), event().answered_by)
     flows = ivr.flows.current()
     if isinstance(decision, Whisper) and flows is not None:
         # In the caller's language: the professional was chosen because they speak it.
@@ -53,7 +53,7 @@ def offer():
 @twilio_only
 def offer_answer():
     ivr = services()
-    if form().first("Digits") != "1":
+    if not event().key_is("1"):
         return xml(twiml.hang_up())          # not taken: the caller goes on to someone else
     decision = ivr.control.leg_accepted(_offer_id(), links())
     flows = ivr.flows.current()
@@ -76,8 +76,7 @@ def offer_status():
     """Twilio's status callback for the leg (in any order, possibly twice)."""
     ivr = services()
     try:
-        ivr.control.leg_status(_offer_id(), form().first("CallStatus")[:20], token(form().first("CallSid")),
-                               links())
+        ivr.control.leg_status(_offer_id(), event().call_status, event().call_sid, links())
     except SQLAlchemyError as error:
         log.error("could not record a leg's status (%s)", error.__class__.__name__)
         return retry_later()
@@ -93,13 +92,13 @@ def leg_fallback():
     failed, the answer is the same. It needs neither the database nor working flows: without
     flows it hangs up without words."""
     ivr = services()
-    log.warning("a professional's leg fell back (Twilio error %s)", token(form().first("ErrorCode", "-"))[:10])
+    log.warning("a professional's leg fell back (Twilio error %s)", event().error_code or "-")
     offer_id = args().first("offer")
     if offer_id:
         try:
             # The hang-up below ends the leg: its offer is settled now, and the caller offered to
             # someone else, rather than when Twilio's last callback comes (or the reconciler asks).
-            ivr.control.leg_status(token(offer_id), "completed", token(form().first("CallSid")), links())
+            ivr.control.leg_status(token(offer_id), "completed", event().call_sid, links())
         except SQLAlchemyError as error:
             log.error("could not settle a leg that fell back (%s); call control will", error.__class__.__name__)
     try:

@@ -13,7 +13,8 @@ from ...twilio import twiml
 from ...calls.rehearsal import ACTIVE_SECONDS, STAND_IN_DIGITS
 from ..current import services
 from ..signature import FORM_ENVIRON, twilio_only
-from ..twilio_params import args, form
+from ..twilio_event import event
+from ..twilio_params import args
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("rehearsal", __name__, url_prefix="/voice")
@@ -66,7 +67,7 @@ class RehearsalWitness:
         active = store.known_active(ivr.now())
         if not active:
             return
-        call_sid, query = form(environ).first("CallSid")[:64], args(environ)
+        call_sid, query = event(environ).call_sid, args(environ)
         for rehearsal in active:
             if self._belongs(store, rehearsal, path, call_sid, query):
                 store.record_callback(rehearsal.id, path, status, environ.get(FORM_ENVIRON, "none"), call_sid,

@@ -20,18 +20,13 @@ from ...twilio.errors import meaning
 from ..current import links, services
 from ..signature import twilio_only
 from ..retry import retry_later
-from ..twilio_params import args, form
-from .caller import token
+from ..twilio_event import event
+from ..twilio_params import args
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("message_status", __name__, url_prefix="/sms")
 WHAT = {"voicemail": "a voicemail notice", "callback": "a callback notice",
         "text": "a text (a reply to ON/OFF, or a notice Twilio reported before it was recorded)"}
-
-
-def _error_code() -> int | None:
-    text = form().first("ErrorCode").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
 
 
 @blueprint.post("/status")
@@ -40,7 +35,8 @@ def status():
     """MessageStatus (and ErrorCode) of one text, in any order, possibly twice
     (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status)."""
     ivr = services()
-    sid, state, code = token(form().first("MessageSid")), form().first("MessageStatus")[:20].lower(), _error_code()
+    text = event()
+    sid, state, code = text.message_sid, text.message_status, text.error_code
     if not sid:
         return Response(status=204)
     now = ivr.now()

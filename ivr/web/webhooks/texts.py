@@ -16,7 +16,7 @@ from ...calls.routing.presence_words import HELP, command_of, describe
 from ...numbers import e164
 from ..current import links, services
 from ..signature import twilio_only
-from ..twilio_params import form
+from ..twilio_event import event
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("sms", __name__, url_prefix="/sms")
@@ -32,12 +32,12 @@ def reply(text: str | None) -> Response:
 def incoming():
     ivr = services()
     roster = ivr.roster.current()
-    sender = e164(form().first("From")) or ""
+    sender = e164(event().caller) or ""
     professional = roster.by_phone(sender) if roster else None
     if professional is None:
         log.info("text from %s, not on the roster: no answer", mask_number(sender))
         return reply(None)
-    command, now, store = command_of(form().first("Body")), ivr.now(), ivr.presence
+    command, now, store = command_of(event().body), ivr.now(), ivr.presence
     if command is None:
         return reply(HELP)
     try:
