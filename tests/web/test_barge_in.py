@@ -3,18 +3,25 @@ language, reaches a person; the crisis words and a menu's keys count from the fi
 
 Inside a <Gather> Twilio stops a nested <Say>/<Play> at the first key (or word) and requests the
 action; anywhere else the key is lost (ivr/sim/phone.py models both). Every prompt is found in the
-FlowSet itself and reached by a real call over HTTP, signed as Twilio signs, with Twilio and the
-professionals' phones simulated (ivr/sim) — a prompt staff add later is covered without an edit here.
+FlowSet itself and reached by a whole call, signed as Twilio signs, with Twilio and the professionals'
+phones simulated (ivr/sim) — a prompt staff add later is covered without an edit here. Simulated time
+passes only while the caller listens on hold (caller_clock.py), so no call waits on the wall. The
+calls to every prompt are made in-process (Flask's test client): what is tried there is what the
+helpline answers, not HTTP; the other calls here go over real HTTP.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime
 import itertools
+import shutil
+import tempfile
 import threading
 import zoneinfo
 from collections import deque
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
 import pytest
 from flask import Flask, request
@@ -26,15 +33,14 @@ from ivr.flow.loader import load_flows
 from ivr.flow.hours import is_open
 from ivr.sim.phone import HttpTransport, Phone, scripted
 from ivr.sim.phone import TestClientTransport as InProcess
-from ivr.sim.clock import SimClock
 from ivr.sim.twilio import Helpline, SimTwilio
+from caller_clock import ListeningClock, Listener
 from callers import HELPLINE
 from like_twilio import AUTH_TOKEN, BACKUP_LINE, CALLER, wait_for
 
 #: Wednesday 10:00 in New York: Ana Rivera, Marisol Peña and Ben Carter are on shift on the demo
 #: roster, so asking for a person rings phones (and the connect step's prompt is heard).
 WEDNESDAY_10AM = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
-SPEED = 100.0
 #: A number a caller types at the callback step (a fictional 555-01xx number).
 CALLBACK_NUMBER = "2025550199"
 KEYS = "1234567890*#"
@@ -43,42 +49,71 @@ KEYS = "1234567890*#"
 @pytest.fixture
 def twilio():
     """Twilio in software from Wednesday 10:00 New York; the professionals' phones ring out, so a
-    caller who asks for a person is put in line and stays there."""
-    sim = SimTwilio(Helpline(HttpTransport(), AUTH_TOKEN), SimClock(SPEED, start=WEDNESDAY_10AM), AUTH_TOKEN,
+    caller who asks for a person is put in line and stays there. Its time moves as callers listen."""
+    sim = SimTwilio(Helpline(HttpTransport(), AUTH_TOKEN), ListeningClock(start=WEDNESDAY_10AM), AUTH_TOKEN,
                     default_phone="no-answer")
     sim.api_url = sim.serve()
     yield sim
+    sim.clock.stop()
     sim.stop()
 
 
 @pytest.fixture
-def helpline(make_app, twilio, tmp_path):
-    """`with helpline() as url:` a helpline of its own for one call, served over real HTTP: its own
-    database, so nothing an earlier call left (a professional resting after a missed call, a place
-    in line) changes what this caller hears."""
+def databases(tmp_path):
+    """Where each helpline's SQLite file goes: in memory (/dev/shm) where the machine has it, so 80-odd
+    databases made and dropped do not wait on a shared disk; the test's own folder otherwise."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir():
+        yield tmp_path
+        return
+    folder = Path(tempfile.mkdtemp(prefix="barge-in-", dir=shm))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def helpline(make_app, twilio, databases):
+    """`with helpline() as dial:` a helpline of its own for one call, served over real HTTP (or, with
+    `over_http=False`, answering in-process): its own database, so nothing an earlier call left (a
+    professional resting after a missed call, a place in line) changes what this caller hears.
+    `dial(script)` makes the call (see `ring`)."""
     made = itertools.count()
 
     @contextlib.contextmanager
-    def serve():
-        app = make_app(flows_check_seconds=0, database_url=f"sqlite:///{tmp_path / f'helpline-{next(made)}.db'}")
+    def serve(over_http: bool = True):
+        app = make_app(flows_check_seconds=0, database_url=f"sqlite:///{databases / f'helpline-{next(made)}.db'}")
         app.extensions["ivr"].clock = twilio.clock
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                                  name="barge-in-helpline", daemon=True)
-        thread.start()
+        server = thread = None
+        if over_http:
+            server = make_server("127.0.0.1", 0, app, threaded=True)
+            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                                      name="barge-in-helpline", daemon=True)
+            thread.start()
         try:
-            yield f"http://127.0.0.1:{server.server_port}"
+            if over_http:
+                yield partial(ring, HttpTransport(), f"http://127.0.0.1:{server.server_port}", twilio)
+            else:
+                yield partial(ring, InProcess(app), "http://localhost", twilio)    # what the sim posts in-process
         finally:
             # Every professional's phone has stopped ringing (and said so) before the helpline goes.
-            wait_for(lambda: all(leg.status in ("completed", "canceled", "no-answer", "busy", "failed")
-                                 for leg in list(twilio.calls.values()) if leg.direction == "outbound-api"),
-                     timeout=10)
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
+            wait_for(lambda: rung_out(twilio), timeout=10)
+            if server is not None:
+                server.shutdown()
+                thread.join(timeout=10)
+                server.server_close()
             app.extensions["ivr"].close()
             app.extensions["ivr"].database.dispose()
     return serve
+
+
+def rung_out(twilio: SimTwilio) -> bool:
+    """Whether every professional's leg is over; if not, time goes on as it does after a caller hangs
+    up, so a phone still ringing (or still held back by the calls per second) rings out at its Timeout."""
+    ringing = [leg for leg in list(twilio.calls.values())
+               if leg.direction == "outbound-api" and leg.status not in ("completed", "canceled", "no-answer", "busy",
+                                                                         "failed")]
+    twilio.clock.advance(max((leg.timeout for leg in ringing), default=0))
+    return not ringing
 
 
 @pytest.fixture
@@ -88,26 +123,12 @@ def flows(flows_dir) -> model.FlowSet:
     return result.flows
 
 
-class HearsPromptsAtOnce:
-    """A caller's sense of time: the flows' prompts pass at once (what they hear is kept all the
-    same); a hold page — the ringing tone, the music, their place in line — takes as long as it does."""
-
-    def __init__(self, clock: SimClock):
-        self.clock = clock
-
-    def sleep(self, seconds: float, interrupt=None) -> bool:
-        return self.clock.sleep(seconds, interrupt) if interrupt is not None else False
-
-    def __getattr__(self, name):
-        return getattr(self.clock, name)
-
-
-def ring(url: str, twilio: SimTwilio, script: list) -> Phone:
+def ring(transport, url: str, twilio: SimTwilio, script: list) -> Phone:
     """Call the helpline at `url` and answer with `script` (ivr.sim.phone.scripted); once the caller has
     pressed or spoken over a prompt they answer no menu more, and hang up at the next one."""
-    caller = Phone(HttpTransport(), AUTH_TOKEN, base_url=url, from_number=CALLER, to_number=HELPLINE, twilio=twilio,
+    caller = Phone(transport, AUTH_TOKEN, base_url=url, from_number=CALLER, to_number=HELPLINE, twilio=twilio,
                    outside_lines_answer=False)      # the backup line rings out: its own prompt is heard too
-    caller.clock = HearsPromptsAtOnce(twilio.clock)
+    caller.clock = Listener(twilio.clock)
     script_answer = scripted(script)
 
     def answer(heard):
@@ -273,8 +294,8 @@ def test_0_pressed_during_any_prompt_in_either_language_reaches_a_person(flows, 
     assert not unreached, f"no caller reaches these steps, so their prompts go untried: {unreached}"
     failed, lost_on_the_way = [], []
     for prompted in heard_at:
-        with helpline() as url:
-            caller = ring(url, twilio, [*prompted.answers, "0@during:" + prompted.prompt.text(prompted.language)])
+        with helpline(over_http=False) as dial:
+            caller = dial([*prompted.answers, "0@during:" + prompted.prompt.text(prompted.language)])
         problem = what_went_wrong(caller.heard)
         if problem:
             failed.append((prompted, problem))
@@ -293,8 +314,8 @@ def test_a_crisis_word_said_during_the_welcome_reaches_the_emergency_message(flo
     welcome = flows.step(model.Ref("main", "welcome")).prompt.text(language)
     emergency = flows.step(model.Ref("main", "emergency")).prompt
 
-    with helpline() as url:
-        caller = ring(url, twilio, [f"say:{crisis}@during:{welcome}"])
+    with helpline() as dial:
+        caller = dial([f"say:{crisis}@during:{welcome}"])
 
     at = pressed_at(caller.heard)
     assert at is not None and caller.heard[at].kind == "barge-in", transcript(caller.heard)
@@ -307,8 +328,8 @@ def test_a_menu_key_pressed_during_the_main_menus_prompt_takes_that_choice(flows
     three = next(option for option in main_menu.options if option.key == "3")
     topic = flows.step(three.goto).prompt.text("en")
 
-    with helpline() as url:
-        caller = ring(url, twilio, ["1", "3@during:" + main_menu.prompt.text("en")])
+    with helpline() as dial:
+        caller = dial(["1", "3@during:" + main_menu.prompt.text("en")])
 
     at = pressed_at(caller.heard)
     assert at is not None and caller.heard[at].kind == "barge-in", transcript(caller.heard)

@@ -34,14 +34,27 @@ def sms_params(sender: str, body: str) -> dict:
 
 
 @pytest.fixture
-def helpline(make_app, database_url, twilio):
+def helpline(make_app, database_url, twilio, flows_dir):
     # Professionals' phones ring (in real time) until the test's caller hangs up: nobody answers,
     # nobody rests for a missed call, and the test sees who was rung.
     twilio.clock, twilio.default_phone = SimClock(speed=1.0), "no-answer"
+    places_legs_at_once(flows_dir / "roster.yaml", twilio)
     app = make_app(database_url=database_url, flows_check_seconds=0)
     app.extensions["ivr"].clock = lambda: WEDNESDAY_10AM
     yield app
     app.extensions["ivr"].database.dispose()
+
+
+def places_legs_at_once(roster, twilio) -> None:
+    """A Twilio account raised to 100 calls per second, in this test's copy of the roster and in
+    the simulated Twilio. At the shipped 1 per second every leg after the first waits its second
+    on the helpline's clock, which this test holds still, so call control waits it on the wall's
+    instead, and its pacer's queue only grows: 1 + 2 + 4 s of the three callers' 7 s went there.
+    Who is rung does not depend on the pace (pacing has its own tests)."""
+    shipped = roster.read_text(encoding="utf-8")
+    assert "calls_per_second: 1 " in shipped, "the roster's ringing section changed: see places_legs_at_once"
+    roster.write_text(shipped.replace("calls_per_second: 1 ", "calls_per_second: 100 ", 1), encoding="utf-8")
+    twilio.calls_per_second = 100
 
 
 @pytest.fixture
