@@ -501,6 +501,25 @@ def test_a_caller_who_hung_up_in_the_queue_is_gone_and_their_phones_stop(line_fo
     assert line.api.stopped == [line.api.rung[0].leg]
 
 
+def test_a_leg_whose_callsid_is_saved_as_the_caller_hangs_up_is_still_stopped(line_for):
+    # The hang-up reads the caller's offers while a leg is being placed (no CallSid yet); the
+    # placing saves its CallSid and finds the offer still live; only then does the cancel land.
+    line = line_for([P0])
+    wait_since(line, CALLERS[0], 0)
+    claimed = line.offers.claim(CALLERS[0], 1, "person-00", line.clock())
+    move = line.offers.move
+
+    def placed_just_before_the_cancel(offer_id, state, now):
+        if offer_id == claimed and state == "canceled":
+            line.offers.placed(claimed, "CA-placed-meanwhile", now)
+        return move(offer_id, state, now)
+
+    line.offers.move = placed_just_before_the_cancel
+    line.control.caller_ended(CALLERS[0])
+    background_done(line.control)
+    assert line.api.stopped == ["CA-placed-meanwhile"]          # the professional's phone stops ringing
+
+
 # -- what Twilio refuses, and how fast it may be asked ------------------------------------------------
 @pytest.mark.parametrize("code", [21210, 21213])
 def test_twilio_refusing_the_caller_id_sends_callers_on_at_once_instead_of_ringing_nobody(line_for, code):

@@ -217,6 +217,9 @@ class CallControl:
                 continue
             if offer.state != "accepted":
                 self.offers.move(offer.id, "canceled", now)
+                # A leg being placed as the caller left gets its CallSid now or later: read after
+                # the cancel, it is here; written after it, the placing sees the cancel and ends it.
+                offer = self.offers.get(offer.id) or offer
             if offer.leg_sid:
                 legs.append(offer)
         if legs:
