@@ -221,3 +221,4 @@ def background_done(control: CallControl) -> None:
     control takes no more work afterwards (as when it is stopping: nothing new starts, quietly)."""
     control._closed.set()
     control._pool.shutdown(wait=True)
+    control._placing.shutdown(wait=True)

@@ -501,6 +501,19 @@ def test_a_caller_who_hung_up_in_the_queue_is_gone_and_their_phones_stop(line_fo
     assert line.api.stopped == [line.api.rung[0].leg]
 
 
+def test_an_offer_pass_in_the_background_places_its_legs_even_with_one_thread_to_run_it(database_url, tmp_path):
+    # The pass waits for the legs it places: on the pool that runs it, they could wait behind it.
+    line = helpline(database_url, read_roster(roster_file(tmp_path, [P0, P1], "{strategy: simultaneous}")),
+                    workers=1)
+    try:
+        wait_since(line, CALLERS[0], 1)
+        line.control.offer_soon(LINKS)
+        passes_done(line.control)
+        assert sorted(rung.to for rung in line.api.rung) == [P0, P1]
+    finally:
+        line.close()
+
+
 def test_a_leg_whose_callsid_is_saved_as_the_caller_hangs_up_is_still_stopped(line_for):
     # The hang-up reads the caller's offers while a leg is being placed (no CallSid yet); the
     # placing saves its CallSid and finds the offer still live; only then does the cancel land.

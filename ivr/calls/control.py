@@ -81,7 +81,12 @@ class CallControl:
         self.flows, self.roster = flows, roster
         self.waits, self.offers, self.presence = waits, offers, presence
         self.api, self.clock = api, clock
+        # Offer passes and phones to stop run on one pool, the legs a pass places on another: a pass
+        # waits for its legs, and a task waiting on tasks of its own pool can wait for ever (the
+        # pool may count a busy thread as idle and start none for them).
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="call-control")
+        self._placing = concurrent.futures.ThreadPoolExecutor(max_workers=workers,
+                                                              thread_name_prefix="call-control-place")
         self._lock = threading.Lock()
         self._running = self._again = False
         self._links: Links | None = None
@@ -426,7 +431,7 @@ class CallControl:
                 self.waits.release_round(wait.call_sid, wait.round + 1, now)
         # In the order chosen (the strategy's preference), each at its own moment of the account's
         # calls per second.
-        futures = [self._pool.submit(self._place_at, self._pacer.slot(roster.ringing.calls_per_second),
+        futures = [self._placing.submit(self._place_at, self._pacer.slot(roster.ringing.calls_per_second),
                                      roster, wait, person, offer_id, step, links)
                    for wait, person, offer_id, step in placed]
         concurrent.futures.wait(futures)
@@ -620,4 +625,5 @@ class CallControl:
 
     def close(self) -> None:
         self._closed.set()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)        # a pass still running needs its placing
+        self._placing.shutdown(wait=True, cancel_futures=True)
