@@ -2,9 +2,11 @@
 import os
 
 from ivr.web import create_app
+from ivr.yamlfile.live import out_of_the_collectors_way
 
 app = create_app()
 app.extensions["ivr"].start()        # each gunicorn worker imports this after the fork
+out_of_the_collectors_way()          # what it loaded lives as long as the process: never scanned again
 
 if __name__ == "__main__":
     from ivr.sim.dev_twilio import serve_beside

@@ -90,10 +90,11 @@ class Services:
     def start(self) -> None:
         """What a helpline does before its first call: the tables migrated (a database that is down
         now is retried later; calls play on), the records a process stopped in an outage left on
-        disk written, and the flows loaded, so their problems show in the log at start-up."""
+        disk written, and the flows and roster loaded, so their problems show in the log at start-up."""
         self.calls.ensure_schema()
         self.calls.start()
         self.flows.current()
+        self.roster.current()
 
     def close(self) -> None:
         if self.notices is not None:

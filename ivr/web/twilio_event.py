@@ -10,8 +10,6 @@ Twilio's parameter names are its docs' (https://www.twilio.com/docs/voice/twiml#
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
 from flask import request
 
 from .twilio_params import form
@@ -35,58 +33,108 @@ def whole_number(text: str, longest: int = 9) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < longest else None
 
 
-@dataclass(frozen=True, slots=True)
 class TwilioEvent:
-    call_sid: str                 # letters, digits and '-' only, at most 64; "" when absent
-    caller: str                   # From: never logged nor stored in clear (see ivr/privacy.py)
-    line: str                     # To: the number dialled
-    call_status: str              # CallStatus, lower case
-    digits: str                   # what was pressed, stripped
-    speech: str                   # what was said (SpeechResult), stripped
-    dial_status: str              # DialCallStatus: how a <Dial> ended
-    dial_seconds: int | None      # DialCallDuration
-    call_seconds: int | None      # CallDuration, on a status callback
-    #: SequenceNumber, on a status callback: read as "sent later" when larger. Its exact meaning was
-    #: not found in the docs searched, so it only ever holds back an older progress status, never a
-    #: final one (see store/calls.py).
-    sequence: int | None
-    queue_result: str             # QueueResult: why the caller left an <Enqueue>
-    queue_sid: str
-    answered_by: str              # AnsweredBy: a person or a machine, on a leg placed with detection
-    recording_url: str
-    recording_seconds: int | None
-    error_code: int | None        # ErrorCode: on a fallback, on a text's failure
-    message_sid: str              # a text's (an incoming one, or the status of one sent)
-    message_status: str           # MessageStatus, lower case
-    body: str                     # an incoming text's words
+    """Each field is cleaned when it is read, the same way wherever: a menu press reads three of them,
+    and the webhook's hot path pays for those alone."""
+
+    __slots__ = ("_first",)
+
+    def __init__(self, params):
+        self._first = params.first
+
+    @property
+    def call_sid(self) -> str:
+        """Letters, digits and '-' only, at most 64; "" when absent."""
+        return token(self._first("CallSid"))
+
+    @property
+    def caller(self) -> str:
+        """From: never logged nor stored in clear (see ivr/privacy.py)."""
+        return self._first("From")[:32]
+
+    @property
+    def line(self) -> str:
+        """To: the number dialled."""
+        return self._first("To")[:32]
+
+    @property
+    def call_status(self) -> str:
+        return self._first("CallStatus")[:20].strip().lower()
+
+    @property
+    def digits(self) -> str:
+        """What was pressed, stripped."""
+        return self._first("Digits")[:MAX_ANSWER].strip()
+
+    @property
+    def speech(self) -> str:
+        """What was said (SpeechResult), stripped."""
+        return self._first("SpeechResult")[:MAX_ANSWER].strip()
 
     def key_is(self, key: str) -> bool:
         return self.digits == key
 
+    @property
+    def dial_status(self) -> str:
+        """DialCallStatus: how a <Dial> ended."""
+        return self._first("DialCallStatus")[:20].strip().lower()
 
-def read(params) -> TwilioEvent:
-    first = params.first
-    return TwilioEvent(
-        call_sid=token(first("CallSid")),
-        caller=first("From")[:32],
-        line=first("To")[:32],
-        call_status=first("CallStatus")[:20].strip().lower(),
-        digits=first("Digits")[:MAX_ANSWER].strip(),
-        speech=first("SpeechResult")[:MAX_ANSWER].strip(),
-        dial_status=first("DialCallStatus")[:20].strip().lower(),
-        dial_seconds=whole_number(first("DialCallDuration")),
-        call_seconds=whole_number(first("CallDuration")),
-        sequence=whole_number(first("SequenceNumber"), longest=10),
-        queue_result=first("QueueResult")[:20].strip().lower(),
-        queue_sid=token(first("QueueSid")),
-        answered_by=first("AnsweredBy")[:40].strip(),
-        recording_url=first("RecordingUrl")[:500].strip(),
-        recording_seconds=whole_number(first("RecordingDuration"), longest=7),
-        error_code=whole_number(first("ErrorCode"), longest=10),
-        message_sid=token(first("MessageSid")),
-        message_status=first("MessageStatus")[:20].strip().lower(),
-        body=first("Body")[:MAX_TEXT],
-    )
+    @property
+    def dial_seconds(self) -> int | None:
+        return whole_number(self._first("DialCallDuration"))
+
+    @property
+    def call_seconds(self) -> int | None:
+        """CallDuration, on a status callback."""
+        return whole_number(self._first("CallDuration"))
+
+    @property
+    def sequence(self) -> int | None:
+        """SequenceNumber, on a status callback: read as "sent later" when larger. Its exact meaning
+        was not found in the docs searched, so it only ever holds back an older progress status,
+        never a final one (see store/calls.py)."""
+        return whole_number(self._first("SequenceNumber"), longest=10)
+
+    @property
+    def queue_result(self) -> str:
+        """QueueResult: why the caller left an <Enqueue>."""
+        return self._first("QueueResult")[:20].strip().lower()
+
+    @property
+    def queue_sid(self) -> str:
+        return token(self._first("QueueSid"))
+
+    @property
+    def answered_by(self) -> str:
+        """AnsweredBy: a person or a machine, on a leg placed with detection."""
+        return self._first("AnsweredBy")[:40].strip()
+
+    @property
+    def recording_url(self) -> str:
+        return self._first("RecordingUrl")[:500].strip()
+
+    @property
+    def recording_seconds(self) -> int | None:
+        return whole_number(self._first("RecordingDuration"), longest=7)
+
+    @property
+    def error_code(self) -> int | None:
+        """ErrorCode: on a fallback, on a text's failure."""
+        return whole_number(self._first("ErrorCode"), longest=10)
+
+    @property
+    def message_sid(self) -> str:
+        """A text's: an incoming one, or the status of one sent."""
+        return token(self._first("MessageSid"))
+
+    @property
+    def message_status(self) -> str:
+        return self._first("MessageStatus")[:20].strip().lower()
+
+    @property
+    def body(self) -> str:
+        """An incoming text's words."""
+        return self._first("Body")[:MAX_TEXT]
 
 
 def event(environ=None) -> TwilioEvent:
@@ -94,5 +142,5 @@ def event(environ=None) -> TwilioEvent:
     environ = environ or request.environ
     cached = environ.get("ivr.event")
     if cached is None:
-        cached = environ["ivr.event"] = read(form(environ))
+        cached = environ["ivr.event"] = TwilioEvent(form(environ))
     return cached

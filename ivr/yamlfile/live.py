@@ -76,18 +76,19 @@ class Live:
             self._value = value
             self.loaded_at = time.time()
             if self.big(value):
-                _out_of_the_collectors_way()
+                out_of_the_collectors_way()
         finally:
             self._lock.release()
 
 
-def _out_of_the_collectors_way() -> None:
+def out_of_the_collectors_way() -> None:
     """A big flow set is hundreds of thousands of objects that live until the next edit; left to the
     cyclic garbage collector, every full collection rescans them all, and a menu press with a
     10,000-step set cost 280-320 µs instead of 230 (scripts/bench_webhook.py). Frozen, they are
     never scanned. What was frozen before is unfrozen and collected first, so nothing that has
-    become garbage since stays for good. Only for a big version: the two full collections cost a
-    large process (a test run, say) a fifth of a second each, which a small flow set never repays."""
+    become garbage since stays for good. On a reload, only for a big version: the two full
+    collections cost a large process (a test run, say) a fifth of a second each; a served helpline
+    does it once at its start (app.py), where everything it has loaded is still small."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()
