@@ -10,6 +10,7 @@ from twilio.request_validator import RequestValidator
 
 from .calls.control import TICK_SECONDS, CallControl
 from .calls.links import Links
+from .calls.callback_request import CallbackRequests
 from .calls.calling_back import CallbackCalls
 from .config import Settings
 from .flow.live import LiveFlows
@@ -62,6 +63,7 @@ class Services:
     caller_ids: CallerIdCheck | None = None
     rehearsals: Rehearsals | None = None
     staff_accounts: StaffAccounts | None = None
+    callback_requests: CallbackRequests | None = None
 
     def now(self) -> datetime.datetime:
         return self.clock()
@@ -128,5 +130,7 @@ def make_services(settings: Settings, answers=None) -> Services:
                                services.presence, api, services.now,
                                datetime.timedelta(minutes=settings.escalate_minutes),
                                services.notice_texts, services.twilio_problems)
+    services.callback_requests = CallbackRequests(services.calls, services.notices, services.now,
+                                                  settings.caller_hash_key)
     services.caller_ids = CallerIdCheck(api, services.roster, services.flows, services.now)
     return services
