@@ -12,6 +12,7 @@ from .calls.control import TICK_SECONDS, CallControl
 from .calls.links import Links
 from .calls.callback_request import CallbackRequests
 from .calls.calling_back import CallbackCalls
+from .calls.follow_up import FollowUp
 from .config import Settings
 from .flow.live import LiveFlows
 from .calls.routing.roster import ROSTER_FILE, live_roster
@@ -64,6 +65,7 @@ class Services:
     rehearsals: Rehearsals | None = None
     staff_accounts: StaffAccounts | None = None
     callback_requests: CallbackRequests | None = None
+    follow_up: FollowUp | None = None
 
     def now(self) -> datetime.datetime:
         return self.clock()
@@ -125,6 +127,7 @@ def make_services(settings: Settings, answers=None) -> Services:
     services.rehearsals = services.control.rehearsals = Rehearsals(database)
     services.callback_calls = CallbackCalls(database, api, services.roster, services.now)
     services.owed = OwedStore(database)
+    services.follow_up = FollowUp(services.owed, api, services.now)
     services.staff_accounts = StaffAccounts(database, services.now)
     services.notices = Notices(services.owed, services.roster, services.staff_accounts,
                                services.presence, api, services.now,

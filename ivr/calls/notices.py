@@ -24,7 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..store.presence import Presence
 from .routing.shifts import ShiftIndex
 from .routing.why_nobody import NOBODY_ON_SHIFT, NOBODY_SPEAKS, why_nobody_free
-from ..twilio.rest import NotOurRecording, TwilioUnavailable
+from ..twilio.rest import TwilioUnavailable
+from .follow_up import delete_recording
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 30.0
@@ -195,14 +196,7 @@ class Notices:
         """A handled voicemail's recording whose delete at Twilio failed is tried again here, as the
         Voicemails page promised. One that is not this account's can never be deleted by us: said once."""
         for row in self.owed.recordings_to_delete():
-            try:
-                self.api.delete_recording(row.recording_url)
-            except NotOurRecording:
-                log.error("voicemail %s names a recording of another account or host: not deleted", row.id)
-            except TwilioUnavailable as error:
-                log.warning("could not delete the recording of voicemail %s yet: %s", row.id, error)
-                continue
-            self.owed.recording_deleted(row.id, now)
+            delete_recording(self.owed, self.api, row, now)
 
     def link(self, kind: str, item_id: int) -> str:
         return f"{self.base_url}/staff/{PAGES[kind]}/{item_id}"

@@ -11,6 +11,7 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from ...calls import follow_up
 from ...calls.calling_back import CallbackLinks, CallbackUnavailable
 from ...access.who_sees_what import languages_allowed, may_open, roster_entry
 from ...twilio.rest import TwilioUnavailable
@@ -67,20 +68,22 @@ def recording(voicemail_id):
     return Response(audio, mimetype=content_type, headers={"Cache-Control": "no-store"})
 
 
+#: What the page says after "Mark handled", for each outcome of calls/follow_up.py.
+HANDLED_WORDS = {
+    follow_up.TAKEN: "A colleague has already marked this voicemail handled.",
+    follow_up.DELETED: "Marked handled. The recording is deleted at Twilio.",
+    follow_up.DELETE_LATER: "Marked handled. The recording could not be deleted at Twilio just now; "
+                            "it is tried again later.",
+    follow_up.NOT_OURS: "Marked handled. Its recording is not this helpline's Twilio account's, so the "
+                        "helpline did not delete it: tell whoever runs the Twilio account.",
+}
+
+
 @blueprint.post("/voicemails/<int:voicemail_id>/handled")
 def voicemail_handled(voicemail_id):
     ivr = services()
     row = _allowed(ivr.owed.voicemail(voicemail_id))
-    if not ivr.owed.voicemail_handled(row.id, current_user.login, ivr.now()):
-        flash("A colleague has already marked this voicemail handled.")
-        return redirect(url_for("staff.voicemails"), code=303)
-    try:
-        ivr.api.delete_recording(row.recording_url)
-        ivr.owed.recording_deleted(row.id, ivr.now())
-        flash("Marked handled. The recording is deleted at Twilio.")
-    except TwilioUnavailable as error:
-        log.error("could not delete the recording of voicemail %s: %s (tried again later)", row.id, error)
-        flash("Marked handled. The recording could not be deleted at Twilio just now; it is tried again later.")
+    flash(HANDLED_WORDS[ivr.follow_up.voicemail_handled(row.id, current_user.login)])
     return redirect(url_for("staff.voicemails"), code=303)
 
 

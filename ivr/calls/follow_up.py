@@ -1,0 +1,46 @@
+"""What staff do about what is owed to a caller, in plain Python: a voicemail marked handled has its
+recording deleted at Twilio (42 CFR Part 2: nothing kept longer than it is needed), now or, when
+Twilio cannot be reached, by the notices' sweep later. One rule for the page and the sweep."""
+from __future__ import annotations
+
+import logging
+
+from ..twilio.rest import NotOurRecording, TwilioUnavailable
+
+log = logging.getLogger(__name__)
+
+#: What became of "mark handled".
+TAKEN = "taken by a colleague"
+DELETED, DELETE_LATER, NOT_OURS = "recording deleted", "recording deleted later", "recording not ours"
+
+
+def delete_recording(owed, api, row, now) -> str:
+    """Delete a handled voicemail's recording at Twilio and note it: DELETED, or DELETE_LATER when
+    Twilio could not be reached (the sweep tries again). One that is not this account's can never
+    be deleted by us (NOT_OURS): said once, and not tried again."""
+    try:
+        api.delete_recording(row.recording_url)
+        outcome = DELETED
+    except NotOurRecording:
+        log.error("voicemail %s names a recording of another account or host: not deleted", row.id)
+        outcome = NOT_OURS
+    except TwilioUnavailable as error:
+        log.warning("could not delete the recording of voicemail %s yet: %s", row.id, error)
+        return DELETE_LATER
+    owed.recording_deleted(row.id, now)
+    return outcome
+
+
+class FollowUp:
+    """`owed`: store.owed.OwedStore; `api`: the REST adapter; `clock`: the helpline's."""
+
+    def __init__(self, owed, api, clock):
+        self.owed, self.api, self.clock = owed, api, clock
+
+    def voicemail_handled(self, voicemail_id: int, login: str) -> str:
+        """`login` has dealt with the voicemail: TAKEN when a colleague said so first, otherwise
+        what became of its recording. Raises SQLAlchemyError."""
+        row = self.owed.voicemail(voicemail_id)
+        if row is None or not self.owed.voicemail_handled(voicemail_id, login, self.clock()):
+            return TAKEN
+        return delete_recording(self.owed, self.api, row, self.clock())

@@ -1,0 +1,62 @@
+"""A voicemail marked handled, at call-control depth: the first to mark it has its recording deleted
+at Twilio now, or by the sweep when Twilio cannot be reached; on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from ivr.calls.follow_up import DELETE_LATER, DELETED, NOT_OURS, TAKEN, FollowUp
+from ivr.store.calls import CallRecords
+from ivr.store.owed import OwedStore
+from ivr.store.schema import voicemails
+from ivr.twilio.rest import NotOurRecording, TwilioUnavailable
+
+RECORDING = "https://api.twilio.com/2010-04-01/Accounts/AC" + "0" * 32 + "/Recordings/RE" + "1" * 32
+
+
+class Recordings:
+    """The REST adapter's recording deletes: done, refused as not ours, or Twilio unreachable."""
+
+    def __init__(self, refuse: Exception | None = None):
+        self.deleted, self.refuse = [], refuse
+
+    def delete_recording(self, url: str) -> None:
+        if self.refuse is not None:
+            raise self.refuse
+        self.deleted.append(url)
+
+
+@pytest.fixture
+def voicemail(engine, now) -> int:
+    records = CallRecords(engine, hash_key="test-key")
+    records.voicemail_left("CA" + "3" * 32, "key", RECORDING, 40, "en", now, "+18005550100")
+    records.close()
+    with engine.connect() as connection:
+        return connection.execute(select(voicemails.c.id)).scalar_one()
+
+
+def deleted_at(engine, voicemail_id):
+    with engine.connect() as connection:
+        return connection.execute(select(voicemails.c.recording_deleted_at).where(
+            voicemails.c.id == voicemail_id)).scalar_one()
+
+
+def test_the_first_to_mark_it_handled_has_its_recording_deleted_and_a_colleague_is_told(engine, voicemail, now):
+    api = Recordings()
+    follow_up = FollowUp(OwedStore(engine), api, lambda: now)
+
+    assert follow_up.voicemail_handled(voicemail, "ana") == DELETED
+    assert api.deleted == [RECORDING] and deleted_at(engine, voicemail) is not None
+    assert follow_up.voicemail_handled(voicemail, "ben") == TAKEN
+    assert api.deleted == [RECORDING]                     # deleted once
+
+
+@pytest.mark.parametrize("refusal, outcome, later", [
+    (TwilioUnavailable("Twilio could not be reached"), DELETE_LATER, True),
+    (NotOurRecording("not this account's"), NOT_OURS, False)])
+def test_a_delete_twilio_did_not_do_is_left_to_the_sweep_only_when_it_could_ever_work(
+        engine, voicemail, now, refusal, outcome, later):
+    follow_up = FollowUp(OwedStore(engine), Recordings(refuse=refusal), lambda: now)
+
+    assert follow_up.voicemail_handled(voicemail, "ana") == outcome
+    assert [row.id for row in OwedStore(engine).recordings_to_delete()] == ([voicemail] if later else [])
