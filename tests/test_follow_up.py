@@ -60,3 +60,16 @@ def test_a_delete_twilio_did_not_do_is_left_to_the_sweep_only_when_it_could_ever
 
     assert follow_up.voicemail_handled(voicemail, "ana") == outcome
     assert [row.id for row in OwedStore(engine).recordings_to_delete()] == ([voicemail] if later else [])
+
+
+def test_a_callback_done_erases_the_number_once_whoever_closes_it(engine, now):
+    records = CallRecords(engine, hash_key="test-key")
+    records.callback_requested("CA" + "4" * 32, "key", "+12025550199", "en", now)
+    [request] = records.pending_callbacks()
+    records.close()
+    follow_up = FollowUp(OwedStore(engine), Recordings(), lambda: now)
+
+    assert follow_up.callback_done(request.id, by="ivr callbacks done")
+    assert not follow_up.callback_done(request.id, by="ana")             # done already
+    row = OwedStore(engine).callback(request.id)
+    assert (row.status, row.number, row.handled_by) == ("done", "", "ivr callbacks done")

@@ -1,6 +1,7 @@
 """What staff do about what is owed to a caller, in plain Python: a voicemail marked handled has its
 recording deleted at Twilio (42 CFR Part 2: nothing kept longer than it is needed), now or, when
-Twilio cannot be reached, by the notices' sweep later. One rule for the page and the sweep."""
+Twilio cannot be reached, by the notices' sweep later; a callback done has the caller's number
+erased. One rule for the staff pages, the sweep and the command line."""
 from __future__ import annotations
 
 import logging
@@ -44,3 +45,8 @@ class FollowUp:
         if row is None or not self.owed.voicemail_handled(voicemail_id, login, self.clock()):
             return TAKEN
         return delete_recording(self.owed, self.api, row, self.clock())
+
+    def callback_done(self, callback_id: int, by: str) -> bool:
+        """The caller was called back (the page's Done, `ivr callbacks done`): their number is
+        erased, who closed it kept. False when it was not pending (done already, or unknown)."""
+        return self.owed.callback_handled(callback_id, by)

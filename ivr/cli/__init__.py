@@ -472,7 +472,12 @@ def callbacks_call(callback_id, who):
 @click.argument("callback_id", type=int)
 def callbacks_done(callback_id):
     """Mark a callback as done: the caller's number is erased."""
-    if not _call_records().callback_done(callback_id):
+    from ..calls.follow_up import FollowUp
+    from ..store.owed import OwedStore
+    from ..utc import utc_now
+
+    follow_up = FollowUp(OwedStore(_call_records().engine), api=None, clock=utc_now)
+    if not follow_up.callback_done(callback_id, by="ivr callbacks done"):
         raise click.ClickException(f"no pending callback {callback_id}")
     click.echo(f"callback {callback_id} done; the number is erased")
 

@@ -492,13 +492,6 @@ class CallRecords:
             return list(connection.execute(select(callbacks).where(callbacks.c.status == "pending")
                                            .order_by(callbacks.c.requested_at)))
 
-    def callback_done(self, callback_id: int) -> bool:
-        """Called back: the number is erased; only the fact of the callback remains."""
-        with self.engine.begin() as connection:
-            return bool(connection.execute(update(callbacks).where(
-                (callbacks.c.id == callback_id) & (callbacks.c.status == "pending")).values(
-                status="done", number="")).rowcount)
-
     def voicemail_left(self, call_sid: str, caller_key: str, recording_url: str, duration: int | None,
                        language: str, at: datetime.datetime, helpline_number: str = "") -> None:
         """Keep a voicemail's record (the recording itself stays at Twilio); on disk meanwhile if

@@ -141,7 +141,7 @@ def call_back_now(callback_id):
 def callback_handled(callback_id):
     ivr = services()
     row = _claimable(_allowed(ivr.owed.callback(callback_id)))
-    if ivr.owed.callback_handled(row.id, current_user.login):
+    if ivr.follow_up.callback_done(row.id, current_user.login):
         flash("Marked done. The caller's number is erased.")
     else:
         flash("This callback was already done.")
