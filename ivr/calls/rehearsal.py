@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from ..store.rehearsals import KNOWN_FOR_SECONDS
+from ..twilio.statuses import FINAL_STATUSES
 
 #: The professional_id of the stand-in's offers: never a roster id, so nobody real is ever busy for it.
 STAND_IN_ID = "rehearsal-stand-in"
@@ -48,7 +49,7 @@ ENDING_SECONDS = 20.0
 #: How long the bridge is let stand once seen, before the rehearsal ends both calls.
 BRIDGE_SECONDS = 5.0
 #: Statuses after which Twilio bills a call's `duration` (https://www.twilio.com/docs/voice/api/call-resource).
-FINAL = ("completed", "busy", "failed", "no-answer", "canceled")
+FINAL = FINAL_STATUSES
 
 
 class RehearsalRefused(Exception):
