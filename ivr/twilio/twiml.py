@@ -314,7 +314,7 @@ def nothing_more() -> str:
 
 
 # -- texts -----------------------------------------------------------------------------------------
-def text_reply(text: str | None, status_url: str) -> str:
+def text_reply(text: str | None = None, status_url: str = "") -> str:
     """A reply to a text, as a <Message>, or no reply at all. Its `action` is where Twilio sends
     "status callbacks for the created outbound message" (the twilio library's words for the TwiML
     attribute, which replaces statusCallback): a reply blocked on its way — from a toll-free number

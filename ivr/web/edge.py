@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from ..twilio import backup_line, twiml
-from .retry import retry_later
+from .respond import retry_later, twiml_answer
 from .twilio_event import event
 from .webhooks.caller import last_good_flows
 
@@ -22,9 +22,6 @@ PROFESSIONAL = ("/voice/offer", "/voice/offer-answer", "/voice/offer-done", "/vo
 ON_HOLD = ("/voice/hold", "/voice/hold-key")
 
 
-def _xml(document) -> Response:
-    return Response(str(document), status=200, mimetype="text/xml")
-
 
 def never_fail_a_caller(error):
     if isinstance(error, HTTPException) and error.code in (400, 403, 404, 405):
@@ -34,12 +31,12 @@ def never_fail_a_caller(error):
     if path in RETRIED:
         return retry_later("internal error")
     if path in PROFESSIONAL:
-        return _xml(twiml.hang_up())
+        return twiml_answer(twiml.hang_up())
     if path in ON_HOLD:
-        return _xml(twiml.leave_queue())
+        return twiml_answer(twiml.leave_queue())
     if path.startswith("/sms/"):
-        return _xml(twiml.text_reply(None, ""))
+        return twiml_answer(twiml.text_reply())
     if path.startswith("/voice/"):
         ivr = current_app.extensions["ivr"]
-        return _xml(backup_line.backup_line_twiml(ivr.settings.backup_line, last_good_flows(ivr)))
+        return twiml_answer(backup_line.backup_line_twiml(ivr.settings.backup_line, last_good_flows(ivr)))
     return Response("internal error", status=500, mimetype="text/plain")

@@ -13,15 +13,12 @@ from ...calls.calling_back import DIAL_CONNECTED
 from ...calls.control import MACHINE_ANSWERS
 from ..current import services
 from ..signature import twilio_only
-from ..retry import retry_later
+from ..respond import retry_later, twiml_answer
 from ..twilio_event import event, whole_number
 from ..twilio_params import args
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("callback_calls", __name__, url_prefix="/voice")
-
-def xml(text: str) -> Response:
-    return Response(text, mimetype="text/xml")
 
 
 def _id() -> int:
@@ -39,7 +36,7 @@ def _said(ivr, name: str | None, language: str):
 
 def _say_and_hang_up(ivr, name: str | None, language: str = "") -> Response:
     said = _said(ivr, name, language)
-    return xml(twiml.say_and_hang_up((said,) if said else (), ivr.flows.current()))
+    return twiml_answer(twiml.say_and_hang_up((said,) if said else (), ivr.flows.current()))
 
 
 @blueprint.post("/callback-offer")
@@ -57,7 +54,7 @@ def callback_offer():
     language = flows.language(row.language)
     said = engine.message(flows, "callback-offer", language.code, language=language.name,
                           time=ivr.callback_calls.asked_at(row, language.code))
-    return xml(twiml.whisper(said, flows, f"callback-go?id={_id()}"))
+    return twiml_answer(twiml.whisper(said, flows, f"callback-go?id={_id()}"))
 
 
 @blueprint.post("/callback-go")
@@ -68,7 +65,7 @@ def callback_go():
     if not event().key_is("1") or row is None:
         return _say_and_hang_up(ivr, None if row else "callback-already-made")
     _record(ivr, "dialing")
-    return xml(twiml.dial_for_professional(_said(ivr, "callback-calling", row.language), ivr.flows.current(),
+    return twiml_answer(twiml.dial_for_professional(_said(ivr, "callback-calling", row.language), ivr.flows.current(),
                                            row.number, ivr.callback_calls.caller_id(row),
                                            f"callback-dialed?id={_id()}"))
 
@@ -85,7 +82,7 @@ def callback_dialed():
     language = _language(ivr)
     _record(ivr, "dialed", status, call.dial_seconds, call.call_status)
     if status in DIAL_CONNECTED:
-        return xml(twiml.ask_professional(_said(ivr, "callback-how-did-it-go", language), ivr.flows.current(),
+        return twiml_answer(twiml.ask_professional(_said(ivr, "callback-how-did-it-go", language), ivr.flows.current(),
                                           f"callback-result?id={_id()}"))
     return _say_and_hang_up(ivr, "callback-not-reached", language)
 

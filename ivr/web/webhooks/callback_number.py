@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response
+from flask import Blueprint
 from sqlalchemy.exc import SQLAlchemyError
 
 from ...calls.callback_request import ReadBack
@@ -12,15 +12,13 @@ from ...flow import model
 from ...twilio import twiml
 from ..current import links, services
 from ..signature import twilio_only
+from ..respond import twiml_answer
 from ..twilio_event import event
 from .caller import backup_line, render, state_from_url
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("callback", __name__, url_prefix="/voice")
 
-
-def xml(text: str) -> Response:
-    return Response(text, mimetype="text/xml")
 
 
 def _context():
@@ -45,8 +43,8 @@ def callback_number():
         log.error("could not keep a callback number (%s): the caller goes to a person", error.__class__.__name__)
         return backup_line(ivr)
     if isinstance(decision, ReadBack):
-        return xml(twiml.read_back(decision.said, flows, state))
-    return xml(render(ivr, flows, decision.turn))
+        return twiml_answer(twiml.read_back(decision.said, flows, state))
+    return twiml_answer(render(ivr, flows, decision.turn))
 
 
 @blueprint.post("/callback-confirm")
@@ -60,4 +58,4 @@ def callback_confirm():
     except SQLAlchemyError as error:
         log.error("could not confirm a callback (%s): the caller goes to a person", error.__class__.__name__)
         return backup_line(ivr)
-    return xml(render(ivr, flows, decision.turn))
+    return twiml_answer(render(ivr, flows, decision.turn))

@@ -23,13 +23,12 @@ from ...privacy import caller_key, mask_number
 from ...twilio.rest import TwilioUnavailable
 from ..current import links, services
 from ..signature import twilio_only
-from ..retry import retry_later
+from ..respond import retry_later, twiml_answer
 from ..twilio_event import TwilioEvent, event, token
 from ..twilio_params import args
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("voice", __name__, url_prefix="/voice")
-TWIML = "text/xml"
 MAX_REMEMBERED = 8192
 
 
@@ -51,13 +50,10 @@ class Answers:
         self.documents[key] = xml
 
 
-def twiml(xml: str) -> Response:
-    return Response(xml, status=200, mimetype=TWIML)
-
 
 def backup_line(ivr=None) -> Response:
     ivr = ivr or services()
-    return twiml(backup_line_twiml(ivr.settings.backup_line, last_good_flows(ivr)))
+    return twiml_answer(backup_line_twiml(ivr.settings.backup_line, last_good_flows(ivr)))
 
 
 def last_good_flows(ivr):
@@ -172,7 +168,7 @@ def incoming():
         turn = engine.begin(flows, ivr.now(), call.line)
         xml = render(ivr, flows, turn)
         answers.keep(flows.version, key, turn, xml)
-    return twiml(xml)
+    return twiml_answer(xml)
 
 
 def menu_answer(environ) -> tuple:
@@ -208,7 +204,7 @@ def step():
     answers = ivr.answers
     xml = answers.get(flows.version, key) if key else None
     if xml is not None:
-        return twiml(xml)
+        return twiml_answer(xml)
     if silent:
         event = Silence()
     elif digits:
@@ -221,7 +217,7 @@ def step():
     xml = render(ivr, flows, turn)
     if key:
         answers.keep(flows.version, key, turn, xml)
-    return twiml(xml)
+    return twiml_answer(xml)
 
 
 @blueprint.post("/done")
@@ -239,7 +235,7 @@ def done():
         # Their message or number would be lost: put them through to a person instead.
         log.error("could not keep the voicemail/callback of call %s: %s", _sid(), error.__class__.__name__)
         return backup_line(ivr)
-    return twiml(render(ivr, flows, engine.advance(flows, state, Finished(), ivr.now())))
+    return twiml_answer(render(ivr, flows, engine.advance(flows, state, Finished(), ivr.now())))
 
 
 def keep_what_the_caller_left(ivr, step, language: str) -> None:
@@ -265,7 +261,7 @@ def dialed():
             ivr.calls.outcome(_sid(), "overflow", ivr.now())
         except SQLAlchemyError as error:
             log.error("could not record the end of call %s: %s", _sid(), error.__class__.__name__)
-        return twiml(hang_up_twiml())
+        return twiml_answer(hang_up_twiml())
     try:
         back_in_line = ivr.control.partner_line_unanswered(_sid(), call.call_status)
     except SQLAlchemyError as error:
@@ -273,10 +269,10 @@ def dialed():
         back_in_line = call.call_status in ("", "in-progress")
     if not back_in_line:
         log.info("call %s: the partner line did not answer, and the caller had hung up", _sid())
-        return twiml(hang_up_twiml())
+        return twiml_answer(hang_up_twiml())
     if flows is None:
         return backup_line(ivr)
-    return twiml(render(ivr, flows, engine.advance(flows, state_from_url(), Finished(), ivr.now())))
+    return twiml_answer(render(ivr, flows, engine.advance(flows, state_from_url(), Finished(), ivr.now())))
 
 
 @blueprint.post("/fallback")

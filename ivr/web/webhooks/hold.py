@@ -22,6 +22,7 @@ from ...flow import model
 from ...calls.routing import why_nobody
 from ..current import links, services
 from ..signature import twilio_only
+from ..respond import twiml_answer
 from ..twilio_event import event
 from .caller import backup_line, render, state_from_url
 
@@ -30,9 +31,6 @@ blueprint = Blueprint("hold", __name__, url_prefix="/voice")
 #: While phones ring (a connect step) the caller hears a ringing tone, and the page is asked for
 #: again every few seconds, so a round that ends with nobody is noticed at once.
 RINGING = "ringing.wav"
-
-def xml(text: str) -> Response:
-    return Response(text, mimetype="text/xml")
 
 
 @functools.lru_cache(maxsize=32)
@@ -67,14 +65,14 @@ def hold():
     ivr = services()
     flows, state, step = _waiting_step(ivr)
     if step is None:
-        return xml(twiml.leave_queue())          # a stale URL: the queue's action decides
+        return twiml_answer(twiml.leave_queue())          # a stale URL: the queue's action decides
     try:
         decision = ivr.control.on_hold(_sid(), event().queue_sid, links())
     except SQLAlchemyError as error:
         log.error("hold page without the database (%s): the caller leaves the queue", error.__class__.__name__)
-        return xml(twiml.leave_queue())
+        return twiml_answer(twiml.leave_queue())
     if isinstance(decision, Leave):
-        return xml(twiml.leave_queue())
+        return twiml_answer(twiml.leave_queue())
     said, music, pause = (), RINGING, None
     if isinstance(step, model.Queue):
         said = _place_in_line(flows, state.language, decision)
@@ -87,7 +85,7 @@ def hold():
     # While phones ring (a connect step, seconds long) a crisis word is listened for; on hold, as
     # the flow says.
     words = isinstance(step, model.Connect) or step.words_during_music
-    return xml(twiml.hold_page(state, flows, said, music, pause, twiml.hints(step, flows, state.language), words))
+    return twiml_answer(twiml.hold_page(state, flows, said, music, pause, twiml.hints(step, flows, state.language), words))
 
 
 #: What a caller on hold is told of why nobody is free now (call control's reason): a message each.
@@ -141,7 +139,7 @@ def hold_key():
     ivr = services()
     flows, state, step = _waiting_step(ivr)
     if step is None:
-        return xml(twiml.leave_queue())
+        return twiml_answer(twiml.leave_queue())
     call = event()
     digits, speech = call.digits, call.speech
     answer = Pressed(digits) if digits else Spoke(speech)
@@ -153,7 +151,7 @@ def hold_key():
         except SQLAlchemyError as error:
             log.error("could not keep a choice made on hold (%s): the caller stays in line", error.__class__.__name__)
     # Back to the hold page, still in the queue: it sees the choice and lets the caller leave.
-    return xml(twiml.back_to_hold(state))
+    return twiml_answer(twiml.back_to_hold(state))
 
 
 @blueprint.post("/queued")
@@ -168,7 +166,7 @@ def queued():
         decision = ivr.control.after_queue(_sid(), result, step)
         if isinstance(decision, NotNeeded):
             ivr.calls.outcome(_sid(), "abandoned", ivr.now())
-            return xml(twiml.nothing_more())
+            return twiml_answer(twiml.nothing_more())
         if isinstance(decision, Bridge):
             return _join(ivr, decision.room, state)
     except SQLAlchemyError as error:
@@ -177,7 +175,7 @@ def queued():
     if flows is None or (isinstance(decision, Overflow) and decision.step is None):
         return backup_line(ivr)
     target = decision.step if isinstance(decision, (GoTo, Overflow)) else (step.ref if step else flows.fallback)
-    return xml(render(ivr, flows, engine.enter(flows, target, state.language, ivr.now())))
+    return twiml_answer(render(ivr, flows, engine.enter(flows, target, state.language, ivr.now())))
 
 
 @blueprint.post("/bridge")
@@ -199,11 +197,11 @@ def _join(ivr, room: str, state) -> Response:
         ivr.calls.outcome(_sid(), "talked", ivr.now())
     except SQLAlchemyError as error:
         log.error("could not record the talk of call %s: %s", _sid(), error.__class__.__name__)
-    return xml(twiml.caller_to_conference(room, state))
+    return twiml_answer(twiml.caller_to_conference(room, state))
 
 
 @blueprint.post("/bridged")
 @twilio_only
 def bridged():
     """The talk is over (the conference ended): the call ends."""
-    return xml(twiml.hang_up())
+    return twiml_answer(twiml.hang_up())

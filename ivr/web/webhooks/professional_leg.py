@@ -16,7 +16,7 @@ from ...twilio import twiml
 from ...calls.decisions import Bridge, Whisper
 from ..current import links, services
 from ..signature import twilio_only
-from ..retry import retry_later
+from ..respond import retry_later, twiml_answer
 from ..twilio_params import args
 from ..twilio_event import event, token
 
@@ -25,9 +25,6 @@ blueprint = Blueprint("offers", __name__, url_prefix="/voice")
 #: What a professional hears when the call is no longer theirs to take (a machine hears nothing).
 NOT_NEEDED = {"taken": "offer-taken", "gone": "offer-caller-gone", "machine": None}
 
-
-def xml(text: str) -> Response:
-    return Response(text, mimetype="text/xml")
 
 
 def _offer_id() -> str:
@@ -45,7 +42,7 @@ def offer():
         # In the caller's language: the professional was chosen because they speak it.
         language = flows.language(decision.language)
         said = engine.message(flows, "offer", language.code, language=language.name)
-        return xml(twiml.whisper(said, flows, f"offer-answer?offer={_offer_id()}"))
+        return twiml_answer(twiml.whisper(said, flows, f"offer-answer?offer={_offer_id()}"))
     return _not_needed(flows, getattr(decision, "reason", "gone"), getattr(decision, "language", ""))
 
 
@@ -54,20 +51,20 @@ def offer():
 def offer_answer():
     ivr = services()
     if not event().key_is("1"):
-        return xml(twiml.hang_up())          # not taken: the caller goes on to someone else
+        return twiml_answer(twiml.hang_up())          # not taken: the caller goes on to someone else
     decision = ivr.control.leg_accepted(_offer_id(), links())
     flows = ivr.flows.current()
     if isinstance(decision, Bridge):
         said = engine.message(flows, "offer-connecting", flows.language(decision.language).code) \
             if flows is not None else None
-        return xml(twiml.professional_to_conference(said, flows, decision.room, f"offer-done?offer={_offer_id()}"))
+        return twiml_answer(twiml.professional_to_conference(said, flows, decision.room, f"offer-done?offer={_offer_id()}"))
     return _not_needed(flows, decision.reason, decision.language)
 
 
 def _not_needed(flows, reason: str, language: str) -> Response:
     name = NOT_NEEDED.get(reason)
     said = (engine.message(flows, name, flows.language(language).code),) if name and flows is not None else ()
-    return xml(twiml.say_and_hang_up(said, flows))
+    return twiml_answer(twiml.say_and_hang_up(said, flows))
 
 
 @blueprint.post("/offer-status")
@@ -106,14 +103,14 @@ def leg_fallback():
         if flows is not None and "leg-apology" in flows.messages:
             # In the caller's language (the flows' first one if they no longer have it).
             said = (engine.message(flows, "leg-apology", flows.language(args().first("lang")).code),)
-            return xml(twiml.say_and_hang_up(said, flows))
+            return twiml_answer(twiml.say_and_hang_up(said, flows))
     except Exception:          # noqa: BLE001 — no words rather than no hang-up
         log.exception("the apology of a leg that fell back could not be said; hanging up without it")
-    return xml(twiml.hang_up())
+    return twiml_answer(twiml.hang_up())
 
 
 @blueprint.post("/offer-done")
 @twilio_only
 def offer_done():
     """Their talk is over."""
-    return xml(twiml.hang_up())
+    return twiml_answer(twiml.hang_up())

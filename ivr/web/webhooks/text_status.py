@@ -19,7 +19,7 @@ from ...twilio.statuses import TEXT_NOT_DELIVERED
 from ...twilio.errors import meaning
 from ..current import links, services
 from ..signature import twilio_only
-from ..retry import retry_later
+from ..respond import retry_later
 from ..twilio_event import event
 from ..twilio_params import args
 
