@@ -11,6 +11,9 @@ from twilio.request_validator import RequestValidator
 from .calls.control import TICK_SECONDS, CallControl
 from .calls.links import Links
 from .calls.callback_request import CallbackRequests
+from .calls.caller_line import CallerLine
+from .calls.on_hold import OnHold
+from .calls.offer_leg import OfferLeg
 from .calls.calling_back import CallbackCalls
 from .calls.follow_up import FollowUp
 from .config import Settings
@@ -66,6 +69,9 @@ class Services:
     staff_accounts: StaffAccounts | None = None
     callback_requests: CallbackRequests | None = None
     follow_up: FollowUp | None = None
+    caller_line: CallerLine | None = None
+    on_hold: OnHold | None = None
+    offer_leg: OfferLeg | None = None
 
     def now(self) -> datetime.datetime:
         return self.clock()
@@ -135,5 +141,10 @@ def make_services(settings: Settings, answers=None) -> Services:
                                services.notice_texts, services.twilio_problems)
     services.callback_requests = CallbackRequests(services.calls, services.notices, services.now,
                                                   settings.caller_hash_key)
+    services.caller_line = CallerLine(services.roster, services.calls, services.control, services.rehearsals,
+                                      services.notices, services.now, settings.caller_hash_key)
+    services.on_hold = OnHold(services.control, services.calls, services.caller_line, services.now,
+                              settings.audio_dir)
+    services.offer_leg = OfferLeg(services.control)
     services.caller_ids = CallerIdCheck(api, services.roster, services.flows, services.now)
     return services

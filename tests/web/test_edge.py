@@ -24,9 +24,17 @@ def broken_app(app):
     services = app.extensions["ivr"]
     real = services.presence, services.control
     services.presence = Broken()
-    services.control = Broken()       # who waits, who is offered, what a leg does
+    broken = Broken()                  # who waits, who is offered, what a leg does
+    _control_of(services, broken)
     yield app
-    services.presence, services.control = real     # the real ones, closed with the app
+    services.presence = real[0]         # the real ones, closed with the app
+    _control_of(services, real[1])
+
+
+def _control_of(services, control) -> None:
+    services.control = control
+    for user in (services.caller_line, services.on_hold, services.offer_leg):
+        user.control = control
 
 
 def post(app, route, **params):

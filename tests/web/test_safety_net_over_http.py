@@ -37,7 +37,7 @@ def without_database(app):
     broken = open_database(UNREACHABLE_DATABASE)
     ivr = app.extensions["ivr"]
     ivr.database, ivr.calls = broken, CallRecords(broken)
-    ivr.callback_requests.records = ivr.calls
+    ivr.callback_requests.records = ivr.caller_line.records = ivr.calls
     for holder in (ivr, ivr.control):
         holder.waits, holder.offers, holder.presence = WaitStore(broken), OfferStore(broken), PresenceStore(broken)
     return app

@@ -14,7 +14,7 @@ from ..current import links, services
 from ..signature import twilio_only
 from ..respond import twiml_answer
 from ..twilio_event import event
-from .caller import backup_line, render, state_from_url
+from .caller import backup_line, state_from_url, went_on
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("callback", __name__, url_prefix="/voice")
@@ -44,7 +44,7 @@ def callback_number():
         return backup_line(ivr)
     if isinstance(decision, ReadBack):
         return twiml_answer(twiml.read_back(decision.said, flows, state))
-    return twiml_answer(render(ivr, flows, decision.turn))
+    return twiml_answer(went_on(ivr, flows, decision.turn))
 
 
 @blueprint.post("/callback-confirm")
@@ -58,4 +58,4 @@ def callback_confirm():
     except SQLAlchemyError as error:
         log.error("could not confirm a callback (%s): the caller goes to a person", error.__class__.__name__)
         return backup_line(ivr)
-    return twiml_answer(render(ivr, flows, decision.turn))
+    return twiml_answer(went_on(ivr, flows, decision.turn))

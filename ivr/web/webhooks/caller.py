@@ -7,20 +7,16 @@ renderer run once per (flows version, step, key).
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from ...calls import engine
-from ... import metrics
+from ...calls.caller_line import HangUp, ToBackupLine, answer_of
+from ...calls.engine import CallState, Turn
+from ...flow.model import PERSON_STEPS, Ref
+from ...twilio import twiml
 from ...twilio.backup_line import backup_line_twiml, hang_up_twiml, words_from
-from ...twilio.statuses import FINAL_STATUSES as FINAL_CALL_STATUSES
-from ...calls.engine import CallState, Finished, Pressed, Silence, Spoke
-from ...flow.model import PERSON_STEPS, BackupLine, Connect, Queue, Ref, Voicemail
-from ...privacy import caller_key, mask_number
-from ...twilio.rest import TwilioUnavailable
 from ..current import links, services
 from ..signature import twilio_only
 from ..respond import retry_later, twiml_answer
@@ -61,54 +57,20 @@ def last_good_flows(ivr):
     return getattr(ivr.flows, "last_good", None) or words_from(ivr.settings.flows_dir)
 
 
-def render(ivr, flows, turn) -> str:
-    """The TwiML of a turn. A connect or queue step first asks call control for a person; when
-    nobody can be rung now, the flow goes on at once to what it does when nobody answers,
-    keeping everything the caller was about to hear (the emergency numbers, say) before it."""
-    for _ in range(4):
-        if not isinstance(turn.step, (Connect, Queue)):
-            break
-        if ivr.calls.database_down:
-            # Nobody could be offered this caller: a person elsewhere at once, not after a timeout.
-            log.error("call %s cannot wait for a person (the database is unavailable): backup line", _sid())
-            return backup_line_twiml(ivr.settings.backup_line, flows)
-        try:
-            asked = ivr.control.ask_for_person(_sid(), turn.step, turn.state.language, event().line,
-                                               links())
-        except (SQLAlchemyError, TwilioUnavailable) as error:
-            # Without the line's records nobody can be offered this caller: a person elsewhere.
-            log.error("call %s cannot wait for a person (%s): backup line", _sid(), error.__class__.__name__)
-            return backup_line_twiml(ivr.settings.backup_line, flows)
-        if asked:
-            break
-        following = engine.advance(flows, turn.state, Finished(), ivr.now())
-        turn = dataclasses.replace(following, said=turn.said + following.said)
-    note_outcome(ivr, turn)
-    return ivr.renderer.render(turn, flows, backup_line=ivr.settings.backup_line,
-                               caller_id=backup_caller_id(ivr))
+def render(ivr, flows, decision) -> str:
+    """The TwiML of what the caller line decided: a turn, or the backup line at once."""
+    if isinstance(decision, ToBackupLine):
+        return backup_line_twiml(ivr.settings.backup_line, flows or last_good_flows(ivr))
+    if isinstance(decision, HangUp):
+        return twiml.nothing_more() if decision.caller_gone else hang_up_twiml()
+    return ivr.renderer.render(decision, flows, backup_line=ivr.settings.backup_line,
+                               caller_id=ivr.caller_line.backup_caller_id(event().line))
 
 
-def backup_caller_id(ivr) -> str:
-    """What the backup line sees: the helpline's own number, unless the roster says the partner
-    line should see (and call back) the caller's."""
-    roster = ivr.roster.current()
-    if roster is not None and roster.backup_line.pass_caller_id:
-        return ""
-    return (roster.caller_id if roster is not None and roster.caller_id else "") or event().line
-
-
-def note_outcome(ivr, turn) -> None:
-    """Asking for a person starts the wait; being sent to the backup line is an overflow."""
-    records, sid, now = ivr.calls, _sid(), ivr.now()
-    if sid == "-":
-        return
-    try:
-        if isinstance(turn.step, (Connect, Queue)):
-            records.waiting_for_a_person(sid, now)
-        elif isinstance(turn.step, BackupLine):
-            records.outcome(sid, "overflow", now)
-    except SQLAlchemyError as error:
-        log.error("could not record the wait of call %s: %s", sid, error.__class__.__name__)
+def went_on(ivr, flows, turn) -> str:
+    """The TwiML of a turn decided elsewhere (on hold, at a callback step): a person step in it
+    first asks call control."""
+    return render(ivr, flows, ivr.caller_line.went_on(flows, turn, _sid(), event().line, links()))
 
 
 def state_from_url() -> CallState:
@@ -121,31 +83,12 @@ def state_from_url() -> CallState:
     return CallState(Ref(flow[:100], step[:100]), token(query.first("lang"))[:10], tries)
 
 
-def current_flows(ivr):
-    flows = ivr.flows.current()
-    if flows is None:
-        log.error("no good flows loaded; call %s goes to the backup line", _sid())
-    return flows
-
-
 def _sid() -> str:
     return event().call_sid or "-"
 
 
 def note_call_start(ivr, call: TwilioEvent) -> None:
-    number, sid = call.caller, call.call_sid or "-"
-    ivr.calls.call_started(sid, number, ivr.now().timestamp())
-    if ivr.rehearsals is not None and not ivr.calls.database_down:     # no wait on a database that is down
-        try:
-            # `ivr twilio rehearse`'s call: only its stand-in is rung, and it is kept out of reports.
-            # Outside a rehearsal this is a look at what the process read within the last second.
-            if ivr.rehearsals.may_be_a_rehearsal(number, call.line, ivr.now()) and \
-                    ivr.rehearsals.claim_call(number, call.line, sid, ivr.now()):
-                log.info("call %s is a rehearsal", sid)
-        except SQLAlchemyError as error:
-            log.error("could not check call %s for a rehearsal: %s", sid, error.__class__.__name__)
-    if log.isEnabledFor(logging.DEBUG):
-        log.debug("call %s from %s", sid, mask_number(number))
+    ivr.caller_line.started(call.call_sid, call.caller, call.line)
 
 
 def begin_key(flows, call: TwilioEvent) -> tuple:
@@ -158,16 +101,14 @@ def begin_key(flows, call: TwilioEvent) -> tuple:
 def incoming():
     ivr, call = services(), event()
     note_call_start(ivr, call)
-    flows = current_flows(ivr)
-    if flows is None:
-        return backup_line(ivr)
-    answers = ivr.answers
-    key = begin_key(flows, call)
-    xml = answers.get(flows.version, key)
+    flows = ivr.flows.current()
+    key = begin_key(flows, call) if flows is not None else None
+    xml = ivr.answers.get(flows.version, key) if key else None
     if xml is None:
-        turn = engine.begin(flows, ivr.now(), call.line)
-        xml = render(ivr, flows, turn)
-        answers.keep(flows.version, key, turn, xml)
+        decision = ivr.caller_line.first_turn(flows, _sid(), call.line, links())
+        xml = render(ivr, flows, decision)
+        if key and isinstance(decision, Turn):
+            ivr.answers.keep(flows.version, key, decision, xml)
     return twiml_answer(xml)
 
 
@@ -183,11 +124,7 @@ def step_key(environ, digits: str, speech: str):
 
 
 def note_menu_answer(ivr, environ, digits: str, speech: str, silent: bool) -> None:
-    """The path, for the records: the step answered and how — never the words a caller said."""
-    query = args(environ)
-    answer = "silence" if silent or not (digits or speech) else (digits[:5] if digits else "speech")
-    ivr.calls.step_taken(event(environ).call_sid, query.first("at"), answer, ivr.now().timestamp())
-    metrics.menu_choices.labels(step=query.first("at")[:210], choice=metrics.menu_choice(digits[:5], bool(speech))).inc()
+    ivr.caller_line.answered(event(environ).call_sid, args(environ).first("at"), digits, speech, silent)
 
 
 @blueprint.post("/step")
@@ -195,84 +132,40 @@ def note_menu_answer(ivr, environ, digits: str, speech: str, silent: bool) -> No
 def step():
     """A menu answer: Digits or SpeechResult, or (from the Redirect after a Gather) silence."""
     ivr, environ = services(), request.environ
-    flows = current_flows(ivr)
-    if flows is None:
-        return backup_line(ivr)
+    flows = ivr.flows.current()
     digits, speech, silent = menu_answer(environ)
     note_menu_answer(ivr, environ, digits, speech, silent)
-    key = step_key(environ, digits, speech)
-    answers = ivr.answers
-    xml = answers.get(flows.version, key) if key else None
+    key = step_key(environ, digits, speech) if flows is not None else None
+    xml = ivr.answers.get(flows.version, key) if key else None
     if xml is not None:
         return twiml_answer(xml)
-    if silent:
-        event = Silence()
-    elif digits:
-        event = Pressed(digits)
-    elif speech:
-        event = Spoke(speech)
-    else:
-        event = Silence()
-    turn = engine.advance(flows, state_from_url(), event, ivr.now())
-    xml = render(ivr, flows, turn)
-    if key:
-        answers.keep(flows.version, key, turn, xml)
+    decision = ivr.caller_line.next_turn(flows, state_from_url(), answer_of(digits, speech, silent), _sid(),
+                                         event().line, links())
+    xml = render(ivr, flows, decision)
+    if key and isinstance(decision, Turn):
+        ivr.answers.keep(flows.version, key, decision, xml)
     return twiml_answer(xml)
 
 
 @blueprint.post("/done")
 @twilio_only
 def done():
-    """A voicemail was left or a callback number typed: keep it, then go on with the flow."""
-    ivr = services()
-    flows = current_flows(ivr)
-    if flows is None:
-        return backup_line(ivr)
-    state = state_from_url()
-    try:
-        keep_what_the_caller_left(ivr, flows.step(state.step), state.language)
-    except SQLAlchemyError as error:
-        # Their message or number would be lost: put them through to a person instead.
-        log.error("could not keep the voicemail/callback of call %s: %s", _sid(), error.__class__.__name__)
-        return backup_line(ivr)
-    return twiml_answer(render(ivr, flows, engine.advance(flows, state, Finished(), ivr.now())))
-
-
-def keep_what_the_caller_left(ivr, step, language: str) -> None:
-    call, records, now = event(), ivr.calls, ivr.now()
-    key = caller_key(call.caller, ivr.settings.caller_hash_key)
-    if isinstance(step, Voicemail) and call.recording_url:
-        records.voicemail_left(_sid(), key, call.recording_url, call.recording_seconds, language, now, call.line)
-        records.outcome(_sid(), "voicemail", now)
-        ivr.notices.soon(links().base)          # the professionals on shift are texted at once
+    """A voicemail was left or a callback number typed: kept, then the flow goes on."""
+    ivr, call = services(), event()
+    flows = ivr.flows.current()
+    return twiml_answer(render(ivr, flows, ivr.caller_line.left_voicemail(
+        flows, state_from_url(), _sid(), call.caller, call.line, call.recording_url, call.recording_seconds,
+        links())))
 
 
 @blueprint.post("/dialed")
 @twilio_only
 def dialed():
-    """The backup line's <Dial> ended: after a conversation the call is over; otherwise the partner
-    line did not answer, and the caller is told so and is back with our own people — only while
-    they are still on the line, or professionals would be rung for nobody."""
-    ivr = services()
-    flows = current_flows(ivr)
-    call = event()
-    if call.dial_status == "completed":
-        try:
-            ivr.calls.outcome(_sid(), "overflow", ivr.now())
-        except SQLAlchemyError as error:
-            log.error("could not record the end of call %s: %s", _sid(), error.__class__.__name__)
-        return twiml_answer(hang_up_twiml())
-    try:
-        back_in_line = ivr.control.partner_line_unanswered(_sid(), call.call_status)
-    except SQLAlchemyError as error:
-        log.error("could not restart the wait of call %s: %s", _sid(), error.__class__.__name__)
-        back_in_line = call.call_status in ("", "in-progress")
-    if not back_in_line:
-        log.info("call %s: the partner line did not answer, and the caller had hung up", _sid())
-        return twiml_answer(hang_up_twiml())
-    if flows is None:
-        return backup_line(ivr)
-    return twiml_answer(render(ivr, flows, engine.advance(flows, state_from_url(), Finished(), ivr.now())))
+    """The backup line's <Dial> ended (ivr/calls/caller_line.py decides what follows)."""
+    ivr, call = services(), event()
+    flows = ivr.flows.current()
+    return twiml_answer(render(ivr, flows, ivr.caller_line.partner_line_ended(
+        flows, state_from_url(), _sid(), call.dial_status, call.call_status, call.line, links())))
 
 
 @blueprint.post("/fallback")
@@ -292,21 +185,9 @@ def status():
         return Response("CallSid and CallStatus are required", status=400, mimetype="text/plain")
     try:
         # Kept on local disk if the database is unavailable, and written once it is back.
-        ivr.calls.call_status(sid, call_status, call.call_seconds, caller_key(call.caller, ivr.settings.caller_hash_key),
-                              ivr.now(), call.sequence)
+        ivr.caller_line.status(sid, call_status, call.call_seconds, call.caller, call.sequence)
     except SQLAlchemyError as error:
         # Neither the database nor the disk could keep it: only then is Twilio asked to retry.
         log.error("could not record status %r of call %s: %s", call_status, sid, error.__class__.__name__)
         return retry_later()
-    if call_status in FINAL_CALL_STATUSES and ivr.calls.database_down:
-        # Nobody is being rung while it is down (a caller asking is put through to the backup
-        # line); a leg rung before rings out on its own.
-        log.warning("call %s ended while the database is unavailable: its wait is left to expire", sid)
-    elif call_status in FINAL_CALL_STATUSES:
-        try:
-            ivr.control.caller_ended(sid)      # nobody rings on for a caller who is gone
-        except SQLAlchemyError as error:
-            # Their record is kept; phones still ringing for them are settled by the offers' checks.
-            log.error("call %s ended, but its wait could not be closed: %s", sid, error.__class__.__name__)
     return Response(status=204)
-
