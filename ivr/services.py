@@ -14,6 +14,9 @@ from .calls.callback_request import CallbackRequests
 from .calls.caller_line import CallerLine
 from .calls.on_hold import OnHold
 from .calls.offer_leg import OfferLeg
+from .calls.presence_texts import PresenceTexts
+from .calls.rehearsal_witness import RehearsalWitness
+from .calls.text_delivery import TextDelivery
 from .calls.calling_back import CallbackCalls
 from .calls.follow_up import FollowUp
 from .config import Settings
@@ -72,6 +75,9 @@ class Services:
     caller_line: CallerLine | None = None
     on_hold: OnHold | None = None
     offer_leg: OfferLeg | None = None
+    presence_texts: PresenceTexts | None = None
+    rehearsal_witness: RehearsalWitness | None = None
+    text_delivery: TextDelivery | None = None
 
     def now(self) -> datetime.datetime:
         return self.clock()
@@ -146,5 +152,9 @@ def make_services(settings: Settings, answers=None) -> Services:
     services.on_hold = OnHold(services.control, services.calls, services.caller_line, services.now,
                               settings.audio_dir)
     services.offer_leg = OfferLeg(services.control)
+    services.presence_texts = PresenceTexts(services.roster, services.presence, services.control, services.now)
+    services.rehearsal_witness = RehearsalWitness(services.rehearsals, services.now)
+    services.text_delivery = TextDelivery(services.notice_texts, services.twilio_problems, services.notices,
+                                          services.now)
     services.caller_ids = CallerIdCheck(api, services.roster, services.flows, services.now)
     return services

@@ -34,7 +34,7 @@ def create_app(config: dict | None = None, settings: config_module.Settings | No
         app.register_blueprint(module.blueprint)
     init_staff(app, settings)
     wsgi = RememberedAnswers(app, app.wsgi_app)     # answers Flask need not build (remembered.py)
-    wsgi = stand_in.RehearsalWitness(app, wsgi)    # `ivr twilio rehearse`'s record of its webhooks
+    wsgi = stand_in.WitnessRequests(app, wsgi)    # `ivr twilio rehearse`'s record of its webhooks
     if settings.trust_proxy:
         # Behind an HTTPS terminator, Twilio signed https://public-host/...: rebuild that URL.
         wsgi = ProxyFix(wsgi, x_proto=1, x_host=1, x_port=1, x_prefix=1)

@@ -33,7 +33,7 @@ def broken_app(app):
 
 def _control_of(services, control) -> None:
     services.control = control
-    for user in (services.caller_line, services.on_hold, services.offer_leg):
+    for user in (services.caller_line, services.on_hold, services.offer_leg, services.presence_texts):
         user.control = control
 
 
@@ -68,7 +68,7 @@ def test_an_unexpected_error_on_a_leg_callback_asks_twilio_to_retry(broken_app):
 
 
 def test_an_unexpected_error_on_a_texts_status_callback_asks_twilio_to_retry(broken_app):
-    broken_app.extensions["ivr"].notice_texts = Broken()
+    broken_app.extensions["ivr"].text_delivery.texts = Broken()
     response = post(broken_app, "/sms/status", MessageSid="SM" + "1" * 32, MessageStatus="failed", ErrorCode="30032")
     assert response.status_code == 503                   # kept by Twilio's retry, not answered as a text
 

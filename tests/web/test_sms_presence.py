@@ -180,7 +180,8 @@ def test_with_the_database_down_a_text_is_answered_that_it_could_not_be_recorded
     app = make_app()
     app.extensions["ivr"].clock = lambda: WEDNESDAY_10AM
     unreachable = open_database("postgresql+psycopg://nobody@127.0.0.1:1/none")
-    app.extensions["ivr"].presence = PresenceStore(unreachable)
+    ivr = app.extensions["ivr"]
+    ivr.presence = ivr.control.presence = ivr.presence_texts.presence = PresenceStore(unreachable)
     client = app.test_client()
     try:
         for body in ("OFF", "ON", "STATUS"):
