@@ -139,8 +139,8 @@ def make_services(settings: Settings, answers=None) -> Services:
     services.rehearsals = services.control.rehearsals = Rehearsals(database)
     services.callback_calls = CallbackCalls(database, api, services.roster, services.now)
     services.owed = OwedStore(database)
-    services.follow_up = FollowUp(services.owed, api, services.now)
     services.staff_accounts = StaffAccounts(database, services.now)
+    services.follow_up = FollowUp(services.owed, api, services.now, services.callback_calls, services.staff_accounts)
     services.notices = Notices(services.owed, services.roster, services.staff_accounts,
                                services.presence, api, services.now,
                                datetime.timedelta(minutes=settings.escalate_minutes),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from ivr.calls.follow_up import DELETE_LATER, DELETED, NOT_OURS, TAKEN, FollowUp
+from ivr.calls.follow_up import CLAIMED, DELETE_LATER, DELETED, NO_PHONE, NOT_OURS, RINGING, TAKEN, FollowUp
+from ivr.calls.calling_back import CallbackUnavailable
 from ivr.store.calls import CallRecords
 from ivr.store.owed import OwedStore
 from ivr.store.schema import voicemails
@@ -73,3 +74,81 @@ def test_a_callback_done_erases_the_number_once_whoever_closes_it(engine, now):
     assert not follow_up.callback_done(request.id, by="ana")             # done already
     row = OwedStore(engine).callback(request.id)
     assert (row.status, row.number, row.handled_by) == ("done", "", "ivr callbacks done")
+
+
+class Ringing:
+    """The callback calls: who was rung for which callback (or Twilio refusing)."""
+
+    def __init__(self, refuse: Exception | None = None):
+        self.rung, self.refuse = [], refuse
+
+    def ring(self, callback_id, person, links):
+        if self.refuse is not None:
+            raise self.refuse
+        self.rung.append((callback_id, person.id))
+
+
+class Member:
+    def __init__(self, login, professional_id):
+        self.login, self.professional_id = login, professional_id
+
+
+class Accounts:
+    def everyone(self):
+        return [Member("ana", "ana-rivera"), Member("lead", None)]
+
+
+class Person:
+    def __init__(self, person_id):
+        self.id = person_id
+
+
+@pytest.fixture
+def callback_id(engine, now) -> int:
+    records = CallRecords(engine, hash_key="test-key")
+    records.callback_requested("CA" + "5" * 32, "key", "+12025550199", "en", now)
+    [request] = records.pending_callbacks()
+    records.close()
+    return request.id
+
+
+def test_call_back_now_claims_the_callback_for_one_person_then_rings_them(engine, callback_id, now):
+    ringing = Ringing()
+    follow_up = FollowUp(OwedStore(engine), Recordings(), lambda: now, ringing, Accounts())
+
+    assert follow_up.call_back_now(callback_id, Person("ana-rivera"), "ana", links=None) == RINGING
+    assert follow_up.call_back_now(callback_id, Person("ana-rivera"), "ana", links=None) == RINGING   # again: hers
+    assert follow_up.call_back_now(callback_id, Person("ben-carter"), "ben", links=None) == CLAIMED
+    assert ringing.rung == [(callback_id, "ana-rivera")] * 2
+    assert OwedStore(engine).callback(callback_id).claimed_by == "ana"
+
+
+def test_call_back_now_for_someone_off_the_roster_claims_nothing(engine, callback_id, now):
+    follow_up = FollowUp(OwedStore(engine), Recordings(), lambda: now, Ringing(), Accounts())
+
+    assert follow_up.call_back_now(callback_id, None, "lead", links=None) == NO_PHONE
+    assert OwedStore(engine).callback(callback_id).claimed_by is None
+
+
+def test_a_ring_twilio_refuses_keeps_the_claim_for_them_to_try_again(engine, callback_id, now):
+    follow_up = FollowUp(OwedStore(engine), Recordings(), lambda: now, Ringing(TwilioUnavailable("down")), Accounts())
+
+    with pytest.raises(TwilioUnavailable):
+        follow_up.call_back_now(callback_id, Person("ana-rivera"), "ana", links=None)
+    assert OwedStore(engine).callback(callback_id).claimed_by == "ana"
+
+
+def test_the_command_line_claims_in_the_name_of_the_professionals_staff_login_or_their_roster_id(now):
+    follow_up = FollowUp(None, None, lambda: now, Ringing(), Accounts())
+
+    assert follow_up.claimant_for(Person("ana-rivera")) == "ana"
+    assert follow_up.claimant_for(Person("ben-carter")) == "ben-carter"
+
+
+def test_call_back_now_for_a_callback_done_already_or_unknown_says_so(engine, callback_id, now):
+    follow_up = FollowUp(OwedStore(engine), Recordings(), lambda: now, Ringing(), Accounts())
+    follow_up.callback_done(callback_id, by="ben")
+
+    for which in (callback_id, 999):
+        with pytest.raises(CallbackUnavailable, match=f"no pending callback {which}"):
+            follow_up.call_back_now(which, Person("ana-rivera"), "ana", links=None)

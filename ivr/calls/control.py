@@ -227,12 +227,9 @@ class CallControl:
                 offer = self.offers.get(offer.id) or offer
             if offer.leg_sid:
                 legs.append(offer)
-        if legs:
-            self._pool.submit(self._end_legs, legs)
-
-    def _end_legs(self, offers: list) -> None:
-        for offer in offers:
-            self._end_leg(offer)
+        for offer in legs:
+            # Each phone on its own: one Twilio request that hangs never keeps the next one ringing.
+            self._pool.submit(self._end_leg, offer)
 
     def partner_line_unanswered(self, call_sid: str, call_status: str = "") -> bool:
         """Back to our own people after the partner line failed — a fresh wait, not an instant

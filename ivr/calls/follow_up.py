@@ -7,11 +7,14 @@ from __future__ import annotations
 import logging
 
 from ..twilio.rest import NotOurRecording, TwilioUnavailable
+from .calling_back import CallbackUnavailable
 
 log = logging.getLogger(__name__)
 
 #: What became of "mark handled".
 TAKEN = "taken by a colleague"
+#: What became of "call back now".
+RINGING, CLAIMED, NO_PHONE = "ringing", "claimed by a colleague", "no phone of theirs"
 DELETED, DELETE_LATER, NOT_OURS = "recording deleted", "recording deleted later", "recording not ours"
 
 
@@ -33,10 +36,12 @@ def delete_recording(owed, api, row, now) -> str:
 
 
 class FollowUp:
-    """`owed`: store.owed.OwedStore; `api`: the REST adapter; `clock`: the helpline's."""
+    """`owed`: store.owed.OwedStore; `api`: the REST adapter; `clock`: the helpline's;
+    `calling_back`: calls.calling_back.CallbackCalls; `accounts`: store.staff.StaffAccounts."""
 
-    def __init__(self, owed, api, clock):
+    def __init__(self, owed, api, clock, calling_back=None, accounts=None):
         self.owed, self.api, self.clock = owed, api, clock
+        self.calling_back, self.accounts = calling_back, accounts
 
     def voicemail_handled(self, voicemail_id: int, login: str) -> str:
         """`login` has dealt with the voicemail: TAKEN when a colleague said so first, otherwise
@@ -50,3 +55,27 @@ class FollowUp:
         """The caller was called back (the page's Done, `ivr callbacks done`): their number is
         erased, who closed it kept. False when it was not pending (done already, or unknown)."""
         return self.owed.callback_handled(callback_id, by)
+
+    def call_back_now(self, callback_id: int, person, claimant: str, links) -> str:
+        """Ring `person` (their roster entry) for a callback, claimed in `claimant`'s name first so
+        no colleague calls the same caller: RINGING, CLAIMED or NO_PHONE (someone off the roster).
+        Raises CallbackUnavailable, TwilioUnavailable or SQLAlchemyError when the ring could not be
+        placed; the claim stays, theirs to try again."""
+        if person is None:
+            return NO_PHONE
+        if not self.owed.claim_callback(callback_id, claimant):
+            row = self.owed.callback(callback_id)
+            if row is None or row.status != "pending":
+                raise CallbackUnavailable(f"no pending callback {callback_id}")
+            return CLAIMED
+        self.calling_back.ring(callback_id, person, links)
+        return RINGING
+
+    def claimant_for(self, person) -> str:
+        """Whom a callback rung from the command line is claimed for: the staff login linked to
+        `person`, so the staff pages show it as theirs; their roster id when they have none."""
+        if self.accounts is not None:
+            for member in self.accounts.everyone():
+                if member.professional_id == person.id:
+                    return member.login
+        return person.id

@@ -441,6 +441,7 @@ def callbacks_call(callback_id, who):
     helpline dials the caller from its own number and joins them. Neither sees the other's number;
     how it went is kept, and the number is erased once the caller is reached."""
     from ..calls.calling_back import CallbackLinks, CallbackUnavailable
+    from ..calls.follow_up import CLAIMED
     from ..config import finish, from_environment
     from ..calls.routing.roster import slug
     from ..store.database import ensure_schema
@@ -457,7 +458,10 @@ def callbacks_call(callback_id, who):
         if not person:
             raise click.ClickException(f"{who!r} is not on the roster")
         ensure_schema(helpline.database)
-        helpline.callback_calls.ring(callback_id, person, CallbackLinks(settings.public_url))
+        outcome = helpline.follow_up.call_back_now(callback_id, person, helpline.follow_up.claimant_for(person),
+                                                   CallbackLinks(settings.public_url))
+        if outcome == CLAIMED:
+            raise click.ClickException(f"a colleague is already calling back callback {callback_id}")
         click.echo(f"ringing {person.name} for callback {callback_id}: when they press 1, the caller is dialled")
     except CallbackUnavailable as error:
         raise click.ClickException(str(error))

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from ...calls import follow_up
+from ...calls.follow_up import CLAIMED, NO_PHONE, RINGING
 from ...calls.calling_back import CallbackLinks, CallbackUnavailable
 from ...access.who_sees_what import languages_allowed, may_open, roster_entry
 from ...twilio.rest import TwilioUnavailable
@@ -116,22 +117,26 @@ def _claimable(row):
     return row
 
 
+#: Why "call back now" rang nobody, as the page says it.
+CALL_BACK_REFUSED = {
+    NO_PHONE: "Your account is not linked to the roster, so the helpline has no phone of yours to ring.",
+    CLAIMED: "A colleague is already calling this caller back.",
+}
+
+
 @blueprint.post("/callbacks/<int:callback_id>/call")
 def call_back_now(callback_id):
     ivr = services()
     row = _claimable(_allowed(ivr.owed.callback(callback_id)))
     person = roster_entry(current_user, ivr.roster.current())
-    if person is None:
-        flash("Your account is not linked to the roster, so the helpline has no phone of yours to ring.")
-        return redirect(url_for("staff.callbacks"), code=303)
-    if not ivr.owed.claim_callback(row.id, current_user.login):
-        flash("A colleague is already calling this caller back.")
-        return redirect(url_for("staff.callbacks"), code=303)
     try:
-        ivr.callback_calls.ring(row.id, person, CallbackLinks(links().base))
+        outcome = ivr.follow_up.call_back_now(row.id, person, current_user.login, CallbackLinks(links().base))
     except (CallbackUnavailable, TwilioUnavailable, SQLAlchemyError) as error:
         log.error("could not place callback %s: %s", row.id, error)
         flash("The helpline could not ring your phone just now. Please try again in a moment.")
+        return redirect(url_for("staff.callbacks"), code=303)
+    if outcome != RINGING:
+        flash(CALL_BACK_REFUSED[outcome])
         return redirect(url_for("staff.callbacks"), code=303)
     flash("Your phone is ringing. Press 1 when you answer, and the helpline dials the caller.")
     return redirect(url_for("staff.callbacks"), code=303)
