@@ -83,8 +83,8 @@ def offer_status():
 @blueprint.post("/leg-fallback")
 @twilio_only
 def leg_fallback():
-    """Twilio's FallbackUrl for every leg the helpline places (ivr/twilio/rest.py `ring`): their
-    phone's TwiML could not be had or run. They hear a short apology, in the caller's language,
+    """Twilio's FallbackUrl for every call the helpline places to a professional (ivr/twilio/rest.py
+    `ring` and `call_to_say`, the latter with no offer): their phone's TwiML could not be had or run. They hear a short apology, in the caller's language,
     and the leg ends. Twilio's docs name the leg's Url as what fails over; whichever of its URLs
     failed, the answer is the same. It needs neither the database nor working flows: without
     flows it hangs up without words."""
