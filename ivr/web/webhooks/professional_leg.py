@@ -84,8 +84,9 @@ def offer_status():
 @twilio_only
 def leg_fallback():
     """Twilio's FallbackUrl for every call the helpline places to a professional (ivr/twilio/rest.py
-    `ring` and `call_to_say`, the latter with no offer): their phone's TwiML could not be had or run. They hear a short apology, in the caller's language,
-    and the leg ends. Twilio's docs name the leg's Url as what fails over; whichever of its URLs
+    `ring` and `call_to_say`, the latter with no offer): their phone's TwiML could not be had or
+    run. They hear a short apology, in the caller's language (a notice's, for a notice call), and
+    the leg ends. Twilio's docs name the leg's Url as what fails over; whichever of its URLs
     failed, the answer is the same. It needs neither the database nor working flows: without
     flows it hangs up without words."""
     ivr = services()
