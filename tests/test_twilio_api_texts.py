@@ -28,18 +28,21 @@ def test_a_text_asks_twilio_to_report_its_status_to_the_helpline():
         "To": PROFESSIONAL, "From": HELPLINE, "Body": "New voicemail", "StatusCallback": STATUS}, AUTH)]
 
 
-def test_the_call_instead_of_a_text_fetches_the_notice_url_with_post():
+def test_the_call_instead_of_a_text_fetches_the_notice_url_with_post_and_names_a_fallback():
     url = "https://helpline.example/sms/notice-call?kind=voicemail&language=es"
+    fallback = "https://helpline.example/voice/leg-fallback?lang=es"
     api, recorder = api_with((201, {"sid": "CA" + "1" * 32, "status": "queued", "account_sid": ACCOUNT_SID}))
-    assert api.call_to_say(PROFESSIONAL, HELPLINE, url) == "CA" + "1" * 32
+    assert api.call_to_say(PROFESSIONAL, HELPLINE, url, fallback_url=fallback) == "CA" + "1" * 32
     assert recorder.sent == [Sent("POST", f"{ACCOUNTS}/Calls.json", None,
-                                  {"To": PROFESSIONAL, "From": HELPLINE, "Url": url, "Method": "POST"}, AUTH)]
+                                  {"To": PROFESSIONAL, "From": HELPLINE, "Url": url, "Method": "POST",
+                                   "FallbackUrl": fallback, "FallbackMethod": "POST"}, AUTH)]
 
 
 def test_a_refused_call_comes_back_as_twilio_unavailable_with_its_code():
     api, _ = api_with(twilio_error(400, 21210))
     with pytest.raises(TwilioUnavailable) as refused:
-        api.call_to_say(PROFESSIONAL, "+12025550199", "https://helpline.example/sms/notice-call")
+        api.call_to_say(PROFESSIONAL, "+12025550199", "https://helpline.example/sms/notice-call",
+                        fallback_url="https://helpline.example/voice/leg-fallback?lang=en")
     assert (refused.value.status, refused.value.code) == (400, 21210)
 
 

@@ -1,7 +1,8 @@
 """`ivr twilio check` says whether the helpline's texts can arrive — the number's SMS capability,
 and for a toll-free number its toll-free verification as Twilio has it (texts to US and Canadian
 phones are blocked with 30032 until it is approved) — and whether Twilio will place calls from
-the roster's caller_id (a number of the account or a verified caller ID, else 21210). With
+the roster's caller_id, or with none from each language's own helpline number (a number of the
+account or a verified caller ID, else 21210). With
 Twilio's exact requests recorded, and once against the simulator over real HTTP."""
 from __future__ import annotations
 
@@ -118,6 +119,67 @@ def test_a_roster_caller_id_only_partly_matching_a_number_of_the_account_is_not_
                            answers=[listed(configured()), account(), APPROVED, listed(near), caller_ids()])
     assert result.exit_code == 1
     assert "(error 21210)" in result.stdout
+
+
+# -- a language's own helpline number -----------------------------------------------------------------
+SPANISH_LINE = "+18005550177"
+
+
+def flows_with_a_spanish_line(tmp_path, number: str = SPANISH_LINE) -> Path:
+    """A copy of the shipped flows (no caller_id on the roster) where calls to `number` start in Spanish."""
+    flows = Path(shutil.copytree(FLOWS, tmp_path / "flows"))
+    main_yaml = flows / "main.yaml"
+    text = main_yaml.read_text(encoding="utf-8")
+    assert "  es:\n    name: español\n" in text, "the shipped flows' Spanish language changed"
+    main_yaml.write_text(text.replace("  es:\n    name: español\n",
+                                      f'  es:\n    name: español\n    numbers: ["{number}"]\n', 1), encoding="utf-8")
+    return flows
+
+
+def test_a_languages_helpline_number_that_is_neither_the_accounts_nor_verified_fails_the_check_naming_21210(
+        tmp_path):
+    # With no caller_id, a call to the Spanish line rings professionals From that number.
+    flows = flows_with_a_spanish_line(tmp_path)
+    result, sent = ivr_twilio(*CHECK, env={"IVR_FLOWS_DIR": str(flows)},
+                              answers=[listed(configured()), account(), APPROVED, listed(), caller_ids()])
+    assert result.exit_code == 1
+    assert sent[3:] == [
+        Sent("GET", f"{ACCOUNT}/IncomingPhoneNumbers.json", {"PhoneNumber": SPANISH_LINE}, None, AUTH),
+        Sent("GET", f"{ACCOUNT}/OutgoingCallerIds.json", {"PhoneNumber": SPANISH_LINE}, None, AUTH)]
+    assert result.stdout.splitlines() == [
+        f"the helpline number {SPANISH_LINE} is neither a number of this account nor one of its verified caller IDs "
+        "(OutgoingCallerIds): Twilio refuses every call placed from it (error 21210), so nobody is rung"]
+
+
+def test_a_languages_helpline_number_of_the_account_passes_and_is_named(tmp_path):
+    flows = flows_with_a_spanish_line(tmp_path)
+    spanish = number_resource(phone_number=SPANISH_LINE, sid="PN" + "4" * 32)
+    result, sent = ivr_twilio(*CHECK, env={"IVR_FLOWS_DIR": str(flows)},
+                              answers=[listed(configured()), account(), APPROVED, listed(spanish)])
+    assert result.exit_code == 0, result.output
+    assert len(sent) == 4                        # a number of the account: no verified caller IDs are asked for
+    assert result.stdout.splitlines()[-1] == (
+        f"caller ID: the roster sets no caller_id: calls go from the number each caller dialled, e.g. {HELPLINE}, "
+        f"a number of the account; the helpline number {SPANISH_LINE} is a number of the account")
+
+
+def test_the_checked_number_listed_by_a_language_too_is_not_asked_about_twice(tmp_path):
+    flows = flows_with_a_spanish_line(tmp_path, HELPLINE)
+    result, sent = ivr_twilio(*CHECK, env={"IVR_FLOWS_DIR": str(flows)},
+                              answers=[listed(configured()), account(), APPROVED])
+    assert result.exit_code == 0, result.output
+    assert len(sent) == 3
+
+
+def test_with_a_roster_caller_id_the_languages_numbers_are_not_used_as_from_and_not_asked_about(tmp_path):
+    flows = flows_with_a_spanish_line(tmp_path)
+    roster = flows / "roster.yaml"
+    roster.write_text(roster.read_text(encoding="utf-8").replace(
+        "timezone: America/New_York", f'timezone: America/New_York\ncaller_id: "{CALLER_ID}"', 1), encoding="utf-8")
+    result, sent = ivr_twilio(*CHECK, env={"IVR_FLOWS_DIR": str(flows)},
+                              answers=[listed(configured()), account(), APPROVED, listed(), caller_ids(CALLER_ID)])
+    assert result.exit_code == 0, result.output
+    assert SPANISH_LINE not in str(sent)
 
 
 # -- against the simulator, over real HTTP -----------------------------------------------------------

@@ -20,6 +20,11 @@ class Links:
     def leg_fallback(self, offer_id: str, language: str) -> str:
         return f"{self.base}/voice/leg-fallback?offer={offer_id}&lang={quote(language)}"
 
+    def apology(self, language: str) -> str:
+        """The FallbackUrl of a call placed to say something (a notice): the same short apology
+        and hang-up as a leg's, with no leg to settle."""
+        return f"{self.base}/voice/leg-fallback?lang={quote(language)}"
+
     def offer_status(self, offer_id: str) -> str:
         # Whether the professional is free again rests on this callback: a failed one is retried.
         return retried(f"{self.base}/voice/offer-status?offer={offer_id}")

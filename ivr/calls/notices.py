@@ -26,6 +26,7 @@ from .routing.shifts import ShiftIndex
 from .routing.why_nobody import NOBODY_ON_SHIFT, NOBODY_SPEAKS, why_nobody_free
 from ..twilio.rest import TwilioUnavailable
 from .follow_up import delete_recording
+from .links import Links
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 30.0
@@ -166,7 +167,8 @@ class Notices:
                 continue                                    # handled meanwhile: nothing to say
             url = f"{self.base_url}{CALL_PATH}?{urlencode({'kind': row.kind, 'language': row.language})}"
             try:
-                call_sid = self.api.call_to_say(row.phone, row.from_number, url)
+                call_sid = self.api.call_to_say(row.phone, row.from_number, url,
+                                                fallback_url=Links(self.base_url).apology(row.language))
             except TwilioUnavailable as error:
                 if error.status is not None and 400 <= error.status < 500:
                     log.error("Twilio refused the call instead of an undelivered %s notice: %s", row.kind, error)

@@ -152,21 +152,46 @@ def _texting(settings, api, found) -> tuple:
 
 
 def _caller_id(settings, api, found) -> tuple:
-    """(problems, fact) of the number professionals' phones show when the helpline rings them:
-    the roster's caller_id, or else the number each caller dialled (this one, on the account)."""
+    """(problems, fact) of the numbers professionals' phones show when the helpline rings them:
+    the roster's caller_id, or else the number each caller dialled — this one, or a language's own
+    helpline number (`numbers:` in the flows), each of which must be a number of the account or a
+    verified caller ID too, or Twilio refuses the calls placed from it (21210)."""
     from ..twilio import number_setup as setup
     from ..calls.routing.roster import ROSTER_FILE, load_roster
 
     roster, _ = load_roster(settings.flows_dir / ROSTER_FILE)
     if roster is None:
         return [], f"unknown: {settings.flows_dir / ROSTER_FILE} could not be read (run: ivr check)"
-    if not roster.caller_id:
-        return [], (f"the roster sets no caller_id: calls go from the number each caller dialled, e.g. "
-                    f"{found['phone_number']}, a number of the account")
-    standing = _asking_twilio(settings, lambda: setup.caller_id_standing(api, roster.caller_id))
-    if standing is None:
-        return [setup.caller_id_problem_text("the roster's caller_id", roster.caller_id)], ""
-    return [], f"the roster's caller_id {roster.caller_id} is {standing}"
+    if roster.caller_id:
+        standing = _asking_twilio(settings, lambda: setup.caller_id_standing(api, roster.caller_id))
+        if standing is None:
+            return [setup.caller_id_problem_text("the roster's caller_id", roster.caller_id)], ""
+        return [], f"the roster's caller_id {roster.caller_id} is {standing}"
+    fact = (f"the roster sets no caller_id: calls go from the number each caller dialled, e.g. "
+            f"{found['phone_number']}, a number of the account")
+    numbers = _language_numbers(settings)
+    if numbers is None:
+        return [], fact + f"; the flows' own helpline numbers unknown: {settings.flows_dir} has problems (ivr check)"
+    problems, facts = [], [fact]
+    for number in numbers:
+        if number == found["phone_number"]:
+            continue
+        standing = _asking_twilio(settings, lambda: setup.caller_id_standing(api, number))
+        if standing is None:
+            problems.append(setup.caller_id_problem_text("the helpline number", number))
+        else:
+            facts.append(f"the helpline number {number} is {standing}")
+    return problems, "; ".join(facts)
+
+
+def _language_numbers(settings) -> list | None:
+    """Every helpline number the flows' languages list, once each; None when the flows cannot be read."""
+    from ..flow.loader import load_flows
+
+    flows = load_flows(settings.flows_dir, settings.audio_dir).flows
+    if flows is None:
+        return None
+    return list(dict.fromkeys(number for language in flows.languages for number in language.numbers))
 
 
 @twilio.command()

@@ -358,9 +358,14 @@ class Phone:
             except ET.ParseError:
                 document = None
             if document is None:
-                # Twilio treats a broken waitUrl as the end of the wait: on to the action.
+                # A waitUrl whose TwiML failed ends the wait, with the caller still on the line: the
+                # action is requested with QueueResult 'error' (the <Enqueue> or its waitUrl's
+                # document failed) or 'system-error' (Twilio itself failed), and the call goes on
+                # with the TwiML it answers (https://www.twilio.com/docs/voice/twiml/enqueue, action
+                # and QueueResult). Which of the two Twilio sends for a given failure the page does
+                # not say: `twilio.failed_hold_page_result` picks.
                 self.twilio.leave_queue(self.leg)
-                return action, {"QueueResult": "error", "QueueSid": queue.sid}
+                return action, {"QueueResult": self.twilio.failed_hold_page_result, "QueueSid": queue.sid}
             outcome = self._wait(document, page)
             if outcome == "hangup":
                 params = {"QueueResult": "hangup", **self._stay(queue)}

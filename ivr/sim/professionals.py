@@ -174,10 +174,11 @@ class ProfessionalSide:
         dialed.status = status
         dialed.ended = self.sim.clock.seconds()
         if self.phone.hangs_up_after is not None and status == "completed" and talked < other.talks_for:
-            # The professional (this, the parent call) hung up first. The Dial page says the action
-            # URL is requested "when the <Dial> call ends" and the call then continues with its
-            # TwiML, not whether it is requested for a parent already gone: `sim.dial_action_after_hangup`
-            # picks the reading (by default the unpleasant one, no request), with CallStatus=completed.
+            # The professional (this, the parent call) hung up first. The Dial page
+            # (https://www.twilio.com/docs/voice/twiml/dial) says the action URL is requested "when
+            # the <Dial> call ends" and the call then continues with its TwiML, not whether it is
+            # requested for a parent already gone: `sim.dial_action_after_hangup` picks the reading
+            # (by default the unpleasant one, no request), with CallStatus=completed.
             if not (verb.get("action") and getattr(self.sim, "dial_action_after_hangup", False)):
                 return None
             self.post(urljoin(url, verb.get("action")), {"DialCallStatus": status, "DialCallSid": dialed.sid,
@@ -185,6 +186,11 @@ class ProfessionalSide:
                                                           "CallStatus": "completed"})
             return None
         if verb.get("action"):
+            # The dialled person (the callee) hung up first, or never answered: the <Dial> call
+            # ended, so the action URL is requested and the professional's call goes on with its
+            # TwiML (https://www.twilio.com/docs/voice/twiml/dial: "Twilio will make a GET or POST
+            # request to the action URL (if provided) when the <Dial> call ends. Call flow will
+            # then continue, using the TwiML you send in response to that request.").
             return urljoin(url, verb.get("action")), {"DialCallStatus": status, "DialCallSid": dialed.sid,
                                                       "DialCallDuration": str(int(talked))}
         return None

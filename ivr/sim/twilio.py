@@ -158,7 +158,8 @@ class SimTwilio:
                  default_phone: str = "person", callbacks: str = "in-order", seed: int | None = None):
         """`phones`: number -> behaviour name (see professionals.py); `callbacks`: 'in-order', or
         'retried-and-late' — every callback sent twice at once, progress events late (as Twilio's
-        docs allow: "there is no guarantee they will arrive in the same order")."""
+        docs allow: "there is no guarantee they will arrive in the same order",
+        https://www.twilio.com/docs/voice/api/call-resource, StatusCallback)."""
         self.helpline, self.clock, self.auth_token = helpline, clock, auth_token
         self.phones, self.default_phone, self.callbacks = dict(phones or {}), default_phone, callbacks
         self.calls: dict = {}
@@ -168,6 +169,9 @@ class SimTwilio:
         self.messages: list = []     # every text message sent through the REST API, in order
         self.refuse_messages = False
         self.max_queue_size = 1000   # of each queue made from now on (a REST Queue update sets it at Twilio)
+        # The QueueResult a caller's queue action gets when their hold page fails (not reached, an
+        # error status, not TwiML): 'error' or 'system-error' (see phone.py, Phone._hold).
+        self.failed_hold_page_result = "error"
         self.calls_per_second = 1    # the account's CPS (Twilio's default)
         self._next_turn = 0.0        # simulated second the next call may start
         self.caller_ids: set | None = None     # numbers a call may come From (None: any)
@@ -399,7 +403,11 @@ class SimTwilio:
         SequenceNumber: this call's status callbacks counted in the order sent, from 0, a retry
         repeating its number. Twilio sends a SequenceNumber with status callbacks, but the stored
         copy of its docs searched for this change did not state its exact meaning, so the helpline
-        relies on it only to hold back an older progress status, never a final one."""
+        relies on it only to hold back an older progress status, never a final one. That callbacks
+        may come out of order, and that a failed one is tried again (so comes twice), is what
+        https://www.twilio.com/docs/voice/api/call-resource (StatusCallback) and the connection
+        overrides page (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides)
+        say; `callbacks='retried-and-late'` plays both."""
         call.status = status
         if status in FINAL:
             call.ended = self.clock.seconds()
@@ -419,7 +427,8 @@ class SimTwilio:
         if self.callbacks == "in-order":
             self.helpline.post(call.status_callback, params)
             return
-        # Retried and late ("there is no guarantee they will arrive in the same order", same page):
+        # Retried and late ("there is no guarantee they will arrive in the same order",
+        # https://www.twilio.com/docs/voice/api/call-resource, StatusCallback):
         # every callback twice, each copy at its own moment — progress events up to 3 s late, the
         # final one's retry too — so a final status may come before, between or after the progress
         # that preceded it, and twice; both copies carry the SequenceNumber it was sent with.

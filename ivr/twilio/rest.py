@@ -238,11 +238,14 @@ class TwilioApi:
             to=to, from_=from_, body=body, **options))
         return message.sid
 
-    def call_to_say(self, to: str, from_: str, url: str) -> str:
+    def call_to_say(self, to: str, from_: str, url: str, *, fallback_url: str) -> str:
         """Place a short call whose TwiML is fetched from `url` (a notice said aloud, when its text
-        was not delivered); its CallSid. Twilio refuses a From that is neither a number of the
-        account nor a verified caller ID (21210: https://www.twilio.com/docs/errors/21210)."""
-        call = self._do("place a call", lambda: self.client.calls.create(to=to, from_=from_, url=url, method="POST"))
+        was not delivered); its CallSid. `fallback_url` is fetched when that TwiML cannot be had or
+        run, as for a leg (`ring`): without it the person hears Twilio's "application error". Twilio
+        refuses a From that is neither a number of the account nor a verified caller ID (21210:
+        https://www.twilio.com/docs/errors/21210)."""
+        call = self._do("place a call", lambda: self.client.calls.create(
+            to=to, from_=from_, url=url, method="POST", fallback_url=fallback_url, fallback_method="POST"))
         return call.sid
 
     def is_outgoing_caller_id(self, phone_number: str) -> bool:
@@ -315,7 +318,9 @@ class TwilioApi:
         to dial after connecting to the number, with a maximum length of 32 digits ... 'w' to insert a
         half-second pause"; `twiml`: "TwiML instructions for the call Twilio will use without fetching
         Twiml from url" (Create a Call, https://www.twilio.com/docs/voice/api/call-resource, as the
-        twilio library documents its SendDigits and Twiml parameters)."""
+        twilio library documents its SendDigits and Twiml parameters). No FallbackUrl: it is for
+        "an error ... when requesting or executing the TwiML at url", and this call has no Url; what
+        it runs is written here, not fetched from the helpline."""
         call = self._do("place the rehearsal call", lambda: self.client.calls.create(
             to=to, from_=from_, send_digits=send_digits, twiml=twiml))
         return call.sid

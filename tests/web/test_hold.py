@@ -442,10 +442,12 @@ def test_a_caller_who_hangs_up_while_phones_ring_stops_them_and_the_professional
 
 
 # -- a queue that fails the caller -------------------------------------------------------------------
-def test_a_hold_page_that_fails_sends_the_caller_on_to_the_partner_line_instead_of_hanging_up(start_line):
+@pytest.mark.parametrize("result", ["error", "system-error"])
+def test_a_hold_page_that_fails_sends_the_caller_on_to_the_partner_line_instead_of_hanging_up(start_line, result):
     """Twilio's QueueResult=error: the hold page's TwiML failed (a 500, a page slower than 15 s),
-    and the caller is still on the line."""
+    and the caller is still on the line; system-error, Twilio's own failure, likewise."""
     line = start_line()
+    line.twilio.failed_hold_page_result = result
     failed = []
 
     @line.app.before_request
@@ -460,6 +462,7 @@ def test_a_hold_page_that_fails_sends_the_caller_on_to_the_partner_line_instead_
     caller = call(line, "1", "0")
 
     assert failed == ["/voice/hold"]
+    assert [params["QueueResult"] for url, params, _ in caller.requests if "/voice/queued" in url] == [result]
     assert [h.text for h in caller.heard if h.kind == "dial"] == [BACKUP_LINE], transcript(caller)
     assert line.prompt("partner-line", "en") in said(caller)
 

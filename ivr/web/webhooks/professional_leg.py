@@ -70,10 +70,10 @@ def offer_status():
 @blueprint.post("/leg-fallback")
 @twilio_only
 def leg_fallback():
-    """Twilio's FallbackUrl for every leg the helpline places (ivr/twilio/rest.py `ring`): their
-    phone's TwiML could not be had or run. Twilio's docs name the leg's Url as what fails over;
-    whichever of its URLs failed, the answer is the same: it needs neither the database nor
-    working flows."""
+    """Twilio's FallbackUrl for every call the helpline places to a professional (ivr/twilio/rest.py
+    `ring` and `call_to_say`, the latter with no offer): their phone's TwiML could not be had or
+    run. Twilio's docs name the leg's Url as what fails over; whichever of its URLs failed, the
+    answer is the same, and it needs neither the database nor working flows."""
     ivr = services()
     log.warning("a professional's leg fell back (Twilio error %s)", event().error_code or "-")
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ivr.flow.messages import compose
 from ivr.sim.phone import HttpTransport, Phone, scripted
 from callers import simulated_twilio
 from like_twilio import AUTH_TOKEN, CALL_PARAMS, CALLER, client_post, parse_twiml, signed_post, spoken, wait_for
@@ -75,6 +76,27 @@ def test_a_notice_blocked_as_from_an_unverified_toll_free_number_is_said_in_a_ca
         said = answered(call)
         assert said and all(sentence.startswith(SPANISH_VOICEMAIL_CALL) for sentence in said)
         assert all(CALLER[-4:] not in sentence for sentence in said)
+
+
+def test_a_notice_call_names_a_fallback_that_apologises_in_the_notice_language_and_hangs_up(line):
+    """If the helpline cannot say the notice when the person picks up, Twilio asks the FallbackUrl
+    (https://www.twilio.com/docs/voice/api/call-resource, Create a Call): a short apology from the
+    flows' words, then the call ends, rather than Twilio's "application error"."""
+    line.twilio.account.undelivered["*"] = 30032
+
+    leave_a_spanish_voicemail(line)
+
+    assert wait_for(lambda: len(notice_calls(line)) == 2, timeout=10)
+    for call in notice_calls(line):
+        assert call.fallback_url == f"{line.url}/voice/leg-fallback?lang=es"
+        params = {"CallSid": call.sid, "AccountSid": "AC" + "0" * 32, "From": call.from_, "To": call.to,
+                  "CallStatus": "in-progress", "Direction": "outbound-api", "ApiVersion": "2010-04-01",
+                  "ErrorCode": "11200", "ErrorUrl": call.url}
+        fallback = signed_post(call.fallback_url, params)
+        assert fallback.status_code == 200
+        document = parse_twiml(fallback.text)
+        assert [verb.tag for verb in document] == ["Say", "Hangup"]
+        assert spoken(document) == [compose(line.ivr.flows.current().messages["leg-apology"], "es")]
 
 
 def test_a_notice_twilio_reports_twice_and_out_of_order_is_said_in_one_call_per_person(line):
