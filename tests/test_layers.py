@@ -73,3 +73,31 @@ def test_only_the_web_layer_and_the_simulator_need_flask(layer):
 def test_the_store_never_imports_the_layers_above_it():
     above = ("ivr.web", "ivr.calls", "ivr.overview", "ivr.cli", "ivr.services", "ivr.sim")
     assert breaking(lambda module, name: module.startswith("ivr/store/") and name.startswith(above)) == []
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_no_module_imports_one_that_imports_it_back():
+    """No circle, however long, and imports inside functions count: a circle hidden by a lazy
+    import is still two modules that cannot be read, or changed, one without the other."""
+    names = {module_name(path): path for path in modules()}
+    needs = {name: {imported for _, imported in imports_of(path) if imported in names and imported != name}
+             for name, path in names.items()}
+    circles, done = [], set()
+
+    def visit(name: str, trail: list) -> None:
+        if name in trail:
+            circles.append(" -> ".join(trail[trail.index(name):] + [name]))
+            return
+        if name in done:
+            return
+        for imported in sorted(needs[name]):
+            visit(imported, trail + [name])
+        done.add(name)
+
+    for name in sorted(names):
+        visit(name, [])
+    assert circles == []

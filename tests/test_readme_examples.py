@@ -156,7 +156,7 @@ def test_asking_for_a_call_back_saves_it_for_the_staff(make_run):
 
 
 def test_a_voicemail_left_in_one_call_still_plays_after_that_call_has_ended(make_run):
-    from ivr.sim.twilio import ACCOUNT_SID
+    from ivr.sim.state import ACCOUNT_SID
     from ivr.twilio.rest import TwilioApi
 
     result = make_run.call(example("leave a voicemail"))

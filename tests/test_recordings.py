@@ -15,11 +15,14 @@ import pytest
 import requests
 from flask import Flask, request
 
+from ivr.sim.twilio import lone_phone
 from ivr.sim.phone import Phone, scripted
 from ivr.sim.phone import TestClientTransport as InProcess  # (not a test class)
 from ivr.sim.clock import SimClock
 from ivr.sim.media import MP3_FRAME
-from ivr.sim.twilio import ACCOUNT_SID, API_PATH, Helpline, SimTwilio
+from ivr.sim.state import ACCOUNT_SID, API_PATH
+from ivr.sim.twilio import SimTwilio
+from ivr.sim.webhooks import Helpline
 from ivr.twilio.rest import NotOurRecording, TwilioApi, TwilioUnavailable, recording_sid
 from ivr.web import create_app
 
@@ -259,7 +262,7 @@ def test_a_phone_without_a_served_twilio_posts_a_recording_url_of_twilios_docume
     def status():
         return "", 204
 
-    phone = Phone(InProcess(stub), AUTH_TOKEN)          # its own simulated Twilio, not served
+    phone = lone_phone(InProcess(stub), AUTH_TOKEN)         # its own simulated Twilio, not served
     phone.call(scripted([]))
 
     [params] = posted

@@ -8,7 +8,9 @@ import threading
 import pytest
 
 from ivr.sim.clock import SimClock
-from ivr.sim.twilio import ACCOUNT_SID, Helpline, SimTwilio
+from ivr.sim.state import ACCOUNT_SID
+from ivr.sim.twilio import SimTwilio
+from ivr.sim.webhooks import Helpline
 from ivr.twilio.rest import TwilioApi
 
 AUTH_TOKEN = "sim-auth-token-0123456789abcdef"

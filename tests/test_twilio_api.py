@@ -14,7 +14,9 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 
 from ivr.sim.clock import SimClock
-from ivr.sim.twilio import ACCOUNT_SID, Helpline, SimTwilio
+from ivr.sim.state import ACCOUNT_SID
+from ivr.sim.twilio import SimTwilio
+from ivr.sim.webhooks import Helpline
 from ivr.twilio.rest import BaseUrlHttpClient, TwilioApi, TwilioUnavailable
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from ivr.cli import main
 from ivr.sim.account import HELPLINE as SIM_HELPLINE
 from ivr.sim.clock import SimClock
-from ivr.sim.twilio import ACCOUNT_SID as SIM_ACCOUNT, SimTwilio
+from ivr.sim.state import ACCOUNT_SID as SIM_ACCOUNT
+from ivr.sim.twilio import SimTwilio
 from test_twilio_api import Sent, twilio_error
 from test_twilio_setup import (ACCOUNT, ACCOUNT_SID, APPROVED, AUTH, BASE, ENV, HELPLINE, LIST, STATIC,
                                VERIFICATIONS, account, configured, ivr_twilio, listed, number_resource, verifications)

@@ -5,7 +5,8 @@ import logging
 import pytest
 
 from ivr.sim.clock import SimClock
-from ivr.sim.twilio import ACCOUNT_SID, SimTwilio
+from ivr.sim.state import ACCOUNT_SID
+from ivr.sim.twilio import SimTwilio
 from ivr.twilio.rest import BaseUrlHttpClient, TwilioApi
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from flask import jsonify, request
 
-from .twilio import ACCOUNT_SID, API, API_PATH, error, new_sid
+from .phone import Phone
+from .professionals import Phone as ProfessionalsPhone, run_leg
+from .state import ACCOUNT_SID, API, API_PATH, Call, error, new_sid
 
 #: The helpline number of the simulator's calls (ivr.sim.phone dials it): toll-free, voice and SMS.
 HELPLINE = "+18005550100"
@@ -139,8 +142,6 @@ def _dials_in(sim, call, number) -> None:
     """`ivr twilio rehearse`'s caller: the number's Voice URL (the helpline) answers, and the call's
     SendDigits are pressed at their moments ('w': half a second), heard by whichever <Gather>
     listens then; the call's own TwiML (a <Pause>) only keeps it open."""
-    from .phone import Phone
-
     sim.progress(call, "initiated", "initiated")
     sim.progress(call, "ringing", "ringing")
     call.started = sim.clock.seconds()
@@ -187,10 +188,6 @@ def _answers_a_leg(sim, call, number) -> None:
     """The helpline's leg To a number of the account: that number's incoming call runs its Voice URL,
     and the DTMF its <Play digits> sends (https://www.twilio.com/docs/voice/twiml/play) is what the
     leg's whisper <Gather> hears. No TwiML, or no digits: the leg is answered and nothing is pressed."""
-    import xml.etree.ElementTree as ET
-
-    from .professionals import Phone, run_leg
-    from .twilio import Call
 
     inbound = Call(new_sid(), call.to, call.from_, "inbound", status="ringing")
     with sim.lock:
@@ -207,5 +204,5 @@ def _answers_a_leg(sim, call, number) -> None:
     except ET.ParseError:
         pass
     inbound.status, inbound.started = "in-progress", sim.clock.seconds()
-    run_leg(sim, call, Phone(answers_after=1, presses=presses, talks_for=STAND_IN_TALKS_FOR))
+    run_leg(sim, call, ProfessionalsPhone(answers_after=1, presses=presses, talks_for=STAND_IN_TALKS_FOR))
     inbound.status, inbound.ended = "completed", sim.clock.seconds()

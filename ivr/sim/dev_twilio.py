@@ -211,7 +211,7 @@ def serve_beside(settings) -> DevTwilio | None:
     long as the helpline runs. Anything else (a real account, a stand-in elsewhere) is left alone."""
     from urllib.parse import urlsplit
 
-    from .twilio import ACCOUNT_SID
+    from .state import ACCOUNT_SID
 
     where = urlsplit(settings.twilio_api_url)
     if where.hostname not in ("127.0.0.1", "localhost") or not where.port \

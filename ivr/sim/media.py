@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import jsonify, request
 
-from .twilio import ACCOUNT_SID, API, API_PATH, error, new_sid
+from .state import ACCOUNT_SID, API, API_PATH, error, new_sid
 
 
 @dataclass
@@ -66,9 +66,6 @@ def add_media_routes(app, sim) -> None:
             return silent_mp3(found.duration), 200, {"Content-Type": "audio/mpeg"}
         return silent_wav(found.duration), 200, {"Content-Type": "audio/x-wav"}
 
-    from .account import add_account_routes
-
-    add_account_routes(app, sim)
 
 
 def report_message_status(sim, message: dict, url: str) -> None:

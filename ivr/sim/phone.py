@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from .clock import SimClock
-from .twilio import Helpline, SimTwilio
 
 MAX_REQUESTS = 400
 SAY_WORDS_PER_SECOND = 2.5
@@ -103,7 +102,7 @@ class Phone:
     from_number: str = "+15550100123"
     to_number: str = "+18005550100"
     call_sid: str = field(default_factory=lambda: "CA" + uuid.uuid4().hex)
-    twilio: SimTwilio | None = None          # the simulated Twilio the helpline's REST API reaches
+    twilio: object = None          # the simulated Twilio (twilio.SimTwilio) the helpline's REST API reaches
     clock: SimClock | None = None
     heard: list = field(default_factory=list)
     requests: list = field(default_factory=list)   # (url, params, status)
@@ -111,8 +110,7 @@ class Phone:
 
     def __post_init__(self):
         if self.twilio is None:
-            self.clock = self.clock or SimClock(speed=1000.0)
-            self.twilio = SimTwilio(Helpline(self.transport, self.auth_token), self.clock, self.auth_token)
+            raise ValueError("a Phone calls through a simulated Twilio: give it one (twilio.lone_phone makes both)")
         self.clock = self.twilio.clock
         self._durations: dict = {}
         self._document = self._position = 0

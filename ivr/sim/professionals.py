@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from .twilio import Call, SimTwilio, new_sid
+from .state import Call, new_sid
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ CALLED_BACK = {"person": Phone(answers_after=5, talks_for=120), "voicemail": Pho
 SAY_WORDS_PER_SECOND = 2.5
 
 
-def run_leg(sim: SimTwilio, call: Call, name) -> None:
+def run_leg(sim, call: Call, name) -> None:
     phone = PHONES[name] if isinstance(name, str) else name
     sim.progress(call, "initiated", "initiated")
     if phone.busy:
@@ -69,7 +69,7 @@ def run_leg(sim: SimTwilio, call: Call, name) -> None:
 class ProfessionalSide:
     """Runs the TwiML the helpline gives a professional's leg, as their phone hears it."""
 
-    def __init__(self, sim: SimTwilio, call: Call, phone: Phone):
+    def __init__(self, sim, call: Call, phone: Phone):
         self.sim, self.call, self.phone = sim, call, phone
         self.heard: list = []
 

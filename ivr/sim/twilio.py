@@ -8,149 +8,19 @@ through `twilio.rest.Client`, at IVR_TWILIO_API_URL.
 from __future__ import annotations
 
 import email.utils
-import itertools
 import random
 import threading
-import time
-import uuid
-from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
-from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
-from ..twilio.statuses import FINAL_STATUSES
+from .account import SimAccount, add_account_routes, call_into_number, runs_number
 from .clock import SimClock
-
-ACCOUNT_SID = "AC" + "0" * 32
-API = "/2010-04-01/Accounts/<account>"
-API_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
-TWILIO_API = "https://api.twilio.com"      # what a RecordingUrl names until the sim is served
-FINAL = FINAL_STATUSES
-
-
-def new_sid(prefix: str = "CA") -> str:
-    return prefix + uuid.uuid4().hex
-
-
-class Helpline:
-    """How Twilio reaches the helpline: every request signed with the account's Auth Token.
-
-    `signs_fragment`: which URL Twilio signs for a URL with connection overrides — "never" (the URL
-    as sent), "always" (the URL with its #fragment, as given), or "alternate" (each in turn,
-    request by request). Twilio's docs do not settle it (neither the overrides page nor the
-    webhooks security page speaks of fragments), so the simulator plays both.
-    """
-
-    def __init__(self, transport, auth_token: str, signs_fragment: str = "alternate", clock=time.monotonic):
-        self.transport, self.validator = transport, RequestValidator(auth_token)
-        self.signs_fragment, self.clock = signs_fragment, clock
-        self.log: list = []          # (url, params, status) of every webhook request
-        self._signed = itertools.count()
-
-    def post(self, url: str, params: dict) -> tuple:
-        """(HTTP status, body); (0, '') when the helpline could not be reached, which Twilio
-        records as error 11200 and goes on.
-
-        A URL's connection overrides (its #fragment) are honoured as Twilio documents them
-        (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides): the fragment is
-        never sent; `rc` more tries (default 1) on the failures `rp` names (default `ct`, a
-        connection that could not be made), each carrying the same I-Twilio-Idempotency-Token,
-        and no try begins once `tt` ("the total time allowed for all timeouts including
-        retries", default and most 15000 ms) has been spent.
-        """
-        given = url
-        url, retries, policy, total = connection_overrides(url)
-        signed = given if given != url and self._signs_fragment() else url
-        signature = self.validator.compute_signature(signed, params)
-        headers = {"X-Twilio-Signature": signature, "I-Twilio-Idempotency-Token": uuid.uuid4().hex}
-        began = self.clock()
-        for attempt in range(1 + retries):
-            try:
-                status, body = self.transport.post(url, params, headers)
-            except OSError:                # requests' ConnectionError is an OSError too
-                status, body = 0, ""
-            self.log.append((url, params, status))
-            if not _retried_on(status, policy) or (self.clock() - began) * 1000 >= total:
-                break
-        return status, body
-
-    def _signs_fragment(self) -> bool:
-        if self.signs_fragment == "alternate":
-            return next(self._signed) % 2 == 1
-        return self.signs_fragment == "always"
-
-
-def connection_overrides(url: str) -> tuple:
-    """(the URL Twilio requests, retries, the failures retried, the total time in ms) from a
-    webhook URL's fragment; values out of the page's bounds are brought inside them."""
-    url, _, fragment = url.partition("#")
-    settings = dict(pair.partition("=")[::2] for pair in fragment.split("&") if pair)
-    retries = _bounded(settings.get("rc"), 1, 0, 5)
-    total = _bounded(settings.get("tt"), 15000, 100, 15000)
-    policy = set(settings.get("rp", "ct").split(","))
-    if "all" in policy:
-        policy = {"4xx", "5xx", "ct", "rt"}
-    return url, retries, policy, total
-
-
-def _bounded(value, default: int, least: int, most: int) -> int:
-    try:
-        return max(least, min(int(value), most)) if value is not None else default
-    except ValueError:
-        return default
-
-
-def _retried_on(status: int, policy: set) -> bool:
-    if status == 0:                  # not reached: refused, or no answer in time
-        return bool({"ct", "rt"} & policy)
-    return (f"{status // 100}xx" in policy) and status >= 400
-
-
-@dataclass
-class Call:
-    sid: str
-    to: str
-    from_: str
-    direction: str                   # inbound | outbound-api
-    status: str = "queued"
-    url: str = ""
-    fallback_url: str = ""
-    status_callback: str = ""
-    events: tuple = ()
-    timeout: int = 60
-    machine_detection: str = ""
-    answered_by: str = ""
-    started: float | None = None     # simulated seconds, once answered
-    ended: float | None = None
-    hangup: threading.Event = field(default_factory=threading.Event)     # it must end now
-    wake: threading.Event = field(default_factory=threading.Event)       # something changed for it
-    dequeue_url: str = ""            # set by a REST Member update
-    sequence: int = 0                # the SequenceNumber of this call's next status callback
-    send_digits: str = ""            # SendDigits: keys pressed once it connects
-
-    def next_sequence(self) -> str:
-        """The SequenceNumber of a status callback about to be sent: 0 for the call's first, one
-        more for each after it; a retry of one repeats its number."""
-        number, self.sequence = self.sequence, self.sequence + 1
-        return str(number)
-
-
-@dataclass
-class Queue:
-    sid: str
-    name: str
-    members: list = field(default_factory=list)       # [(call sid, simulated time enqueued)]
-    max_size: int = 1000     # "The default maximum length of the queue is 1000" (Enqueue docs)
-    waits: list = field(default_factory=list)         # seconds each member who left had waited
-
-
-@dataclass
-class Conference:
-    name: str
-    members: dict = field(default_factory=dict)       # call sid -> endConferenceOnExit
-    over: threading.Event = field(default_factory=threading.Event)
-    talked: bool = False
+from .media import add_media_routes, add_recording
+from .phone import Phone
+from .professionals import run_leg
+from .state import ACCOUNT_SID, API, FINAL, TWILIO_API, Call, Conference, Queue, error, new_sid
+from .webhooks import Helpline
 
 
 class SimTwilio:
@@ -178,7 +48,6 @@ class SimTwilio:
         self.lose_callbacks = 0.0    # the share of status callbacks never sent (any event may be lost)
         self.lost_callbacks: list = []
         self.linked_hangups: dict = {}   # inbound CallSid -> the hangup of the REST call it came from
-        from .account import SimAccount
 
         self.account = SimAccount()  # its numbers and their toll-free verifications, blocked texts (account.py)
         self.api_url = TWILIO_API    # where the REST API is served, once it is
@@ -299,19 +168,14 @@ class SimTwilio:
             call.wake.set()
             return jsonify({"call_sid": call_sid, "queue_sid": queue_sid, "position": 0, "wait_time": 0})
 
-        from .media import add_media_routes
-
         add_media_routes(app, self)
+        add_account_routes(app, self)
         return app
 
     def _leg_in_turn(self, call: Call, turn: float) -> None:
-        from .professionals import run_leg
-
         if self.clock.sleep(turn - self.clock.seconds(), call.hangup):
             self.progress(call, "canceled", "completed")       # "canceled" before it ever started
             return
-        from .account import call_into_number, runs_number
-
         if runs_number(self, call):     # a number of this account: its own Voice URL answers
             call_into_number(self, call)
             return
@@ -319,8 +183,6 @@ class SimTwilio:
 
     def add_recording(self, call_sid: str, duration: int) -> tuple:
         """A <Record> of `call_sid` ended: (its RecordingSid, its RecordingUrl) — see media.py."""
-        from .media import add_recording
-
         return add_recording(self, call_sid, duration)
 
     def resource(self, call: Call) -> dict:
@@ -442,7 +304,7 @@ class SimTwilio:
         self.helpline.post(url, dict(params))
 
 
-def error(status: int, code: int, message: str):
-    """Twilio's error body, which the twilio library turns into TwilioRestException."""
-    return jsonify({"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
-                    "status": status}), status
+def lone_phone(transport, auth_token: str, clock: SimClock | None = None, **fields) -> Phone:
+    """A caller with a simulated Twilio of its own (nobody else calls through it), on a fast clock."""
+    clock = clock or SimClock(speed=1000.0)
+    return Phone(transport, auth_token, twilio=SimTwilio(Helpline(transport, auth_token), clock, auth_token), **fields)

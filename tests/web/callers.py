@@ -10,7 +10,8 @@ from flask import Flask
 
 from ivr.sim.phone import HttpTransport, Phone
 from ivr.sim.clock import SimClock
-from ivr.sim.twilio import ACCOUNT_SID, SimTwilio
+from ivr.sim.state import ACCOUNT_SID
+from ivr.sim.twilio import SimTwilio
 from like_twilio import AUTH_TOKEN, CALL_PARAMS, CALLER, Recorded, signed_post
 
 #: The number the caller dialled: what Twilio sends as `To` on the caller's webhooks.

@@ -17,7 +17,8 @@ from werkzeug.serving import make_server
 
 from ivr.sim.phone import HttpTransport, TestClientTransport
 from ivr.sim.clock import SimClock
-from ivr.sim.twilio import ACCOUNT_SID, SimTwilio
+from ivr.sim.state import ACCOUNT_SID
+from ivr.sim.twilio import SimTwilio
 from ivr.web import create_app
 from gunicorn_servers import served  # noqa: F401  (a fixture: a helpline under real gunicorn)
 from like_twilio import AUTH_TOKEN, BACKUP_LINE, SHARED_KEY_ID, SHARED_KEY_SECRET, Recorded

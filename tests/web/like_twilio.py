@@ -14,7 +14,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from ivr.sim.phone import HttpTransport
-from ivr.sim.twilio import Helpline
+from ivr.sim.webhooks import Helpline
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 SHARED_KEY_ID = "webhooks_sharedkey_test"

@@ -31,9 +31,11 @@ from werkzeug.serving import make_server
 from ivr.flow import model
 from ivr.flow.loader import load_flows
 from ivr.flow.hours import is_open
+from ivr.sim.twilio import lone_phone
 from ivr.sim.phone import HttpTransport, Phone, scripted
 from ivr.sim.phone import TestClientTransport as InProcess
-from ivr.sim.twilio import Helpline, SimTwilio
+from ivr.sim.twilio import SimTwilio
+from ivr.sim.webhooks import Helpline
 from caller_clock import ListeningClock, Listener
 from callers import HELPLINE
 from like_twilio import AUTH_TOKEN, BACKUP_LINE, CALLER, wait_for
@@ -375,7 +377,7 @@ def a_goodbye() -> VoiceResponse:
 
 
 def dial_in(app: Flask, script: list) -> Phone:
-    caller = Phone(InProcess(app), AUTH_TOKEN)
+    caller = lone_phone(InProcess(app), AUTH_TOKEN)
     caller.call(scripted(script))
     return caller
 

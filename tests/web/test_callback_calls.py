@@ -15,7 +15,7 @@ import pytest
 
 from ivr.sim import professionals
 from ivr.sim.clock import SimClock
-from ivr.sim.twilio import ACCOUNT_SID
+from ivr.sim.state import ACCOUNT_SID
 from like_twilio import AUTH_TOKEN, CALL_PARAMS, CALLER, call_params, signed_post, wait_for
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")

@@ -4,6 +4,7 @@ import re
 
 from sqlalchemy import select
 
+from ivr.sim.twilio import lone_phone
 from ivr.sim.phone import HttpTransport, Phone, scripted
 from ivr.privacy import mask_number
 from ivr.store.schema import calls
@@ -37,7 +38,7 @@ def test_the_caller_number_never_appears_in_clear_in_the_logs_of_a_whole_call(li
 
 
 def test_the_call_record_keeps_a_keyed_hash_of_the_caller_and_never_the_number(live_server, app):
-    phone = Phone(HttpTransport(), AUTH_TOKEN, base_url=live_server.url, from_number=CALLER)
+    phone = lone_phone(HttpTransport(), AUTH_TOKEN, base_url=live_server.url, from_number=CALLER)
     phone.call(scripted([]))
     records = app.extensions["ivr"].calls
     records.flush()

@@ -16,7 +16,8 @@ from flask import Flask
 
 from ivr.flow.messages import compose
 from ivr.sim.phone import Phone
-from ivr.sim.twilio import ACCOUNT_SID, SimTwilio
+from ivr.sim.state import ACCOUNT_SID
+from ivr.sim.twilio import SimTwilio
 from callers import (HELPLINE, call, call_in_background, simulated_twilio,
                      new_caller, text_helpline, transcript)
 from like_twilio import BACKUP_LINE, CALLER, call_params, dialed_numbers, parse_twiml, signed_post, wait_for

@@ -23,7 +23,8 @@ from ivr.flow.messages import compose
 from ivr.sim.phone import Phone
 from ivr.twilio.retries import RETRY_ON_FAILURE
 from ivr.sim.professionals import PHONES
-from ivr.sim.twilio import ACCOUNT_SID, FINAL, SimTwilio
+from ivr.sim.state import ACCOUNT_SID, FINAL
+from ivr.sim.twilio import SimTwilio
 from callers import (HELPLINE, AppClock, Line, call, call_in_background, simulated_twilio,
                      text_helpline, transcript)
 from like_twilio import (BACKUP_LINE, CALLER, call_params, parse_twiml, signed_post, spoken,

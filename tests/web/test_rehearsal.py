@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from ivr.cli import main
 from ivr.overview.week import week_report, week_start_of
 from ivr.sim.account import HELPLINE
-from ivr.sim.twilio import ACCOUNT_SID
+from ivr.sim.state import ACCOUNT_SID
 from ivr.store.board import day_numbers
 from ivr.store.call_history import recent_calls
 from like_twilio import AUTH_TOKEN, CALL_PARAMS, ROSTER_PHONES

@@ -9,7 +9,7 @@ from ivr.calls.links import Links
 from ivr.calls.calling_back import CallbackLinks
 from ivr.sim.phone import HttpTransport
 from ivr.twilio.retries import RETRY_ON_FAILURE, retried
-from ivr.sim.twilio import Helpline, connection_overrides
+from ivr.sim.webhooks import Helpline, connection_overrides
 from like_twilio import AUTH_TOKEN, SHARED_KEY_ID, SHARED_KEY_SECRET, call_params, signed_post
 
 SHA256_SETTINGS = {"X-Twilio-Webhooks-Signature-Settings": f"key={SHARED_KEY_ID},algorithm=HMAC_SHA256"}

@@ -8,7 +8,7 @@ import collections
 
 import pytest
 
-from ivr.sim.twilio import Call
+from ivr.sim.state import Call
 from like_twilio import CALLER, wait_for
 
 #: A call's life as its status callbacks tell it: (CallStatus, the StatusCallbackEvent asked for).

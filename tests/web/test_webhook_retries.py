@@ -8,7 +8,7 @@ import pytest
 from ivr.calls.links import Links
 from ivr.calls.calling_back import CallbackLinks
 from ivr.twilio.retries import RETRY_ON_FAILURE, retried
-from ivr.sim.twilio import Helpline, connection_overrides
+from ivr.sim.webhooks import Helpline, connection_overrides
 from like_twilio import AUTH_TOKEN, call_params
 
 

@@ -21,7 +21,9 @@ from flask import request
 
 from ivr.sim.phone import HttpTransport, Phone, scripted
 from ivr.sim.clock import SimClock
-from ivr.sim.twilio import ACCOUNT_SID, Helpline, SimTwilio
+from ivr.sim.state import ACCOUNT_SID
+from ivr.sim.twilio import SimTwilio
+from ivr.sim.webhooks import Helpline
 from like_twilio import AUTH_TOKEN, BACKUP_LINE, CALLER, signed_post, wait_for
 
 #: Wednesday 10:00 in New York: Ana Rivera (en, es), Marisol Peña (es, en) and Ben Carter (en) are

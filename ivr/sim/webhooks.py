@@ -1,0 +1,82 @@
+"""How the simulated Twilio reaches the helpline: every webhook request signed with the account's
+Auth Token, with the connection overrides of its URL honoured as Twilio documents them."""
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+
+from twilio.request_validator import RequestValidator
+
+class Helpline:
+    """How Twilio reaches the helpline: every request signed with the account's Auth Token.
+
+    `signs_fragment`: which URL Twilio signs for a URL with connection overrides — "never" (the URL
+    as sent), "always" (the URL with its #fragment, as given), or "alternate" (each in turn,
+    request by request). Twilio's docs do not settle it (neither the overrides page nor the
+    webhooks security page speaks of fragments), so the simulator plays both.
+    """
+
+    def __init__(self, transport, auth_token: str, signs_fragment: str = "alternate", clock=time.monotonic):
+        self.transport, self.validator = transport, RequestValidator(auth_token)
+        self.signs_fragment, self.clock = signs_fragment, clock
+        self.log: list = []          # (url, params, status) of every webhook request
+        self._signed = itertools.count()
+
+    def post(self, url: str, params: dict) -> tuple:
+        """(HTTP status, body); (0, '') when the helpline could not be reached, which Twilio
+        records as error 11200 and goes on.
+
+        A URL's connection overrides (its #fragment) are honoured as Twilio documents them
+        (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides): the fragment is
+        never sent; `rc` more tries (default 1) on the failures `rp` names (default `ct`, a
+        connection that could not be made), each carrying the same I-Twilio-Idempotency-Token,
+        and no try begins once `tt` ("the total time allowed for all timeouts including
+        retries", default and most 15000 ms) has been spent.
+        """
+        given = url
+        url, retries, policy, total = connection_overrides(url)
+        signed = given if given != url and self._signs_fragment() else url
+        signature = self.validator.compute_signature(signed, params)
+        headers = {"X-Twilio-Signature": signature, "I-Twilio-Idempotency-Token": uuid.uuid4().hex}
+        began = self.clock()
+        for attempt in range(1 + retries):
+            try:
+                status, body = self.transport.post(url, params, headers)
+            except OSError:                # requests' ConnectionError is an OSError too
+                status, body = 0, ""
+            self.log.append((url, params, status))
+            if not _retried_on(status, policy) or (self.clock() - began) * 1000 >= total:
+                break
+        return status, body
+
+    def _signs_fragment(self) -> bool:
+        if self.signs_fragment == "alternate":
+            return next(self._signed) % 2 == 1
+        return self.signs_fragment == "always"
+
+
+def connection_overrides(url: str) -> tuple:
+    """(the URL Twilio requests, retries, the failures retried, the total time in ms) from a
+    webhook URL's fragment; values out of the page's bounds are brought inside them."""
+    url, _, fragment = url.partition("#")
+    settings = dict(pair.partition("=")[::2] for pair in fragment.split("&") if pair)
+    retries = _bounded(settings.get("rc"), 1, 0, 5)
+    total = _bounded(settings.get("tt"), 15000, 100, 15000)
+    policy = set(settings.get("rp", "ct").split(","))
+    if "all" in policy:
+        policy = {"4xx", "5xx", "ct", "rt"}
+    return url, retries, policy, total
+
+
+def _bounded(value, default: int, least: int, most: int) -> int:
+    try:
+        return max(least, min(int(value), most)) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _retried_on(status: int, policy: set) -> bool:
+    if status == 0:                  # not reached: refused, or no answer in time
+        return bool({"ct", "rt"} & policy)
+    return (f"{status // 100}xx" in policy) and status >= 400
