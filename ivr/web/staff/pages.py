@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ...access.who_sees_what import languages_allowed, roster_entry
 from ...overview.now_board import local_midnight, now_board
-from ..health import PROBLEMS_SHOWN_FOR
+from ...overview.readiness import PROBLEMS_SHOWN_FOR
 from ..current import links, services
 from .blueprint import blueprint
 
