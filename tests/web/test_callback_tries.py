@@ -14,7 +14,8 @@ from ivr.calls import dial_checks
 from ivr.sim.professionals import PHONES
 from ivr.sim.twilio import Call, new_sid
 from like_twilio import call_params, signed_post, wait_for
-from test_callback_calls import ANA, HELPLINE, TALK, TYPED, answers, call_back, callback_row, line  # noqa: F401  (line: a fixture)
+from test_callback_calls import (  # noqa: F401  (line: a fixture)
+    ANA, HELPLINE, TALK, TYPED, answers, call_back, callback_row, line)
 
 #: A professional who hangs up a few seconds into the talk, before the caller (who talks TALK s) does:
 #: the simulator's own hangs up after 30 s, which is as telling and took 1.5 s of the wall's time.
@@ -66,7 +67,8 @@ def test_a_professional_who_hangs_up_while_the_caller_does_not_answer_leaves_a_t
     expected = (TYPED, "pending", 1, "no-answer")         # owed still, the number kept for the next try
     assert wait_for(lambda: callback_row(app, callback_id) == expected, timeout=15), callback_row(app, callback_id)
     [dialed] = [c for c in twilio.calls.values() if c.direction == "outbound-dial"]
-    assert (dialed.status, dialed.parent_sid) == ("no-answer", next(c.sid for c in twilio.calls.values() if c.to == ANA))
+    [leg] = [c for c in twilio.calls.values() if c.to == ANA]
+    assert (dialed.status, dialed.parent_sid) == ("no-answer", leg.sid)
     assert not answers(twilio, "callback-dialed")        # no action came: Twilio's list said it
     assert dial_lists(twilio) == [[dialed.parent_sid]]
 
@@ -86,8 +88,8 @@ def test_a_try_twilio_cannot_be_asked_about_stays_unconfirmed_and_is_settled_at_
         callback_row(app, callback_id)
 
 
-def test_every_request_about_a_try_repeated_and_late_counts_it_once(line, twilio):  # noqa: F811
-    app, server, callback_id = line
+def test_every_request_about_a_try_repeated_and_late_counts_it_once(tries, twilio):
+    app, server, callback_id = tries
     leg = "CA" + "4" * 32
     at = f"{server.url}/voice/callback-%s?id={callback_id}"
     professional = {"Direction": "outbound-api", "To": ANA}
