@@ -115,6 +115,8 @@ class Services:
     def close(self) -> None:
         if self.notices is not None:
             self.notices.close()
+        if self.callback_calls is not None:
+            self.callback_calls.close()        # its thread asking Twilio about dials nobody reported
         self.calls.close()
         if self.control is not None:
             self.control.close()

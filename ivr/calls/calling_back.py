@@ -7,8 +7,10 @@ How a try went is settled by Twilio's facts, whoever hangs up first: the <Dial> 
 DialCallStatus and DialCallDuration, and the professional's leg's own status callback. Twilio
 requests the action URL "when the <Dial> call ends" and continues the call with its answer
 (https://www.twilio.com/docs/voice/twiml/dial, action); the page does not say whether it is
-requested when the professional hung up first, so a try is settled by their leg's end as well, and
-a late action still says more. The professional's key (1 reached, 2 voicemail) only refines it.
+requested when the professional hung up first, so a try is settled by their leg's end as well:
+counted 'unconfirmed' at once, then told how the dial went by Twilio itself, asked about the call
+the <Dial> placed (dial_checks.py), or by a late action, whichever comes first. The professional's
+key (1 reached, 2 voicemail) only refines it.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from babel import UnknownLocaleError
 from babel.dates import format_time
 from sqlalchemy.engine import Engine
 
+from .dial_checks import DialChecks
 from ..twilio.retries import retried
 from ..twilio.statuses import FINAL_STATUSES
 from ..store.callback_tries import UNCONFIRMED, CallbackTries
@@ -75,6 +78,7 @@ class CallbackCalls:
     def __init__(self, engine: Engine, api: TwilioApi, roster, clock):
         self.engine, self.api, self.roster, self.clock = engine, api, roster, clock
         self.tries = CallbackTries(engine)
+        self.checks = DialChecks(self.tries, api, clock, self.dialed)
 
     def pending(self, callback_id: int):
         return self.tries.pending_request(callback_id)
@@ -112,8 +116,10 @@ class CallbackCalls:
 
     # -- a try, from Twilio's requests about the professional's leg `leg_sid` ----------------------
     def dialing(self, callback_id: int, leg_sid: str) -> None:
-        """The professional pressed 1: the caller is being dialled."""
+        """The professional pressed 1: the caller is being dialled. Tries a stopped process left
+        unheard of are asked about now."""
         self.tries.learn(leg_sid, callback_id, self.clock(), try_outcome, dialing_at=self.clock())
+        self.checks.soon()
 
     def dialed(self, callback_id: int, leg_sid: str, dial_status: str, seconds: int | None,
                leg_status: str = "") -> str | None:
@@ -129,7 +135,14 @@ class CallbackCalls:
                                 professional_said=SAID.get(digits, "nothing"))
 
     def leg_ended(self, callback_id: int, leg_sid: str, leg_status: str) -> str | None:
-        """The professional's leg is over (its status callback)."""
+        """The professional's leg is over (its status callback). With no word of the dial yet,
+        Twilio is asked how it went, off this request."""
         if leg_status not in FINAL_STATUSES:
             return None
-        return self.tries.learn(leg_sid, callback_id, self.clock(), try_outcome, leg_status=leg_status)
+        outcome = self.tries.learn(leg_sid, callback_id, self.clock(), try_outcome, leg_status=leg_status)
+        if outcome == UNCONFIRMED:
+            self.checks.soon()
+        return outcome
+
+    def close(self) -> None:
+        self.checks.close()

@@ -155,25 +155,32 @@ class ProfessionalSide:
         `sim.phones` (person, voicemail, no-answer, busy), the call showing `callerId`."""
         number = verb.find("Number")
         to = ((number.text if number is not None else verb.text) or "").strip()
-        dialed = Call(new_sid(), to, verb.get("callerId", self.call.from_), "outbound-dial")
+        # The dialled call is a child of this leg: its ParentCallSid is the leg's CallSid, and it is
+        # listed as such (https://www.twilio.com/docs/voice/api/call-resource, parent_call_sid).
+        dialed = Call(new_sid(), to, verb.get("callerId", self.call.from_), "outbound-dial", status="ringing",
+                      parent_sid=self.call.sid)
         with self.sim.lock:
             self.sim.calls[dialed.sid] = dialed
         other = CALLED_BACK.get(self.sim.phones.get(to, "person"), CALLED_BACK["person"])
         timeout = float(verb.get("timeout", "30"))
+        leaves = self.phone.hangs_up_after
         if other.busy:
-            status, talked = "busy", 0.0
+            status, talked, hung_up_first = "busy", 0.0, False
         elif other.answers_after is None or other.answers_after > timeout:
-            self.sim.clock.sleep(timeout, self.call.hangup)
-            status, talked = "no-answer", 0.0
+            # A professional who hangs up first does not wait out the ringing. What Twilio calls a
+            # dialled call whose parent left while it rang, its docs do not say; here it stays
+            # 'no-answer' (the helpline counts no-answer, busy, failed and canceled alike).
+            self.sim.clock.sleep(timeout if leaves is None else min(timeout, leaves), self.call.hangup)
+            status, talked, hung_up_first = "no-answer", 0.0, leaves is not None
         else:
             self.sim.clock.sleep(other.answers_after, self.call.hangup)
-            dialed.started = self.sim.clock.seconds()
-            talked = min(other.talks_for, self.phone.hangs_up_after or other.talks_for)
+            dialed.started, dialed.status = self.sim.clock.seconds(), "in-progress"
+            talked = min(other.talks_for, leaves or other.talks_for)
             self.sim.clock.sleep(talked, self.call.hangup)
-            status = "completed"
+            status, hung_up_first = "completed", leaves is not None and talked < other.talks_for
         dialed.status = status
         dialed.ended = self.sim.clock.seconds()
-        if self.phone.hangs_up_after is not None and status == "completed" and talked < other.talks_for:
+        if hung_up_first:
             # The professional (this, the parent call) hung up first. The Dial page
             # (https://www.twilio.com/docs/voice/twiml/dial) says the action URL is requested "when
             # the <Dial> call ends" and the call then continues with its TwiML, not whether it is

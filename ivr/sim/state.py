@@ -49,6 +49,7 @@ class Call:
     dequeue_url: str = ""            # set by a REST Member update
     sequence: int = 0                # the SequenceNumber of this call's next status callback
     send_digits: str = ""            # SendDigits: keys pressed once it connects
+    parent_sid: str = ""             # the call whose <Dial> placed this one (its ParentCallSid)
 
     def next_sequence(self) -> str:
         """The SequenceNumber of a status callback about to be sent: 0 for the call's first, one

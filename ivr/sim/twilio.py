@@ -38,6 +38,7 @@ class SimTwilio:
         self.recordings: dict = {}   # sid -> Recording, until the helpline deletes it
         self.messages: list = []     # every text message sent through the REST API, in order
         self.refuse_messages = False
+        self.refuse_call_lists = False   # reading the Calls list fails (a 503), as a Twilio out of reach would
         self.max_queue_size = 1000   # of each queue made from now on (a REST Queue update sets it at Twilio)
         # The QueueResult a caller's queue action gets when their hold page fails (not reached, an
         # error status, not TwiML): 'error' or 'system-error' (see phone.py, Phone._hold).
@@ -96,7 +97,8 @@ class SimTwilio:
 
         @app.before_request
         def authenticate():
-            self.requests.append((request.method, request.path, request.form.to_dict(flat=False)))
+            given = request.form if request.method == "POST" else request.args       # a GET's filters
+            self.requests.append((request.method, request.path, given.to_dict(flat=False)))
             auth = request.authorization
             if auth is None or auth.username != ACCOUNT_SID or auth.password != self.auth_token:
                 return error(401, 20003, "Authenticate")
@@ -148,6 +150,22 @@ class SimTwilio:
                 call.wake.set()
             return jsonify(self.resource(call))
 
+        @app.get(API + "/Calls.json")
+        def list_calls(account):
+            # Read multiple Calls, filtered by ParentCallSid ("Only include calls spawned by calls
+            # with this SID"), To and Status (https://www.twilio.com/docs/voice/api/call-resource,
+            # as the twilio library documents them); one page holds them all.
+            if self.refuse_call_lists:
+                return error(503, 20500, "Service Unavailable")
+            wanted = {"parent_sid": request.args.get("ParentCallSid"), "to": request.args.get("To"),
+                      "status": request.args.get("Status")}
+            with self.lock:
+                found = [self.resource(call) for call in self.calls.values()
+                         if all(value is None or getattr(call, name) == value for name, value in wanted.items())]
+            return jsonify({"calls": found, "next_page_uri": None, "page": 0, "page_size": 50, "start": 0,
+                            "end": max(0, len(found) - 1), "first_page_uri": request.full_path,
+                            "previous_page_uri": None, "uri": request.full_path})
+
         @app.get(API + "/Calls/<sid>.json")
         def fetch_call(account, sid):
             call = self.calls.get(sid)
@@ -194,6 +212,7 @@ class SimTwilio:
         duration = None if call.started is None or call.ended is None else str(int(call.ended - call.started))
         return {"sid": call.sid, "account_sid": ACCOUNT_SID, "to": call.to, "from": call.from_,
                 "status": call.status, "direction": call.direction, "answered_by": call.answered_by or None,
+                "parent_call_sid": call.parent_sid or None,
                 "start_time": date(call.started), "end_time": date(call.ended), "duration": duration,
                 "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{call.sid}.json"}
 

@@ -81,6 +81,15 @@ class CallbackTries:
                 (callbacks.c.id == row.callback_id) & (callbacks.c.status == "pending")
                 & (callbacks.c.last_outcome == UNCONFIRMED)).values(**values))
 
+    def unheard_dials(self, since: datetime.datetime) -> list:
+        """Tries counted when the professional's leg ended (outcome unconfirmed, settled since
+        `since`) with no word of how their <Dial> to the caller went: the ones Twilio is asked about."""
+        with self.engine.connect() as connection:
+            return list(connection.execute(select(callback_tries).where(
+                (callback_tries.c.outcome == UNCONFIRMED) & callback_tries.c.dial_status.is_(None)
+                & callback_tries.c.dialing_at.is_not(None) & (callback_tries.c.settled_at >= utc(since)))
+                .order_by(callback_tries.c.settled_at)))
+
     def pending_request(self, callback_id: int):
         """The caller's request `callback_id` if it is still waiting for a call back, else None."""
         with self.engine.connect() as connection:

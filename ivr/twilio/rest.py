@@ -141,6 +141,22 @@ class TwilioApi:
         """Twilio's word on a leg (queued, ringing, in-progress, completed, busy, …)."""
         return self._do("fetch a call", lambda: self.client.calls(leg_sid).fetch()).status
 
+    def dialed_calls(self, parent_sid: str) -> list[dict]:
+        """The calls a <Dial> on the call `parent_sid` placed, as dicts of sid, to, status and
+        duration (seconds, a string; None until it ended, and for a call never answered). Read
+        Multiple Calls filtered by ParentCallSid, "Only include calls spawned by calls with this
+        SID"; a dialled call's parent_call_sid is "The SID that identifies the call that created
+        this leg" (https://www.twilio.com/docs/voice/api/call-resource, as the twilio library
+        documents the filter and the property)."""
+        def listed():
+            try:
+                return self.client.calls.list(parent_call_sid=parent_sid, limit=20)
+            except TwilioException as error:
+                raise _page_refused(error) from None
+
+        return [_fields(call, ("sid", "to", "status", "duration", "direction", "parent_call_sid"))
+                for call in self._do("list the calls a dial placed", listed)]
+
     def dequeue(self, queue_sid: str, call_sid: str, url: str) -> None:
         """Take a waiting caller out of the queue to run the TwiML at `url`
         (https://www.twilio.com/docs/voice/api/queue-member, Update a Member)."""
