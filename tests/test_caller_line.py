@@ -110,7 +110,7 @@ def test_nobody_to_ring_goes_straight_on_to_the_queue_keeping_what_was_about_to_
 def test_with_the_database_down_a_caller_asking_for_a_person_goes_to_the_backup_line_at_once(
         records, shipped_flows, now):
     control = ToldControl()
-    records._down = True          # a write failed a moment ago (store/calls.py database_down)
+    records.writer._down = True   # a write failed a moment ago (store/call_writer.py database_down)
     decision = line_with(records, now, control).next_turn(shipped_flows, MAIN_MENU, Pressed("0"), CALL, LINE, LINKS)
 
     assert decision == ToBackupLine("database") and control.asks == []
