@@ -101,3 +101,23 @@ def test_no_module_imports_one_that_imports_it_back():
     for name in sorted(names):
         visit(name, [])
     assert circles == []
+
+
+#: What a Twilio webhook may use of the helpline's services: call control's parts, each of which
+#: turns one kind of event into a decision, and what only reads or renders (flows, settings,
+#: the renderer, remembered answers, links). Never a store, the REST adapter or the raw control.
+WEBHOOK_MAY_USE = {"caller_line", "on_hold", "offer_leg", "callback_leg", "callback_requests", "presence_texts",
+                   "text_delivery", "rehearsal_witness", "flows", "settings", "renderer", "answers", "links",
+                   "now"}
+
+
+def test_a_webhook_only_hands_its_event_to_call_control():
+    """Views only translate: they read the request, call one method of call control, render."""
+    webhooks = [PACKAGE / "web" / "fast_path.py", *sorted((PACKAGE / "web" / "webhooks").glob("*.py"))]
+    reaching = []
+    for path in webhooks:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "ivr" \
+                    and node.attr not in WEBHOOK_MAY_USE:
+                reaching.append(f"{where(path)}:{node.lineno}: ivr.{node.attr}")
+    assert reaching == []
