@@ -16,7 +16,7 @@ from ivr.cli import main
 from ivr.calls.routing.coverage import check_coverage
 from ivr.calls.routing.roster import BackupLine, Professional, Roster, load_roster
 
-SHIPPED_FLOWS = Path(__file__).parents[2] / "flows"
+SHIPPED_FLOWS = Path(__file__).parents[3] / "flows"
 LANGUAGES = ("en", "es")
 WEEK = datetime.date(2026, 11, 30)          # a Monday with no DST change and no time off
 WEEKEND_NIGHTS = {"Isabel Cruz", "Diego Santos", "Jamal Brooks"}

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 
-SHIPPED_FLOWS = Path(__file__).resolve().parent.parent / "flows"
+SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
 #: Nothing listens on port 1: the connection is refused at once.
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/helpline?connect_timeout=2"
 

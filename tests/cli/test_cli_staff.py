@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 
-SHIPPED_FLOWS = Path(__file__).resolve().parent.parent / "flows"
+SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 
-SHIPPED_FLOWS = Path(__file__).resolve().parent.parent / "flows"
+SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
 UNREACHABLE_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:1/helpline?connect_timeout=2"
 NUMBER = ["--number", "+18005550100", "--base-url", "https://helpline.example.org"]
 

@@ -11,7 +11,7 @@ import pytest
 from ivr.calls.routing.heatmap import cell_words, coverage_grid
 from ivr.calls.routing.roster import load_roster
 
-SHIPPED_ROSTER = Path(__file__).parents[2] / "flows" / "roster.yaml"
+SHIPPED_ROSTER = Path(__file__).parents[3] / "flows" / "roster.yaml"
 LANGUAGES = ("en", "es")
 WEEK = datetime.date(2026, 11, 30)          # a Monday with no DST change
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)

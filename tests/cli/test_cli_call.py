@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-SHIPPED_FLOWS = Path(__file__).resolve().parents[1] / "flows"
+SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
 BACKUP_LINE = "+15005550006"
 
 

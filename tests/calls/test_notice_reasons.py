@@ -6,7 +6,7 @@ from pathlib import Path
 from ivr.calls.notices import on_shift_for, why_nobody_on_shift
 from ivr.calls.routing.roster import load_roster
 
-ROSTER = Path(__file__).resolve().parents[1] / "flows" / "roster.yaml"
+ROSTER = Path(__file__).resolve().parents[2] / "flows" / "roster.yaml"
 #: Wednesday 10:00 in New York: Ana Rivera (en, es), Marisol Peña (es, en) and Ben Carter (en).
 WEDNESDAY_10AM = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
 

@@ -15,7 +15,7 @@ from ivr.numbers import e164
 from ivr.calls.routing.roster import load_roster
 
 HERE = Path(__file__).parent
-SHIPPED_ROSTER = Path(__file__).parents[2] / "flows" / "roster.yaml"
+SHIPPED_ROSTER = Path(__file__).parents[3] / "flows" / "roster.yaml"
 LANGUAGES = ("en", "es")
 
 # fixture -> the one line load_roster reports for it
