@@ -275,6 +275,26 @@ def test_a_professional_whose_talk_ends_is_offered_the_longest_waiting_caller_at
     assert line.presence.snapshot(line.clock()).idle_since["person-00"] == line.clock().timestamp()
 
 
+def test_a_professional_whose_talk_ends_is_offered_the_longest_waiting_caller_at_once_though_their_legs_end_never_comes(
+        line_for):
+    line = line_for([P0])
+    wait_since(line, CALLERS[0], 20)
+    line.control.offer_waiting_callers(LINKS)
+    talking(line, line.api.rung[0])
+    wait_since(line, CALLERS[2], 3)
+    wait_since(line, CALLERS[1], 8)
+    line.api.rang.clear()
+
+    line.control.talk_over(line.api.rung[0].offer, LINKS)     # their <Dial> ended; no 'completed' ever comes
+    assert line.api.rang.wait(5)
+    passes_done(line.control)
+    assert rung_for(line) == [(CALLERS[0], P0), (CALLERS[1], P0)]
+    assert line.offers.get(line.api.rung[0].offer).state == "ended"
+    line.control.leg_status(line.api.rung[0].offer, "completed", line.api.rung[0].leg, LINKS)   # late: a no-op
+    passes_done(line.control)
+    assert rung_for(line) == [(CALLERS[0], P0), (CALLERS[1], P0)]
+
+
 # -- legs whose end never arrived ----------------------------------------------------------------------
 @pytest.mark.parametrize("step, ring", [(CONNECT, 20), (QUEUE, 25)], ids=["connect", "queue"])
 def test_a_ringing_leg_with_no_news_is_asked_about_once_its_ring_time_and_a_short_grace_are_over(

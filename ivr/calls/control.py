@@ -322,6 +322,15 @@ class CallControl:
         elif status in FINAL_LEG_STATUSES and self.offers.leg_over(offer_id, status, now) is not None:
             self.offer_soon(links)     # someone is free again, or the caller needs another round
 
+    def talk_over(self, offer_id: str, links: Links) -> None:
+        """The <Dial> that put a professional in a caller's conference has ended: Twilio requests its
+        action "when the <Dial> call ends" and the call goes on with the TwiML answered
+        (https://www.twilio.com/docs/voice/twiml/dial), a hang-up. They are free now, and the
+        longest-waiting caller is offered at once: their leg's 'completed' callback may come late
+        or never, and asking Twilio about a talk waits up to TALK_CHECK_WHILE_WAITING_SECONDS."""
+        if self.offers.leg_over(offer_id, "completed", self.clock()) is not None:
+            self.offer_soon(links)
+
     # -- offering waiting callers ----------------------------------------------------------------
     # -- a professional says they are available or away ----------------------------------------
     def presence_changed(self, professional_id: str, away: bool, links: Links | None, *,

@@ -112,5 +112,11 @@ def leg_fallback():
 @blueprint.post("/offer-done")
 @twilio_only
 def offer_done():
-    """Their talk is over."""
+    """Their talk is over: they are free for the next caller now, whatever their leg's status
+    callbacks do (call control)."""
+    try:
+        services().control.talk_over(_offer_id(), links())
+    except SQLAlchemyError as error:
+        log.error("could not free a professional whose talk ended (%s); their leg's callback or call control will",
+                  error.__class__.__name__)
     return twiml_answer(twiml.hang_up())
