@@ -195,6 +195,47 @@ def lost_statuses(twilio, number: str) -> list:
     return [params["CallStatus"] for params in twilio.lost_callbacks if params["To"] == number]
 
 
+@MEASURING
+@pytest.mark.parametrize("signs", ["always", "never"])
+@pytest.mark.parametrize("seed", [3, 5])
+def test_with_half_the_callbacks_lost_every_caller_reaches_a_professional_or_the_overflow_in_time_and_in_turn(
+        database_url, start_line, signs, seed):
+    """Three callers 6 s apart; only Ana answers, and talks 5 s. While she talks with the first,
+    Marisol and Ben, who never answer, are rung for the second — and the end of some of those legs
+    is among the callbacks lost (with seed 5, the end of Ana's first talk too). Every caller is
+    out of the connect step within its ring time + 30 s and out of the queue within max_wait +
+    30 s; and as Ana becomes free for each in turn, each talks with her, in the order they asked."""
+    line = start_line(database_url)
+    line.twilio.callbacks = "retried-and-late"
+    line.twilio.lose_callbacks, line.twilio.lose_seed = HALF, seed
+    line.twilio.helpline.signs_fragment = signs
+    line.twilio.phones.update({ANA: BRIEF_PERSON, MARISOL: "no-answer", BEN: "no-answer"})
+    callers = [new_caller(line, f"+1501712{2661 + n}") for n in range(3)]
+    moments_of = [moments(line, caller, "on-hold") for caller in callers]
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(callers))
+    calls = []
+    for caller, (_, on_heard) in zip(callers, moments_of):
+        calls.append(pool.submit(caller.call, asking_for_a_person, on_heard))
+        line.twilio.clock.sleep(6)                 # the next caller rings 6 s later
+    for done in calls:
+        done.result(timeout=60)
+    pool.shutdown()
+
+    unanswered_ends_lost = [params["To"] for params in line.twilio.lost_callbacks
+                            if params["To"] in (MARISOL, BEN) and params["CallStatus"] in ("no-answer", "canceled")]
+    assert unanswered_ends_lost, "the end of every unanswered leg was reported: not the run this test is about"
+    sent = [params for url, params, *_ in list(line.twilio.helpline.exchanges) if "/voice/offer-status" in url]
+    assert sent, "every callback lost: not a partial loss"
+    for caller, (heard, _) in zip(callers, moments_of):
+        assert "talk" in heard or "dial" in heard, transcript(caller)
+        assert outside_the_bounds(heard) == [], transcript(caller)
+    # Ana is free for each in turn, well within max_wait: each talks with her, in the order they asked.
+    talked = [heard.get("talk") for heard, _ in moments_of]
+    assert None not in talked and talked == sorted(talked), [transcript(caller) for caller in callers]
+    refused = [(url, status) for url, params, status, *_ in list(line.twilio.helpline.exchanges) if status == 403]
+    assert refused == []
+
+
 #: Her talk with the first caller: long enough for two more to be put on hold 8 s apart.
 FIRST_TALK = dataclasses.replace(PHONES["person"], talks_for=25)
 
