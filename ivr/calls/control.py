@@ -319,6 +319,15 @@ class CallControl:
         elif status in FINAL_LEG_STATUSES and self.offers.leg_over(offer_id, status, now) is not None:
             self.offer_soon(links)     # someone is free again, or the caller needs another round
 
+    def talk_over(self, offer_id: str, links: Links) -> None:
+        """The <Dial> that put a professional in a caller's conference has ended: Twilio requests its
+        action "when the <Dial> call ends" and the call goes on with the TwiML answered
+        (https://www.twilio.com/docs/voice/twiml/dial), a hang-up. They are free now, and the
+        longest-waiting caller is offered at once: their leg's 'completed' callback may come late
+        or never, and asking Twilio about a talk waits up to TALK_CHECK_WHILE_WAITING_SECONDS."""
+        if self.offers.leg_over(offer_id, "completed", self.clock()) is not None:
+            self.offer_soon(links)
+
     # -- offering waiting callers ----------------------------------------------------------------
     # -- a professional says they are available or away ----------------------------------------
     def presence_changed(self, professional_id: str, away: bool, links: Links | None, *,
@@ -403,9 +412,15 @@ class CallControl:
         stand_ins = self._stand_ins()
         placed = []
         for wait in waiting:
-            if wait.call_sid in ringing_for:
-                continue               # a round is under way
             step = flows.step(Ref.parse(wait.step, ""))
+            if wait.call_sid in ringing_for:
+                # A round is under way. On hold, where a round rings everyone free at once,
+                # whoever has become free since joins it: the longest-waiting caller is offered them,
+                # not one who came later while this round rings out (unanswered, or with its end lost).
+                if isinstance(step, model.Queue) and roster.ringing.strategy == "simultaneous" \
+                        and stand_in_for(wait.call_sid, stand_ins) is None:
+                    placed.extend(self._join_round(roster, now, snapshot, busy, wait, step))
+                continue
             if isinstance(step, model.Connect) and self._rounds_used(wait, roster):
                 continue               # the hold page moves them on
             # At a connect step each person is tried once; on hold, anyone rested may be rung again.
@@ -433,6 +448,17 @@ class CallControl:
                    for wait, person, offer_id, step in placed]
         concurrent.futures.wait(futures)
         return len(placed)
+
+    def _join_round(self, roster, now, snapshot, busy, wait, step) -> list:
+        """(wait, person, offer id, step) for each professional free now who joins the round ringing
+        for `wait`; each is busy from here on for the callers after it."""
+        joined = []
+        for person in self._choose(roster, now, snapshot, busy, wait, ()):
+            busy.add(person.id)
+            offer_id = self.offers.claim(wait.call_sid, wait.round, person.id, now)
+            if offer_id:
+                joined.append((wait, person, offer_id, step))
+        return joined
 
     def _place_at(self, delay: float, roster, wait, person, offer_id: str, step, links: Links) -> None:
         """Place the leg `delay` seconds from now on the helpline's clock (which a test may run

@@ -70,6 +70,15 @@ class OfferLeg:
         it cannot be kept (Twilio is then asked to send it again)."""
         self.control.leg_status(offer_id, status, leg_sid, links)
 
+    def talk_over(self, offer_id: str, links) -> None:
+        """Their conference <Dial> ended: they are free for the next caller now, whatever their
+        leg's status callbacks do."""
+        try:
+            self.control.talk_over(offer_id, links)
+        except SQLAlchemyError as error:
+            log.error("could not free a professional whose talk ended (%s); their leg's callback or call control "
+                      "will", error.__class__.__name__)
+
     def fell_back(self, flows, offer_id: str, leg_sid: str, language: str, links) -> Goodbye:
         """Twilio's FallbackUrl: the leg's TwiML could not be had or run. The hang-up ends the leg,
         so its offer is settled now and the caller offered to someone else, rather than when

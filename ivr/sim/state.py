@@ -50,6 +50,7 @@ class Call:
     sequence: int = 0                # the SequenceNumber of this call's next status callback
     send_digits: str = ""            # SendDigits: keys pressed once it connects
     parent_sid: str = ""             # the call whose <Dial> placed this one (its ParentCallSid)
+    ordinal: int = 0                 # how many calls were placed to the same number before this one
 
     def next_sequence(self) -> str:
         """The SequenceNumber of a status callback about to be sent: 0 for the call's first, one

@@ -47,7 +47,9 @@ class SimTwilio:
         self._next_turn = 0.0        # simulated second the next call may start
         self.caller_ids: set | None = None     # numbers a call may come From (None: any)
         self.lose_callbacks = 0.0    # the share of status callbacks never sent (any event may be lost)
+        self.lose_seed: int | None = None      # set: which ones are lost is the same on every run
         self.lost_callbacks: list = []
+        self._placed_to: dict = {}   # number -> calls placed to it so far
         self.linked_hangups: dict = {}   # inbound CallSid -> the hangup of the REST call it came from
 
         self.account = SimAccount()  # its numbers and their toll-free verifications, blocked texts (account.py)
@@ -125,6 +127,8 @@ class SimTwilio:
                         send_digits=form.get("SendDigits", ""))
             with self.lock:
                 self.calls[call.sid] = call
+                call.ordinal = self._placed_to.get(call.to, 0)
+                self._placed_to[call.to] = call.ordinal + 1
                 # Beyond the account's calls per second Twilio queues a call: it stays 'queued'
                 # until its turn (https://www.twilio.com/docs/glossary/cps).
                 turn = max(self.clock.seconds(), self._next_turn)
@@ -302,7 +306,7 @@ class SimTwilio:
             params["CallDuration"] = str(int(call.ended - call.started)) if call.started is not None else "0"
         if call.answered_by:
             params["AnsweredBy"] = call.answered_by
-        if self.random.random() < self.lose_callbacks:
+        if self._lost(call, status):
             self.lost_callbacks.append(params)       # never sent: Twilio gave up, or it was refused
             return
         if self.callbacks == "in-order":
@@ -316,6 +320,19 @@ class SimTwilio:
         for copy in range(2):
             late = status not in FINAL or copy == 1
             self.start(self._late_post, call.status_callback, params, self.random.uniform(0.5, 3.0) if late else 0.0)
+
+    def _lost(self, call: Call, status: str) -> bool:
+        """Whether this status callback is never sent: a callback can expire in Twilio's queue
+        before it is sent (https://www.twilio.com/docs/api/errors/15002). With `lose_seed` the
+        draw is this callback's own — the seed, the number called, how many calls went to it
+        before, the status — so the same ones are lost on every run, whatever order the legs'
+        threads send them in."""
+        if not self.lose_callbacks:
+            return False
+        if self.lose_seed is None:
+            return self.random.random() < self.lose_callbacks
+        draw = random.Random(f"{self.lose_seed}:{call.to}:{call.ordinal}:{status}")
+        return draw.random() < self.lose_callbacks
 
     def _late_post(self, url: str, params: dict, delay: float) -> None:
         if delay:

@@ -275,6 +275,50 @@ def test_a_professional_whose_talk_ends_is_offered_the_longest_waiting_caller_at
     assert line.presence.snapshot(line.clock()).idle_since["person-00"] == line.clock().timestamp()
 
 
+def test_a_professional_whose_talk_ends_is_offered_the_longest_waiting_caller_at_once_though_their_legs_end_never_comes(
+        line_for):
+    line = line_for([P0])
+    wait_since(line, CALLERS[0], 20)
+    line.control.offer_waiting_callers(LINKS)
+    talking(line, line.api.rung[0])
+    wait_since(line, CALLERS[2], 3)
+    wait_since(line, CALLERS[1], 8)
+    line.api.rang.clear()
+
+    line.control.talk_over(line.api.rung[0].offer, LINKS)     # their <Dial> ended; no 'completed' ever comes
+    assert line.api.rang.wait(5)
+    passes_done(line.control)
+    assert rung_for(line) == [(CALLERS[0], P0), (CALLERS[1], P0)]
+    assert line.offers.get(line.api.rung[0].offer).state == "ended"
+    line.control.leg_status(line.api.rung[0].offer, "completed", line.api.rung[0].leg, LINKS)   # late: a no-op
+    passes_done(line.control)
+    assert rung_for(line) == [(CALLERS[0], P0), (CALLERS[1], P0)]
+
+
+def test_a_professional_freed_while_the_longest_waiting_caller_is_being_rung_for_is_rung_for_them_not_a_later_caller(
+        line_for):
+    """On hold, a round rings everyone free at once. Someone free since it began joins it for the
+    caller who has waited longest, rather than going to a caller who came later while the round
+    rings out (a phone nobody answers, or whose end Twilio never reports, rings for 30 s)."""
+    line = line_for([P0, P1])
+    wait_since(line, CALLERS[0], 30)
+    line.control.offer_waiting_callers(LINKS)
+    with_p1 = next(rung for rung in line.api.rung if rung.to == P1)
+    talking(line, with_p1)                                   # P1 takes the first caller; P0 is let go
+    passes_done(line.control)
+    wait_since(line, CALLERS[1], 20)
+    line.control.offer_waiting_callers(LINKS)               # P0 rings for the second, and rings on
+    wait_since(line, CALLERS[2], 5)
+    assert line.control.offer_waiting_callers(LINKS) == 0   # nobody free for the third
+    passes_done(line.control)
+
+    line.control.leg_status(with_p1.offer, "completed", with_p1.leg, LINKS)      # P1's talk ends
+    assert line.api.rang.wait(5)
+    passes_done(line.control)
+    assert rung_for(line)[-1] == (CALLERS[1], P1), rung_for(line)
+    assert CALLERS[2] not in [caller for caller, _ in rung_for(line)]
+
+
 # -- legs whose end never arrived ----------------------------------------------------------------------
 @pytest.mark.parametrize("step, ring", [(CONNECT, 20), (QUEUE, 25)], ids=["connect", "queue"])
 def test_a_ringing_leg_with_no_news_is_asked_about_once_its_ring_time_and_a_short_grace_are_over(

@@ -630,7 +630,9 @@ def test_a_talk_whose_completed_callback_never_arrives_is_settled_by_asking_twil
     caller, talk = call_in_background(line, "1", "0")
     assert wait_for(lambda: any(c.talked for c in list(twilio.conferences.values())), timeout=10)
     ana = leg_to(twilio, ANA)
-    twilio.calls[ana.sid].status_callback = ""         # the end of her talk is lost on its way
+    twilio.calls[ana.sid].status_callback = ""         # the end of her talk is lost on its way,
+    posted = twilio.helpline.post                      # and so is her <Dial>'s action (offer-done)
+    twilio.helpline.post = lambda url, params: (0, "") if "/voice/offer-done" in url else posted(url, params)
     talk.result(timeout=30)
     assert wait_for(lambda: twilio.calls[ana.sid].status == "completed")
     assert line.ivr.presence.status("ana-rivera")["on_a_call"]         # as far as the helpline knows

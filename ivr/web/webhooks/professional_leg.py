@@ -89,5 +89,7 @@ def leg_fallback():
 @blueprint.post("/offer-done")
 @twilio_only
 def offer_done():
-    """Their talk is over."""
+    """Their talk is over: they are free for the next caller now, whatever their leg's status
+    callbacks do (call control)."""
+    services().offer_leg.talk_over(_offer_id(), links())
     return twiml_answer(twiml.hang_up())
