@@ -12,7 +12,7 @@ from .calls.control import TICK_SECONDS, CallControl
 from .calls.links import Links
 from .calls.callback_request import CallbackRequests
 from .calls.caller_line import CallerLine
-from .calls.callback_leg import CallbackLeg
+from .calls.callback_professional import CallbackProfessional
 from .calls.on_hold import OnHold
 from .calls.offer_leg import OfferLeg
 from .calls.presence_texts import PresenceTexts
@@ -79,7 +79,7 @@ class Services:
     presence_texts: PresenceTexts | None = None
     rehearsal_witness: RehearsalWitness | None = None
     text_delivery: TextDelivery | None = None
-    callback_leg: CallbackLeg | None = None
+    callback_professional: CallbackProfessional | None = None
 
     def now(self) -> datetime.datetime:
         return self.clock()
@@ -142,7 +142,7 @@ def make_services(settings: Settings, answers=None) -> Services:
                                    problems=services.twilio_problems)
     services.rehearsals = services.control.rehearsals = Rehearsals(database)
     services.callback_calls = CallbackCalls(database, api, services.roster, services.now)
-    services.callback_leg = CallbackLeg(services.callback_calls)
+    services.callback_professional = CallbackProfessional(services.callback_calls)
     services.owed = OwedStore(database)
     services.staff_accounts = StaffAccounts(database, services.now)
     services.follow_up = FollowUp(services.owed, api, services.now, services.callback_calls, services.staff_accounts)

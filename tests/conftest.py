@@ -9,6 +9,7 @@ import pytest
 from ivr.calls import engine as menus
 from ivr.flow import model
 from ivr.flow.loader import load_flows
+from template_databases import sqlite_copy
 
 SHIPPED_FLOWS = Path(__file__).resolve().parents[1] / "flows"
 #: A Wednesday afternoon in New York; the shipped flows have no hours step, so any instant would do.
@@ -77,40 +78,103 @@ def at(shipped_flows, now):
 POSTGRES_URL = os.environ.get("IVR_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-@pytest.fixture
-def postgres_url():
-    """A new, empty PostgreSQL database for one test, dropped after it.
+def _admin():
+    import sqlalchemy
 
-    The server is IVR_TEST_DATABASE_URL's (default: postgres@127.0.0.1:5432/test). Without one the
-    test is skipped on a laptop, and fails under CI=true, where .ci/run makes sure there is one.
-    """
+    return sqlalchemy.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+
+
+def _new_postgres_database(template: str | None = None) -> str:
+    """A new PostgreSQL database (a copy of `template` when given); its URL. Skips on a laptop
+    without a server, and fails under CI=true, where .ci/run makes sure there is one."""
     import uuid
 
     import sqlalchemy
 
-    admin = sqlalchemy.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    admin = _admin()
     name = "ivr_test_" + uuid.uuid4().hex[:12]
     try:
         with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     except sqlalchemy.exc.OperationalError as error:
-        admin.dispose()
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}")
         pytest.skip(f"no PostgreSQL at {POSTGRES_URL}")
-    url = sqlalchemy.engine.make_url(POSTGRES_URL).set(database=name)
-    yield url.render_as_string(hide_password=False)
+    finally:
+        admin.dispose()
+    return sqlalchemy.engine.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(url: str) -> None:
+    import sqlalchemy
+
+    admin = _admin()
     with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{sqlalchemy.engine.make_url(url).database}" WITH (FORCE)')
     admin.dispose()
 
 
+def _migrated(url: str) -> str:
+    from ivr.store.database import ensure_schema, open_database
+
+    engine = open_database(url)
+    ensure_schema(engine)
+    engine.dispose()          # a template is copied only while nobody is connected to it
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """The helpline's tables, migrated once per test process into a SQLite file each test copies."""
+    path = tmp_path_factory.mktemp("schema") / "helpline.db"
+    _migrated(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template():
+    """The helpline's tables, migrated once per test process into a PostgreSQL database each test's
+    own is made from (CREATE DATABASE ... TEMPLATE); this process's own, so no other copies it."""
+    url = _new_postgres_database()
+    try:
+        yield _migrated(url).rsplit("/", 1)[-1]
+    finally:
+        _drop_postgres_database(url)
+
+
+@pytest.fixture
+def empty_postgres_url():
+    """A new, empty PostgreSQL database for one test, dropped after it (the server is
+    IVR_TEST_DATABASE_URL's, default postgres@127.0.0.1:5432/test)."""
+    url = _new_postgres_database()
+    yield url
+    _drop_postgres_database(url)
+
+
+@pytest.fixture
+def postgres_url(postgres_template):
+    """A PostgreSQL database of the test's own, its tables made, dropped after it."""
+    url = _new_postgres_database(postgres_template)
+    yield url
+    _drop_postgres_database(url)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:
-    """The same test on a SQLite file and on a fresh real PostgreSQL database."""
+def database_url(request, tmp_path, sqlite_template) -> str:
+    """The same test on a SQLite file and on a real PostgreSQL database, each the test's own with
+    the tables made (copied from a template migrated once per run: tests/store/test_migrations.py
+    migrates empty ones itself)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'helpline.db'}"
+        return sqlite_copy(sqlite_template, tmp_path)
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path) -> str:
+    """A database with no tables yet, on SQLite and on PostgreSQL: for the migrations' own tests."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    return request.getfixturevalue("empty_postgres_url")
 
 
 @pytest.fixture

@@ -106,7 +106,7 @@ def test_no_module_imports_one_that_imports_it_back():
 #: What a Twilio webhook may use of the helpline's services: call control's parts, each of which
 #: turns one kind of event into a decision, and what only reads or renders (flows, settings,
 #: the renderer, remembered answers, links). Never a store, the REST adapter or the raw control.
-WEBHOOK_MAY_USE = {"caller_line", "on_hold", "offer_leg", "callback_leg", "callback_requests", "presence_texts",
+WEBHOOK_MAY_USE = {"caller_line", "on_hold", "offer_leg", "callback_professional", "callback_requests", "presence_texts",
                    "text_delivery", "rehearsal_witness", "flows", "settings", "renderer", "answers", "links",
                    "now"}
 

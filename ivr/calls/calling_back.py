@@ -83,17 +83,23 @@ class CallbackCalls:
     def pending(self, callback_id: int):
         return self.tries.pending_request(callback_id)
 
-    def ring(self, callback_id: int, professional, links: CallbackLinks) -> str:
-        """Ring `professional` for the callback; the leg's CallSid."""
+    def ringable(self, callback_id: int):
+        """The pending request, if the helpline can ring someone for it; CallbackUnavailable says
+        why not (not pending, no number to call from, Twilio not set up)."""
         row = self.pending(callback_id)
         if row is None:
             raise CallbackUnavailable(f"no pending callback {callback_id}")
-        roster = self.roster.current()
-        caller_id = (roster.caller_id if roster is not None else "") or row.helpline_number
-        if not caller_id:
+        if not self.caller_id(row):
             raise CallbackUnavailable("no helpline number to call from: set caller_id in roster.yaml")
         if not self.api.configured:
             raise CallbackUnavailable("TWILIO_ACCOUNT_SID is not set")
+        return row
+
+    def ring(self, callback_id: int, professional, links: CallbackLinks) -> str:
+        """Ring `professional` for the callback; the leg's CallSid."""
+        row = self.ringable(callback_id)
+        roster = self.roster.current()
+        caller_id = self.caller_id(row)
         seconds = roster.ringing.ring_seconds if roster is not None else 20
         machine = roster.ringing.machine_detection if roster is not None else False
         return self.api.ring(professional.phone, caller_id, links.answered(callback_id), links.status(callback_id),

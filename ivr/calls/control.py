@@ -24,7 +24,7 @@ from ..twilio.pacing import Pacer
 from .decisions import BACKUP_LINE, Bridge, GoTo, Leave, NotNeeded, Overflow, Stay, Whisper, overflow_of
 from .links import Links, conference_name
 from .rehearsal import stand_in_for
-from .routing.choose import Chooser
+from .routing.choose import MAX_SIMULTANEOUS, Chooser
 from ..store.presence import Presence
 from .routing.why_nobody import why_nobody_free
 from ..store.offers import FINAL_LEG_STATUSES
@@ -451,13 +451,22 @@ class CallControl:
 
     def _join_round(self, roster, now, snapshot, busy, wait, step) -> list:
         """(wait, person, offer id, step) for each professional free now who joins the round ringing
-        for `wait`; each is busy from here on for the callers after it."""
+        for `wait`, up to the round's most phones; each is busy from here on for the callers after
+        it. An offer claimed as the caller was taken or left is canceled at once: whoever stopped
+        their phones looked either after the claim (and canceled it) or before it (and changed the
+        wait first, which is read here after the claim)."""
+        ringing = sum(1 for offer in self.offers.for_caller(wait.call_sid) if offer.state in LIVE_OFFER_STATES)
         joined = []
-        for person in self._choose(roster, now, snapshot, busy, wait, ()):
+        for person in self._choose(roster, now, snapshot, busy, wait, ())[:max(0, MAX_SIMULTANEOUS - ringing)]:
             busy.add(person.id)
             offer_id = self.offers.claim(wait.call_sid, wait.round, person.id, now)
-            if offer_id:
-                joined.append((wait, person, offer_id, step))
+            if not offer_id:
+                continue
+            still = self.waits.get(wait.call_sid)
+            if still is None or still.state != "waiting" or still.round != wait.round:
+                self.offers.move(offer_id, "canceled", now)
+                break
+            joined.append((wait, person, offer_id, step))
         return joined
 
     def _place_at(self, delay: float, roster, wait, person, offer_id: str, step, links: Links) -> None:

@@ -39,7 +39,9 @@ def dial_facts(dialed: list[dict]) -> tuple[str, int | None] | None:
     calls it placed (rest.dialed_calls); None while none is over. A <Dial> with one <Number>
     places one call; should there be more, the one that was answered tells. A call's duration
     "is empty for busy, failed, unanswered, or ongoing calls" (the Call resource, as the twilio
-    library documents it): a completed call without one is not taken as over yet."""
+    library documents it): a completed call without one is not taken as over yet. That a dialled
+    call's status means what the action's DialCallStatus would (completed, busy, no-answer, failed,
+    canceled) is our reading: the docs list the same words for both, and do not say they agree."""
     over = [call for call in dialed if call.get("status") in FINAL_STATUSES]
     if not over:
         return None

@@ -63,6 +63,7 @@ class FollowUp:
         placed; the claim stays, theirs to try again."""
         if person is None:
             return NO_PHONE
+        self.calling_back.ringable(callback_id)           # nothing claimed for a ring that cannot be
         if not self.owed.claim_callback(callback_id, claimant):
             row = self.owed.callback(callback_id)
             if row is None or row.status != "pending":

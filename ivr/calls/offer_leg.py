@@ -27,14 +27,14 @@ class Ask:
 
 
 @dataclass(frozen=True)
-class Connect:
+class ToConference:
     """They took the caller: a word, then the conference `room`."""
     said: engine.Utterance | None
     room: str
 
 
 @dataclass(frozen=True)
-class Goodbye:
+class EndLeg:
     """Say this (perhaps nothing) and end the leg; the caller goes on to someone else."""
     said: tuple = ()
 
@@ -45,7 +45,7 @@ class OfferLeg:
     def __init__(self, control):
         self.control = control
 
-    def answered(self, flows, offer_id: str, answered_by: str) -> Ask | Goodbye:
+    def answered(self, flows, offer_id: str, answered_by: str) -> Ask | EndLeg:
         """Their phone was answered (by them, their voicemail, or — with detection on — a machine)."""
         decision = self.control.leg_answered(offer_id, answered_by)
         if isinstance(decision, Whisper) and flows is not None:
@@ -53,16 +53,16 @@ class OfferLeg:
             return Ask(engine.message(flows, "offer", language.code, language=language.name))
         return _not_needed(flows, getattr(decision, "reason", "gone"), getattr(decision, "language", ""))
 
-    def key(self, flows, offer_id: str, pressed_1: bool, links) -> Connect | Goodbye:
+    def key(self, flows, offer_id: str, pressed_1: bool, links) -> ToConference | EndLeg:
         """Their key after the whisper: 1 takes the caller if they are still waiting and nobody
         else has; anything else lets the caller go on to someone else."""
         if not pressed_1:
-            return Goodbye()
+            return EndLeg()
         decision = self.control.leg_accepted(offer_id, links)
         if isinstance(decision, Bridge):
             said = engine.message(flows, "offer-connecting", flows.language(decision.language).code) \
                 if flows is not None else None
-            return Connect(said, decision.room)
+            return ToConference(said, decision.room)
         return _not_needed(flows, decision.reason, decision.language)
 
     def status(self, offer_id: str, status: str, leg_sid: str, links) -> None:
@@ -79,7 +79,7 @@ class OfferLeg:
             log.error("could not free a professional whose talk ended (%s); their leg's callback or call control "
                       "will", error.__class__.__name__)
 
-    def fell_back(self, flows, offer_id: str, leg_sid: str, language: str, links) -> Goodbye:
+    def fell_back(self, flows, offer_id: str, leg_sid: str, language: str, links) -> EndLeg:
         """Twilio's FallbackUrl: the leg's TwiML could not be had or run. The hang-up ends the leg,
         so its offer is settled now and the caller offered to someone else, rather than when
         Twilio's last callback comes (or the reconciler asks). A short apology in the caller's
@@ -91,13 +91,18 @@ class OfferLeg:
                 log.error("could not settle a leg that fell back (%s); call control will", error.__class__.__name__)
         try:
             if flows is not None and "leg-apology" in flows.messages:
-                return Goodbye((engine.message(flows, "leg-apology", flows.language(language).code),))
+                return EndLeg((engine.message(flows, "leg-apology", flows.language(language).code),))
         except Exception:          # noqa: BLE001 — no words rather than no hang-up
             log.exception("the apology of a leg that fell back could not be said; hanging up without it")
-        return Goodbye()
+        return EndLeg()
 
 
-def _not_needed(flows, reason: str, language: str) -> Goodbye:
-    name = NOT_NEEDED.get(reason)
-    return Goodbye((engine.message(flows, name, flows.language(language).code),)) \
-        if name and flows is not None else Goodbye()
+def _not_needed(flows, reason: str, language: str) -> EndLeg:
+    return end_leg_saying(flows, NOT_NEEDED.get(reason), language)
+
+
+def end_leg_saying(flows, name: str | None, language: str) -> EndLeg:
+    """End the leg after the message `name` in `language` (nothing without a name or flows)."""
+    if name is None or flows is None:
+        return EndLeg()
+    return EndLeg((engine.message(flows, name, flows.language(language).code),))

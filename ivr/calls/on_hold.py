@@ -78,21 +78,23 @@ class OnHold:
                                                      seconds_of(self.audio_dir / "music" / music))
         return HoldPage(said, music, pause, step.words_during_music, step)
 
-    def key(self, flows, state: CallState, call_sid: str, digits: str, speech: str) -> None:
+    def key(self, flows, state: CallState, call_sid: str, digits: str, speech: str) -> bool:
         """A key or words on hold. A choice (voicemail, a call back, the crisis words) takes the
-        caller out at the next hold page; anything else goes back to the music."""
+        caller out at the next hold page; anything else goes back to the music. False for a stale
+        hold URL (no such waiting step): the caller leaves the queue, whose action decides."""
         step = waiting_step(flows, state)
         if step is None:
-            return
+            return False
         self.records.step_taken(call_sid, str(step.ref), digits[:5] if digits else "speech", self.clock().timestamp())
         answer = Pressed(digits) if digits else Spoke(speech)
         goto = engine.answer_on_hold(flows, step, answer) if (digits or speech) else None
         if goto is None:
-            return
+            return True
         try:
             self.control.choose_on_hold(call_sid, goto)
         except SQLAlchemyError as error:
             log.error("could not keep a choice made on hold (%s): the caller stays in line", error.__class__.__name__)
+        return True
 
     def left_queue(self, flows, state: CallState, call_sid: str, result: str, line: str, links):
         """The caller left the queue (Twilio's QueueResult): Join a professional, HangUp (they hung

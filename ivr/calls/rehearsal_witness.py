@@ -19,10 +19,14 @@ class RehearsalWitness:
         whoever calls the number is hung up on rather than pressed at."""
         return any(rehearsal.id == rehearsal_id for rehearsal in self.store.active(self.clock()))
 
+    def watching(self) -> bool:
+        """Whether a rehearsal is on. Outside one this is a look at what the process read within
+        the last second, so a request pays nothing more to be witnessed."""
+        return bool(self.store.known_active(self.clock()))
+
     def saw(self, path: str, status: int, signature_form: str, call_sid: str, offer_id: str,
             rehearsal_id: str) -> None:
-        """A webhook request was answered: record it if it is a rehearsal's. Outside a rehearsal
-        this is a look at what the process read within the last second."""
+        """A webhook request was answered: record it if it is a rehearsal's."""
         active = self.store.known_active(self.clock())
         for rehearsal in active:
             if self._belongs(rehearsal, path, call_sid, offer_id, rehearsal_id):

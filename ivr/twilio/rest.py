@@ -142,8 +142,8 @@ class TwilioApi:
         return self._do("fetch a call", lambda: self.client.calls(leg_sid).fetch()).status
 
     def dialed_calls(self, parent_sid: str) -> list[dict]:
-        """The calls a <Dial> on the call `parent_sid` placed, as dicts of sid, to, status and
-        duration (seconds, a string; None until it ended, and for a call never answered). Read
+        """The calls a <Dial> on the call `parent_sid` placed, as dicts of sid, status and duration
+        (never the number called: for a callback, the caller's) (seconds, a string; None until it ended, and for a call never answered). Read
         Multiple Calls filtered by ParentCallSid, "Only include calls spawned by calls with this
         SID"; a dialled call's parent_call_sid is "The SID that identifies the call that created
         this leg" (https://www.twilio.com/docs/voice/api/call-resource, as the twilio library
@@ -154,7 +154,7 @@ class TwilioApi:
             except TwilioException as error:
                 raise _page_refused(error) from None
 
-        return [_fields(call, ("sid", "to", "status", "duration", "direction", "parent_call_sid"))
+        return [_fields(call, ("sid", "status", "duration", "direction", "parent_call_sid"))
                 for call in self._do("list the calls a dial placed", listed)]
 
     def dequeue(self, queue_sid: str, call_sid: str, url: str) -> None:

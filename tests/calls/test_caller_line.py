@@ -197,10 +197,17 @@ def test_a_choice_on_hold_is_handed_to_call_control_and_a_key_that_is_none_is_no
         records, shipped_flows, now, tmp_path):
     control = ToldControl()
     hold = on_hold(records, now, control, tmp_path)
-    hold.key(shipped_flows, ON_HOLD, CALL, "1", "")
-    hold.key(shipped_flows, ON_HOLD, CALL, "7", "")
+    assert hold.key(shipped_flows, ON_HOLD, CALL, "1", "")
+    assert hold.key(shipped_flows, ON_HOLD, CALL, "7", "")
 
     assert control.choices == ["main:leave-voicemail"]
+
+
+def test_a_key_on_a_stale_hold_url_leaves_the_queue_so_its_action_decides(records, shipped_flows, now, tmp_path):
+    control = ToldControl()
+
+    assert not on_hold(records, now, control, tmp_path).key(shipped_flows, MAIN_MENU, CALL, "1", "")
+    assert control.choices == []
 
 
 @pytest.mark.parametrize("after, expected", [

@@ -77,10 +77,15 @@ def test_a_callback_done_erases_the_number_once_whoever_closes_it(engine, now):
 
 
 class Ringing:
-    """The callback calls: who was rung for which callback (or Twilio refusing)."""
+    """The callback calls: who was rung for which callback (or Twilio refusing, or the helpline
+    unable to ring anyone: `unringable`)."""
 
-    def __init__(self, refuse: Exception | None = None):
-        self.rung, self.refuse = [], refuse
+    def __init__(self, refuse: Exception | None = None, unringable: Exception | None = None):
+        self.rung, self.refuse, self.unringable = [], refuse, unringable
+
+    def ringable(self, callback_id):
+        if self.unringable is not None:
+            raise self.unringable
 
     def ring(self, callback_id, person, links):
         if self.refuse is not None:
@@ -152,3 +157,12 @@ def test_call_back_now_for_a_callback_done_already_or_unknown_says_so(engine, ca
     for which in (callback_id, 999):
         with pytest.raises(CallbackUnavailable, match=f"no pending callback {which}"):
             follow_up.call_back_now(which, Person("ana-rivera"), "ana", links=None)
+
+
+def test_a_ring_that_cannot_be_placed_claims_nothing(engine, callback_id, now):
+    unset = CallbackUnavailable("TWILIO_ACCOUNT_SID is not set")
+    follow_up = FollowUp(OwedStore(engine), Recordings(), lambda: now, Ringing(unringable=unset), Accounts())
+
+    with pytest.raises(CallbackUnavailable, match="TWILIO_ACCOUNT_SID"):
+        follow_up.call_back_now(callback_id, Person("ana-rivera"), "ana", links=None)
+    assert OwedStore(engine).callback(callback_id).claimed_by is None

@@ -29,6 +29,12 @@ WHEN = datetime.datetime(2026, 11, 25, 20, 0, tzinfo=datetime.timezone.utc)
 
 
 @pytest.fixture
+def database_url(empty_database_url):
+    """The migrations' tests start from a database with no tables."""
+    return empty_database_url
+
+
+@pytest.fixture
 def engine(database_url):
     engine = open_database(database_url)
     yield engine

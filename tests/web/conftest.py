@@ -21,6 +21,7 @@ from ivr.sim.state import ACCOUNT_SID
 from ivr.sim.twilio import SimTwilio
 from ivr.web import create_app
 from gunicorn_servers import served  # noqa: F401  (a fixture: a helpline under real gunicorn)
+from template_databases import sqlite_copy
 from like_twilio import AUTH_TOKEN, BACKUP_LINE, SHARED_KEY_ID, SHARED_KEY_SECRET, Recorded
 
 SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
@@ -44,11 +45,13 @@ def twilio():
 
 
 @pytest.fixture
-def settings_for(tmp_path, flows_dir, twilio):
-    """Settings overrides for a test's own helpline: its instance folder, database and token."""
+def settings_for(tmp_path, flows_dir, twilio, sqlite_template):
+    """Settings overrides for a test's own helpline: its instance folder, database (a copy of the
+    migrated template, unless the test names another) and token."""
     def overrides(**changes) -> dict:
         instance = tmp_path / "instance"
-        return {"instance_dir": instance, "database_url": f"sqlite:///{tmp_path / 'helpline.db'}",
+        database = changes.get("database_url") or sqlite_copy(sqlite_template, tmp_path)
+        return {"instance_dir": instance, "database_url": database,
                 "flows_dir": flows_dir, "audio_dir": tmp_path / "audio",
                 "twilio_auth_token": AUTH_TOKEN, "caller_hash_key": "test-caller-hash-key",
                 "shared_keys": {SHARED_KEY_ID: SHARED_KEY_SECRET}, "backup_line": BACKUP_LINE,

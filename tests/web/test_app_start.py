@@ -19,14 +19,14 @@ def helpline_threads() -> list:
 
 def test_building_the_app_touches_no_database_and_starts_no_thread_until_it_is_started(settings_for, tmp_path):
     before = set(helpline_threads())
-    app = create_app(settings_for())
+    app = create_app(settings_for(database_url=f"sqlite:///{tmp_path / 'fresh.db'}"))
     try:
-        assert not (tmp_path / "helpline.db").exists()
+        assert not (tmp_path / "fresh.db").exists()
         assert set(helpline_threads()) <= before
 
         app.extensions["ivr"].start()
 
-        engine = open_database(f"sqlite:///{tmp_path / 'helpline.db'}")
+        engine = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
         assert schema_revision(engine) is not None          # migrated by the start, not the build
         engine.dispose()
         response = app.test_client().get("/healthz")

@@ -74,7 +74,7 @@ def test_two_workers_on_a_fresh_sqlite_file_answer_the_first_call(start_gunicorn
     assert_call_recorded(url)
 
 
-def test_two_workers_on_a_fresh_postgresql_database_answer_the_first_call(start_gunicorn, postgres_url):
-    heard = make_a_call(start_gunicorn(postgres_url))
+def test_two_workers_on_a_fresh_postgresql_database_answer_the_first_call(start_gunicorn, empty_postgres_url):
+    heard = make_a_call(start_gunicorn(empty_postgres_url))
     assert "911" in " ".join(heard)
-    assert_call_recorded(postgres_url)
+    assert_call_recorded(empty_postgres_url)

@@ -1,5 +1,5 @@
 """A callback placed through the helpline (the staff pages' Call back now, `ivr callbacks call`):
-the professional's leg. What each request means is decided in ivr/calls/callback_leg.py; here the
+the professional's leg. What each request means is decided in ivr/calls/callback_professional.py; here the
 request is read and the answer rendered."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from ...calls.callback_leg import DialCaller, HowDidItGo
+from ...calls.callback_professional import DialCaller, HowDidItGo
 from ...calls.offer_leg import Ask
 from ...twilio import twiml
 from ..current import services
@@ -41,7 +41,7 @@ def _answer(flows, decision) -> Response:
 def callback_offer():
     ivr = services()
     flows = ivr.flows.current()
-    return _answer(flows, ivr.callback_leg.answered(flows, _id(), event().answered_by))
+    return _answer(flows, ivr.callback_professional.answered(flows, _id(), event().answered_by))
 
 
 @blueprint.post("/callback-go")
@@ -49,7 +49,7 @@ def callback_offer():
 def callback_go():
     ivr = services()
     flows = ivr.flows.current()
-    return _answer(flows, ivr.callback_leg.key(flows, _id(), event().call_sid, event().key_is("1")))
+    return _answer(flows, ivr.callback_professional.key(flows, _id(), event().call_sid, event().key_is("1")))
 
 
 @blueprint.post("/callback-dialed")
@@ -57,7 +57,7 @@ def callback_go():
 def callback_dialed():
     ivr, call = services(), event()
     flows = ivr.flows.current()
-    return _answer(flows, ivr.callback_leg.dial_ended(flows, _id(), call.call_sid, call.dial_status,
+    return _answer(flows, ivr.callback_professional.dial_ended(flows, _id(), call.call_sid, call.dial_status,
                                                       call.dial_seconds, call.call_status))
 
 
@@ -66,7 +66,7 @@ def callback_dialed():
 def callback_result():
     ivr = services()
     flows = ivr.flows.current()
-    return _answer(flows, ivr.callback_leg.told(flows, _id(), event().call_sid, event().digits))
+    return _answer(flows, ivr.callback_professional.told(flows, _id(), event().call_sid, event().digits))
 
 
 @blueprint.post("/callback-leg")
@@ -74,7 +74,7 @@ def callback_result():
 def callback_leg():
     """A status callback of the professional's leg (any order, possibly twice)."""
     try:
-        services().callback_leg.leg_status(_id(), event().call_sid, event().call_status)
+        services().callback_professional.leg_status(_id(), event().call_sid, event().call_status)
     except SQLAlchemyError as error:
         log.error("could not record the end of a callback's leg (%s)", error.__class__.__name__)
         return retry_later()

@@ -37,7 +37,8 @@ def hold():
 def hold_key():
     """A key or words on hold: back to the hold page, still in the queue; a choice is seen there."""
     ivr, state, call = services(), state_from_url(), event()
-    ivr.on_hold.key(ivr.flows.current(), state, call.call_sid, call.digits, call.speech)
+    if not ivr.on_hold.key(ivr.flows.current(), state, call.call_sid, call.digits, call.speech):
+        return twiml_answer(twiml.leave_queue())
     return twiml_answer(twiml.back_to_hold(state))
 
 

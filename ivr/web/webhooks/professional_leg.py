@@ -12,7 +12,7 @@ import logging
 from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from ...calls.offer_leg import Ask, Connect
+from ...calls.offer_leg import Ask, ToConference
 from ...twilio import twiml
 from ..current import links, services
 from ..signature import twilio_only
@@ -31,7 +31,7 @@ def _offer_id() -> str:
 def _answer(flows, decision) -> Response:
     if isinstance(decision, Ask):
         return twiml_answer(twiml.whisper(decision.said, flows, f"offer-answer?offer={_offer_id()}"))
-    if isinstance(decision, Connect):
+    if isinstance(decision, ToConference):
         return twiml_answer(twiml.professional_to_conference(decision.said, flows, decision.room,
                                                              f"offer-done?offer={_offer_id()}"))
     return twiml_answer(twiml.say_and_hang_up(decision.said, flows))

@@ -53,6 +53,8 @@ class WitnessRequests:
         witness = getattr(self.app.extensions["ivr"], "rehearsal_witness", None)
         if witness is not None:
             try:
+                if not witness.watching():
+                    return body
                 query = args(environ)
                 witness.saw(path, statuses[0] if statuses else 500, environ.get(FORM_ENVIRON, "none"),
                             event(environ).call_sid, query.first("offer"), query.first("rehearsal"))

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import engine
 from .calling_back import DIAL_CONNECTED
 from .control import MACHINE_ANSWERS
-from .offer_leg import Ask, Goodbye
+from .offer_leg import Ask, EndLeg, end_leg_saying
 
 log = logging.getLogger(__name__)
 
@@ -34,36 +34,36 @@ class HowDidItGo:
     said: engine.Utterance | None
 
 
-class CallbackLeg:
+class CallbackProfessional:
     """`calling_back`: calls.calling_back.CallbackCalls (the requests and the facts of each try)."""
 
     def __init__(self, calling_back):
         self.calling_back = calling_back
 
-    def answered(self, flows, callback_id: int, answered_by: str) -> Ask | Goodbye:
+    def answered(self, flows, callback_id: int, answered_by: str) -> Ask | EndLeg:
         row = self.calling_back.pending(callback_id)
         if answered_by in MACHINE_ANSWERS:
-            return Goodbye()                  # their voicemail: never the caller's details
+            return EndLeg()                  # their voicemail: never the caller's details
         if row is None:
-            return _goodbye(flows, "callback-already-made", "")
+            return end_leg_saying(flows, "callback-already-made", "")
         if flows is None:
-            return Goodbye()                  # nothing to say it with; the request stays listed
+            return EndLeg()                  # nothing to say it with; the request stays listed
         language = flows.language(row.language)
         return Ask(engine.message(flows, "callback-offer", language.code, language=language.name,
                                   time=self.calling_back.asked_at(row, language.code)))
 
-    def key(self, flows, callback_id: int, leg_sid: str, pressed_1: bool) -> DialCaller | Goodbye:
+    def key(self, flows, callback_id: int, leg_sid: str, pressed_1: bool) -> DialCaller | EndLeg:
         row = self.calling_back.pending(callback_id)
         if row is None:
-            return _goodbye(flows, "callback-already-made", "")
+            return end_leg_saying(flows, "callback-already-made", "")
         if not pressed_1:
-            return Goodbye()
+            return EndLeg()
         self._keep(self.calling_back.dialing, callback_id, leg_sid)
         return DialCaller(_said(flows, "callback-calling", row.language), row.number,
                           self.calling_back.caller_id(row))
 
     def dial_ended(self, flows, callback_id: int, leg_sid: str, dial_status: str, seconds: int | None,
-                   leg_status: str) -> HowDidItGo | Goodbye:
+                   leg_status: str) -> HowDidItGo | EndLeg:
         """The dial to the caller ended: a talk (ask how it went) or no answer (kept for another
         try). Either way its facts are kept at once: the professional may have hung up already
         (then `leg_status`, theirs, is over and nobody hears the answer)."""
@@ -71,14 +71,14 @@ class CallbackLeg:
         self._keep(self.calling_back.dialed, callback_id, leg_sid, dial_status, seconds, leg_status)
         if dial_status in DIAL_CONNECTED:
             return HowDidItGo(_said(flows, "callback-how-did-it-go", language))
-        return _goodbye(flows, "callback-not-reached", language)
+        return end_leg_saying(flows, "callback-not-reached", language)
 
-    def told(self, flows, callback_id: int, leg_sid: str, digits: str) -> Goodbye:
+    def told(self, flows, callback_id: int, leg_sid: str, digits: str) -> EndLeg:
         """Their key: 1 reached (the number is erased), 2 voicemail (the request stays); no key
         leaves it to what Twilio said of the dial."""
         language = self._language(callback_id)
         self._keep(self.calling_back.professional_said, callback_id, leg_sid, digits[:5])
-        return _goodbye(flows, "thank-you", language)
+        return end_leg_saying(flows, "thank-you", language)
 
     def leg_status(self, callback_id: int, leg_sid: str, status: str) -> None:
         """A status callback of their leg (any order, possibly twice). Its end settles a try they
@@ -105,8 +105,3 @@ class CallbackLeg:
 
 def _said(flows, name: str, language: str):
     return engine.message(flows, name, flows.language(language).code) if flows is not None else None
-
-
-def _goodbye(flows, name: str, language: str) -> Goodbye:
-    said = _said(flows, name, language)
-    return Goodbye((said,) if said else ())
