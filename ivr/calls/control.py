@@ -465,6 +465,7 @@ class CallControl:
             still = self.waits.get(wait.call_sid)
             if still is None or still.state != "waiting" or still.round != wait.round:
                 self.offers.move(offer_id, "canceled", now)
+                busy.discard(person.id)        # free for the callers after this one
                 break
             joined.append((wait, person, offer_id, step))
         return joined

@@ -319,6 +319,36 @@ def test_a_professional_freed_while_the_longest_waiting_caller_is_being_rung_for
     assert CALLERS[2] not in [caller for caller, _ in rung_for(line)]
 
 
+def test_a_professional_is_not_rung_into_a_round_whose_caller_was_taken_as_they_joined_it(line_for):
+    """The caller is taken (or leaves) just as someone freed is claimed into their round: whoever
+    stopped the round's phones looked before the claim, so the claim itself is canceled, and the
+    freed professional goes to the next caller instead."""
+    line = line_for([P0, P1])
+    wait_since(line, CALLERS[0], 30)
+    line.control.offer_waiting_callers(LINKS)
+    with_p1 = next(rung for rung in line.api.rung if rung.to == P1)
+    talking(line, with_p1)
+    passes_done(line.control)
+    wait_since(line, CALLERS[1], 20)
+    line.control.offer_waiting_callers(LINKS)               # P0 rings for the second caller
+    wait_since(line, CALLERS[2], 5)
+    passes_done(line.control)
+    claim, p1 = line.offers.claim, line.offers.get(with_p1.offer).professional_id
+
+    def taken_as_claimed(call_sid, round_number, professional_id, now):
+        if call_sid == CALLERS[1] and professional_id == p1:
+            line.waits.connect(CALLERS[1], now)             # P0 pressed 1 a moment before
+        return claim(call_sid, round_number, professional_id, now)
+    line.offers.claim = taken_as_claimed
+
+    line.control.leg_status(with_p1.offer, "completed", with_p1.leg, LINKS)      # P1's talk ends
+    assert line.api.rang.wait(5)
+    passes_done(line.control)
+    assert (CALLERS[1], P1) not in rung_for(line)
+    assert rung_for(line)[-1] == (CALLERS[2], P1), rung_for(line)
+    assert not [offer for offer in line.offers.for_caller(CALLERS[1]) if offer.professional_id == p1]   # none live
+
+
 # -- legs whose end never arrived ----------------------------------------------------------------------
 @pytest.mark.parametrize("step, ring", [(CONNECT, 20), (QUEUE, 25)], ids=["connect", "queue"])
 def test_a_ringing_leg_with_no_news_is_asked_about_once_its_ring_time_and_a_short_grace_are_over(
