@@ -14,7 +14,7 @@ from callers import call, transcript
 from like_twilio import call_params, parse_twiml, signed_post, spoken, wait_for
 from test_callback_calls import call_back, line  # noqa: F401  (fixture)
 from test_offers import (ANA, IDS, MARISOL, UNREACHABLE_DATABASE, WEDNESDAY_10AM, answers_to, leg_params,  # noqa: F401
-                         leg_to, sid, start_line, talked_in, twilio, Leg)
+                         SLOWER, leg_to, sid, start_line, talked_in, twilio, Leg)
 
 APOLOGY = {"en": "Sorry, something went wrong on our side. This call cannot go on. Goodbye.",
            "es": "Lo sentimos, tuvimos un problema. Esta llamada no puede continuar. Adiós."}
@@ -40,6 +40,7 @@ def whisper_fails_for(line, professional_id: str) -> list:
     return answered
 
 
+@SLOWER
 def test_a_professional_whose_whisper_fails_hears_an_apology_and_the_caller_talks_with_someone_else(
         database_url, start_line):
     line = start_line(database_url)

@@ -29,7 +29,7 @@ from like_twilio import AUTH_TOKEN, BACKUP_LINE, CALLER, signed_post, wait_for
 #: Wednesday 10:00 in New York: Ana Rivera (en, es), Marisol Peña (es, en) and Ben Carter (en) are
 #: on shift on the demo roster, and nobody else.
 WEDNESDAY_10AM = datetime.datetime(2026, 12, 2, 15, 0, tzinfo=datetime.timezone.utc)
-SPEED = 100
+SPEED = 50
 #: Measuring a wait: every real millisecond the helpline and the database take is SPEED/1000
 #: simulated seconds, so a slower clock keeps their cost out of what is measured.
 MEASURING_SPEED = 25
