@@ -108,11 +108,14 @@ class Services:
     def start(self) -> None:
         """What a helpline does before its first call: the tables migrated (a database that is down
         now is retried later; calls play on), the records a process stopped in an outage left on
-        disk written, and the flows and roster loaded, so their problems show in the log at start-up."""
+        disk written, the flows and roster loaded, so their problems show in the log at start-up, and
+        callback tries a stopped process left unsettled asked about."""
         self.calls.ensure_schema()
         self.calls.start()
         self.flows.current()
         self.roster.current()
+        if self.callback_calls is not None:
+            self.callback_calls.resume()
 
     def close(self) -> None:
         if self.notices is not None:

@@ -150,5 +150,10 @@ class CallbackCalls:
             self.checks.soon()
         return outcome
 
+    def resume(self) -> None:
+        """At start-up: tries a stopped process left with no word of their dial are asked about now,
+        not only when the next callback's leg ends."""
+        self.checks.soon()
+
     def close(self) -> None:
         self.checks.close()

@@ -13,6 +13,7 @@ import pytest
 from ivr.calls import dial_checks
 from ivr.sim.professionals import PHONES
 from ivr.sim.state import Call, new_sid
+from ivr.web import create_app
 from like_twilio import call_params, signed_post, wait_for
 from test_callback_calls import (  # noqa: F401  (line: a fixture)
     ANA, HELPLINE, TALK, TYPED, answers, call_back, callback_row, line)
@@ -86,6 +87,29 @@ def test_a_try_twilio_cannot_be_asked_about_stays_unconfirmed_and_is_settled_at_
 
     assert wait_for(lambda: callback_row(app, callback_id) == ("", "done", 1, "reached"), timeout=5), \
         callback_row(app, callback_id)
+
+
+def test_a_try_a_stopped_helpline_left_unconfirmed_is_settled_when_the_next_one_starts(tries, twilio, settings_for):
+    app, server, callback_id = tries
+    twilio.phones[ANA] = HANGS_UP_FIRST
+    twilio.refuse_call_lists = True
+
+    assert call_back(app, server, twilio, callback_id).returncode == 0
+    assert wait_for(lambda: len(dial_lists(twilio)) >= 1, timeout=15)
+    app.extensions["ivr"].callback_calls.close()          # this helpline stops, the try still unheard of
+    assert callback_row(app, callback_id) == (TYPED, "pending", 1, "unconfirmed")
+    twilio.refuse_call_lists = False
+    asked = len(dial_lists(twilio))
+
+    restarted = create_app(settings_for(database_url=app.extensions["ivr"].settings.database_url))
+    restarted.extensions["ivr"].clock = twilio.clock
+    restarted.extensions["ivr"].start()
+    try:
+        assert wait_for(lambda: callback_row(app, callback_id) == ("", "done", 1, "reached"), timeout=10), \
+            callback_row(app, callback_id)
+        assert len(dial_lists(twilio)) > asked            # asked by the new start, no leg needed to end
+    finally:
+        restarted.extensions["ivr"].close()
 
 
 def test_every_request_about_a_try_repeated_and_late_counts_it_once(tries, twilio):
