@@ -14,14 +14,15 @@ import collections
 import datetime
 import itertools
 import logging
+import sqlite3
 import threading
 import time
 from typing import Callable
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from .. import metrics
 from ..privacy import caller_key
@@ -65,12 +66,21 @@ class CallWriter:
         # tries the database (by writing the spool), and clears it once that works.
         self._down = False
         self._next_probe = 0.0
+        event.listen(engine, "handle_error", self._on_database_error)
 
     @property
     def database_down(self) -> bool:
         """A write failed a moment ago and the database has not taken one since: whatever would
         wait for it (asking for a person, closing a wait) should not make a caller wait too."""
         return self._down
+
+    def _on_database_error(self, context) -> None:
+        """Any store's statement that found the database unavailable (unreachable, or a SQLite file
+        still locked after SQLITE_BUSY_SECONDS) says so here, so the next request sends its records
+        to the spool (or its caller to the backup line) at once rather than waiting as long again.
+        The writer's probe clears it once the database takes the spool (or when nothing is spooled)."""
+        if database_unavailable(context):
+            self._down = True
 
     def ensure_schema(self) -> bool:
         """Create the tables if needed; False (and a log line) while the database is unreachable."""
@@ -159,6 +169,9 @@ class CallWriter:
         """Write the waits noted so far, now (before a status or outcome that ends one); False if
         some are still not written (the database refused them: they went to the spool or wait here)."""
         with self._write_lock:
+            if self._down:           # known unavailable: to the spool, not another wait for a lock
+                self._spool_waits()
+                return False
             self._flush_waits()
         return not self._waits
 
@@ -353,6 +366,19 @@ class CallWriter:
         # costs the request threads nothing but a queue put.
         while not self._stopping.wait(self.flush_every):
             self.flush()
+
+
+def database_unavailable(context) -> bool:
+    """Whether a failed statement (SQLAlchemy's ExceptionContext) means the database cannot be used
+    now — a lost or refused connection, a SQLite file locked or unopenable — rather than a mistake
+    in one statement (a duplicate key, a serialization conflict) that the next may not meet."""
+    if context.is_disconnect:
+        return True
+    error = context.original_exception
+    if isinstance(error, sqlite3.OperationalError):
+        message = str(error).lower()
+        return "locked" in message or "busy" in message or "unable to open" in message
+    return context.connection is None and isinstance(context.sqlalchemy_exception, OperationalError)
 
 
 class NotWritten(SQLAlchemyError):

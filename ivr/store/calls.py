@@ -100,6 +100,8 @@ class CallRecords:
                 raise NotWritten()
             if status in FINAL_STATUSES:
                 self.writer.flush_waits()    # to tell a caller who gave up waiting from one who did not
+            if self.writer.database_down:    # the wait just failed: no second wait for the same lock
+                raise NotWritten()
             self._write_status(call_sid, status, duration, caller_key, at, sequence)
         except SQLAlchemyError:
             record = {"call_sid": call_sid, "status": status, "duration": duration,

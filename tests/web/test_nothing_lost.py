@@ -7,15 +7,21 @@ terminated); SQLite is locked by another writer holding an exclusive transaction
 """
 from __future__ import annotations
 
+import datetime
 import threading
+import time
 
 import pytest
 from sqlalchemy import select
 
 from ivr.store import database
+from ivr.store.calls import CallRecords
+from ivr.store.database import open_database
+from ivr.store.spool import Spool
 from ivr.store.schema import calls, voicemails
 from like_twilio import BACKUP_LINE, call_params, dialed_numbers, parse_twiml, signed_post, wait_for
 from outages import outage
+from template_databases import sqlite_copy
 
 MENU = "/voice/step?at=main:main-menu&lang=en&tries=0"
 
@@ -116,3 +122,32 @@ def test_a_voicemail_left_during_an_outage_is_kept_and_written_once_the_database
     assert wait_for(lambda: kept() == [(sid(7), 42, "es")], timeout=20), kept()
     # The call's own row comes back from the spool on its own schedule: polled, not looked up once.
     assert wait_for(lambda: getattr(rows(line.app).get(sid(7)), "outcome", None) == "voicemail", timeout=20)
+
+
+def test_a_callers_end_during_a_sqlite_lock_is_answered_after_one_wait_for_the_lock_not_one_per_record(
+        tmp_path, sqlite_template, monkeypatch):
+    """A caller who asked for a person hangs up while another writer holds the SQLite file: the wait
+    their end closes and the end itself both go to the spool. The helpline waits for the lock once
+    (the first failure tells every store the database is unavailable), not once for the wait and
+    again for the status, which at 5 s each is past Twilio's 6 s read timeout for the callback."""
+    busy = 2
+    monkeypatch.setattr(database, "SQLITE_BUSY_SECONDS", busy)
+    url = sqlite_copy(sqlite_template, tmp_path)
+    engine = open_database(url)
+    records = CallRecords(engine, flush_every=3600, spool=Spool(tmp_path / "spool"))   # no writer thread flush
+    at = datetime.datetime(2026, 12, 2, 15, 0, tzinfo=datetime.timezone.utc)
+    records.call_started(sid(3), "+16175550100", at.timestamp())
+    records.flush()
+    records.waiting_for_a_person(sid(3), at)               # noted in memory, not written yet
+
+    with outage(url):
+        began = time.monotonic()
+        records.call_status(sid(3), "completed", 75, "", at + datetime.timedelta(seconds=75))
+        answered_in = time.monotonic() - began
+
+    assert busy <= answered_in < 2 * busy, answered_in         # one wait for the lock, not two
+    records.flush()                                            # the database is back: the spool is written
+    row = records.get(sid(3))
+    assert (row.status, row.duration_seconds, row.outcome, row.waited_seconds) == ("completed", 75, "abandoned", 75)
+    records.close()
+    engine.dispose()
