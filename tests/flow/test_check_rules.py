@@ -6,6 +6,7 @@ as a staff member would see it: `flows/main.yaml:LINE:COLUMN: WHERE: MESSAGE (HI
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -15,7 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from ivr.cli import main
 from ivr.flow.loader import load_flows
 
 BROKEN = Path(__file__).parent / "broken"
@@ -227,8 +230,15 @@ def problems_in(name, monkeypatch) -> list:
     return [str(problem) for problem in load_flows("flows", today=TODAY).problems]
 
 
-def ivr_check(folder: Path, *options: str) -> subprocess.CompletedProcess:
-    """`ivr check flows` run in `folder`, as a staff member would run it."""
+def ivr_check(folder: Path, *options: str):
+    """`ivr check flows` run in `folder`, as a staff member would run it: the same command, its
+    output and exit code, in this process (click's runner; a new Python costs a second a fixture).
+    `ivr_check_process` runs the installed command itself, for the tests that need a real process."""
+    with contextlib.chdir(folder):
+        return CliRunner().invoke(main, ["check", "flows", *options])
+
+
+def ivr_check_process(folder: Path, *options: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", "from ivr.cli import main; main()", "check", "flows", *options],
         cwd=folder, capture_output=True, text=True, encoding="utf-8", timeout=60,
@@ -259,6 +269,12 @@ def test_ivr_check_prints_the_problems_and_exits_1_on_each_broken_fixture(name, 
     result = ivr_check(BROKEN / name)
     assert result.stdout.splitlines() == expected
     assert result.stderr.startswith(f"{len(expected)} problem{'s' * (len(expected) != 1)} to fix")
+    assert result.exit_code == 1
+
+
+def test_the_installed_ivr_check_prints_a_broken_folders_problems_and_exits_1():
+    result = ivr_check_process(BROKEN / "several-mistakes-of-different-kinds")
+    assert result.stdout.splitlines() == SEVERAL["several-mistakes-of-different-kinds"]
     assert result.returncode == 1
 
 
@@ -271,7 +287,7 @@ def test_ivr_check_json_gives_each_problem_with_its_file_line_and_column(name, e
         {"file": place["file"], "line": int(place["line"]), "column": int(place["column"])}
         for place in places]
     assert (report["ok"], report["errors"], report["warnings"]) == (False, len(expected), 0)
-    assert result.returncode == 1
+    assert result.exit_code == 1
 
 
 @pytest.mark.parametrize("name", ["health-review-missing", "health-source-missing"])
@@ -279,7 +295,7 @@ def test_ivr_check_warns_about_health_information_but_still_exits_0(name):
     result = ivr_check(BROKEN / name)
     assert set(WARNINGS[name]) <= set(result.stdout.splitlines())
     assert result.stderr.startswith("flows: OK") and result.stderr.endswith(", 1 warning\n")
-    assert result.returncode == 0
+    assert result.exit_code == 0
 
 
 def test_a_review_older_than_review_months_is_a_warning_and_ivr_check_still_exits_0():
@@ -289,10 +305,10 @@ def test_a_review_older_than_review_months_is_a_warning_and_ivr_check_still_exit
         r" on 2020-01-15 by Dr\. A\. Rivera \(reviews are due every 6 months;"
         r" ask the clinical lead to check it\)\n", result.stdout)
     assert result.stderr.startswith("flows: OK") and result.stderr.endswith(", 1 warning\n")
-    assert result.returncode == 0
+    assert result.exit_code == 0
 
 
 def test_ivr_check_passes_the_shipped_flows():
-    result = ivr_check(PROJECT)
+    result = ivr_check_process(PROJECT)
     assert result.returncode == 0, result.stdout
     assert result.stderr.startswith("flows: OK")
