@@ -12,7 +12,9 @@ import sys
 import zoneinfo
 
 import pytest
+from click.testing import CliRunner
 
+from ivr.cli import main
 from ivr.sim import professionals
 from ivr.sim.clock import SimClock
 from ivr.sim.state import ACCOUNT_SID
@@ -48,14 +50,30 @@ def line(make_app, serve, twilio, database_url, monkeypatch):
     return app, server, pending.id
 
 
-def call_back(app, server, twilio, callback_id: int, who: str = "Ana Rivera") -> subprocess.CompletedProcess:
+@dataclasses.dataclass
+class Ran:
+    """What a terminal shows of one `ivr callbacks call` run."""
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def call_back(app, server, twilio, callback_id: int, who: str = "Ana Rivera", process: bool = False) -> Ran:
+    """`ivr callbacks call ID --by WHO` on the running helpline's database and Twilio: in this process
+    (click's runner), or with `process` as a process of its own, as staff run it."""
     settings = app.extensions["ivr"].settings
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("IVR_", "TWILIO_", "DATABASE_URL"))}
+    env = {key: None for key in os.environ if key.startswith(("IVR_", "TWILIO_", "DATABASE_URL"))}
     env.update(DATABASE_URL=settings.database_url, IVR_INSTANCE_DIR=str(settings.instance_dir),
                IVR_FLOWS_DIR=str(settings.flows_dir), IVR_PUBLIC_URL=server.url, TWILIO_ACCOUNT_SID=ACCOUNT_SID,
                TWILIO_AUTH_TOKEN=AUTH_TOKEN, IVR_TWILIO_API_URL=twilio.api_url)
-    return subprocess.run([sys.executable, "-c", "from ivr.cli import main; main()", "callbacks", "call",
-                           str(callback_id), "--by", who], env=env, capture_output=True, text=True, timeout=60)
+    arguments = ["callbacks", "call", str(callback_id), "--by", who]
+    if process:
+        ran = subprocess.run([sys.executable, "-c", "from ivr.cli import main; main()", *arguments],
+                             env={key: value for key, value in {**os.environ, **env}.items() if value is not None},
+                             capture_output=True, text=True, timeout=60)
+        return Ran(ran.returncode, ran.stdout, ran.stderr)
+    result = CliRunner(env=env).invoke(main, arguments)
+    return Ran(result.exit_code, result.stdout, result.stderr)
 
 
 def callback_row(app, callback_id: int):
@@ -73,7 +91,7 @@ def answers(twilio, route: str) -> list:
 def test_a_callback_rings_the_professional_first_then_the_caller_sees_only_the_helpline(line, twilio):
     app, server, callback_id = line
 
-    result = call_back(app, server, twilio, callback_id)
+    result = call_back(app, server, twilio, callback_id, process=True)
 
     assert result.returncode == 0, result.stderr
     assert "ringing Ana Rivera" in result.stdout and TYPED not in result.stdout + result.stderr
