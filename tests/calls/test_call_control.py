@@ -663,10 +663,12 @@ def test_a_simultaneous_round_is_placed_longest_idle_first_one_call_per_slot_of_
     idle_for(line, "person-01", 3)
     idle_for(line, "person-02", 2)
     wait_since(line, CALLERS[0], 0)
+    began = time.perf_counter()                   # the clock of Rung.at
     line.control.offer_waiting_callers(LINKS)
     assert [rung.to for rung in sorted(line.api.rung, key=lambda rung: rung.at)] == [P1, P2, P0]
+    # None before its slot (1/20 s apart); a loaded machine may place one later, which Twilio queues.
     moments = sorted(rung.at for rung in line.api.rung)
-    assert all(later - earlier >= 0.04 for earlier, later in zip(moments, moments[1:]))
+    assert all(moment - began >= slot * 0.05 for slot, moment in enumerate(moments)), [m - began for m in moments]
 
 
 def test_the_pacer_gives_each_call_its_own_moment_at_the_accounts_rate():

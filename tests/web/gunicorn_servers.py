@@ -72,8 +72,8 @@ def served(tmp_path, flows_dir):
             try:
                 if requests.get(server.url + "/healthz", timeout=5).status_code == 200:
                     return server
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass         # not listening yet, or its workers still starting on a loaded machine
             time.sleep(0.1)
         raise AssertionError("the helpline did not start:\n" + server.log_text())
 
