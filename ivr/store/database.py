@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 log = logging.getLogger(__name__)
 SCHEMA_LOCK_ID = 0x1E1F11E   # the PostgreSQL advisory lock this project takes while migrating
@@ -24,18 +24,23 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 FIRST_REVISION = "0001"
 FIRST_TABLES = frozenset({"calls", "callbacks", "voicemails"})
 SQLITE_BUSY_SECONDS = 5
+#: SQLite connections kept open for the next request (more are opened, and closed after, when busy).
+SQLITE_POOL_KEPT = 8
 
 
 def open_database(url: str) -> Engine:
     if url.startswith("sqlite"):
         # A write waits this long for another writer's lock before it counts as failed (and its
         # record goes to the spool): inside Twilio's 6 s read timeout (#rt=6000) for a webhook's answer.
-        # A connection of its own for each request (NullPool: opening a SQLite file costs well under
-        # a millisecond): behind a pool, requests queued for a connection while others waited on the
-        # lock, and answered a caller after 7 s, past that timeout.
-        poolclass = NullPool if ":memory:" not in url and url.rstrip("/") not in ("sqlite:", "sqlite:/") else None
+        # Connections are kept and reused (opening one, its pragmas, and closing it — where SQLite
+        # checkpoints the WAL when the last one goes — cost more than the statements of a
+        # request), but no request ever queues for one: past SQLITE_POOL_KEPT, a request opens a
+        # connection of its own (max_overflow=-1). Behind a bounded pool, requests queued while
+        # others waited on the lock, and answered a caller after 7 s, past that timeout.
+        file = ":memory:" not in url and url.rstrip("/") not in ("sqlite:", "sqlite:/")
+        pooling = {"poolclass": QueuePool, "pool_size": SQLITE_POOL_KEPT, "max_overflow": -1} if file else {}
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False},
-                               **({"poolclass": poolclass} if poolclass else {}))
+                               **pooling)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
