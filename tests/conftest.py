@@ -9,7 +9,7 @@ import pytest
 from ivr.calls import engine as menus
 from ivr.flow import model
 from ivr.flow.loader import load_flows
-from template_databases import sqlite_copy
+from template_databases import ReusedPostgres, sqlite_copy
 
 SHIPPED_FLOWS = Path(__file__).resolve().parents[1] / "flows"
 #: A Wednesday afternoon in New York; the shipped flows have no hours step, so any instant would do.
@@ -151,12 +151,22 @@ def empty_postgres_url():
     _drop_postgres_database(url)
 
 
+@pytest.fixture(scope="session")
+def reused_postgres(postgres_template):
+    """This test process's PostgreSQL databases, each lent to one test at a time and emptied after it."""
+    admin = _admin()
+    databases = ReusedPostgres(lambda: _new_postgres_database(postgres_template), _drop_postgres_database, admin)
+    yield databases
+    databases.close()
+    admin.dispose()
+
+
 @pytest.fixture
-def postgres_url(postgres_template):
-    """A PostgreSQL database of the test's own, its tables made, dropped after it."""
-    url = _new_postgres_database(postgres_template)
+def postgres_url(reused_postgres):
+    """A PostgreSQL database with the helpline's tables and no rows, the test's alone while it runs."""
+    url = reused_postgres.take()
     yield url
-    _drop_postgres_database(url)
+    reused_postgres.give_back(url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
