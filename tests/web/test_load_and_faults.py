@@ -487,6 +487,9 @@ def said(exchange: Exchange) -> str:
     return " ".join(" ".join("".join(say.itertext()).split()) for say in ET.fromstring(exchange.body).iter("Say"))
 
 
+#: Flows are read from files, whatever the database: the records of a run under load are checked on
+#: both by the tests above and below.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_broken_flow_file_saved_mid_run_leaves_every_caller_with_the_last_good_flows_until_it_is_fixed(
         start_line, flows_dir):
     main = flows_dir / "main.yaml"
