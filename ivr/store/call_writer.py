@@ -81,6 +81,7 @@ class CallWriter:
         The writer's probe clears it once the database takes the spool (or when nothing is spooled)."""
         if database_unavailable(context):
             self._down = True
+            self._start_writer()      # its probe is what says the database is back
 
     def ensure_schema(self) -> bool:
         """Create the tables if needed; False (and a log line) while the database is unreachable."""
@@ -372,6 +373,8 @@ def database_unavailable(context) -> bool:
     """Whether a failed statement (SQLAlchemy's ExceptionContext) means the database cannot be used
     now — a lost or refused connection, a SQLite file locked or unopenable — rather than a mistake
     in one statement (a duplicate key, a serialization conflict) that the next may not meet."""
+    if getattr(context, "is_pre_ping", False):
+        return False            # a pooled connection found stale and replaced: the database answers
     if context.is_disconnect:
         return True
     error = context.original_exception

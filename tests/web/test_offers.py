@@ -631,6 +631,7 @@ def test_longest_idle_rings_the_longest_idle_alone_then_the_next_then_puts_the_c
 
 
 # -- a leg whose last callback never came ------------------------------------------------------------
+@SLOWER
 def test_a_talk_whose_completed_callback_never_arrives_is_settled_by_asking_twilio_and_they_are_rung_again(
         database_url, start_line):
     line = start_line(database_url)
