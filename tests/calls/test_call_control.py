@@ -254,13 +254,20 @@ def test_nobody_on_shift_for_the_callers_team_is_nobody_on_shift_for_them(line_f
 
 
 # -- a professional freed --------------------------------------------------------------------------
-def test_a_professional_whose_talk_ends_is_offered_the_longest_waiting_caller_at_once(line_for, database_url):
+def talking_while_two_wait(line_for):
+    """One professional talking with the first caller; two more callers wait, the second 8 minutes
+    and the third 3: the one to offer her next is the second."""
     line = line_for([P0])
     wait_since(line, CALLERS[0], 20)
     line.control.offer_waiting_callers(LINKS)
     talking(line, line.api.rung[0])
     wait_since(line, CALLERS[2], 3)
     wait_since(line, CALLERS[1], 8)
+    return line
+
+
+def test_a_professional_whose_talk_ends_is_offered_the_longest_waiting_caller_at_once(line_for, database_url):
+    line = talking_while_two_wait(line_for)
     assert line.control.offer_waiting_callers(LINKS) == 0       # Ana is talking: nobody to offer
     line.clock.advance(600)
     line.api.rang.clear()
@@ -277,12 +284,7 @@ def test_a_professional_whose_talk_ends_is_offered_the_longest_waiting_caller_at
 
 def test_a_professional_whose_talk_ends_is_offered_the_longest_waiting_caller_at_once_though_their_legs_end_never_comes(
         line_for):
-    line = line_for([P0])
-    wait_since(line, CALLERS[0], 20)
-    line.control.offer_waiting_callers(LINKS)
-    talking(line, line.api.rung[0])
-    wait_since(line, CALLERS[2], 3)
-    wait_since(line, CALLERS[1], 8)
+    line = talking_while_two_wait(line_for)
     line.api.rang.clear()
 
     line.control.talk_over(line.api.rung[0].offer, LINKS)     # their <Dial> ended; no 'completed' ever comes
