@@ -14,7 +14,6 @@ import collections
 import datetime
 import itertools
 import logging
-import sqlite3
 import threading
 import time
 from typing import Callable
@@ -22,11 +21,11 @@ from typing import Callable
 from sqlalchemy import case, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .. import metrics
 from ..privacy import caller_key
-from .database import ensure_schema
+from .database import database_unavailable, ensure_schema
 from .spool import Spool
 from .schema import calls
 
@@ -367,21 +366,6 @@ class CallWriter:
         # costs the request threads nothing but a queue put.
         while not self._stopping.wait(self.flush_every):
             self.flush()
-
-
-def database_unavailable(context) -> bool:
-    """Whether a failed statement (SQLAlchemy's ExceptionContext) means the database cannot be used
-    now — a lost or refused connection, a SQLite file locked or unopenable — rather than a mistake
-    in one statement (a duplicate key, a serialization conflict) that the next may not meet."""
-    if getattr(context, "is_pre_ping", False):
-        return False            # a pooled connection found stale and replaced: the database answers
-    if context.is_disconnect:
-        return True
-    error = context.original_exception
-    if isinstance(error, sqlite3.OperationalError):
-        message = str(error).lower()
-        return "locked" in message or "busy" in message or "unable to open" in message
-    return context.connection is None and isinstance(context.sqlalchemy_exception, OperationalError)
 
 
 class NotWritten(SQLAlchemyError):

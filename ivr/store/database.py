@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import QueuePool
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,21 @@ def open_database(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
                                connect_args={"connect_timeout": 3})
     return engine
+
+
+def database_unavailable(context) -> bool:
+    """Whether a failed statement (SQLAlchemy's ExceptionContext) means the database cannot be used
+    now — a lost or refused connection, a SQLite file locked or unopenable — rather than a mistake
+    in one statement (a duplicate key, a serialization conflict) that the next may not meet."""
+    if getattr(context, "is_pre_ping", False):
+        return False            # a pooled connection found stale and replaced: the database answers
+    if context.is_disconnect:
+        return True
+    error = context.original_exception
+    if isinstance(error, sqlite3.OperationalError):
+        message = str(error).lower()
+        return "locked" in message or "busy" in message or "unable to open" in message
+    return context.connection is None and isinstance(context.sqlalchemy_exception, OperationalError)
 
 
 def ping(engine: Engine) -> None:

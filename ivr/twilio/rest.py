@@ -143,7 +143,8 @@ class TwilioApi:
 
     def dialed_calls(self, parent_sid: str) -> list[dict]:
         """The calls a <Dial> on the call `parent_sid` placed, as dicts of sid, status and duration
-        (never the number called: for a callback, the caller's) (seconds, a string; None until it ended, and for a call never answered). Read
+        (seconds, a string; None until it ended, and for a call never answered) — never the number
+        called, which for a callback is the caller's. Read
         Multiple Calls filtered by ParentCallSid, "Only include calls spawned by calls with this
         SID"; a dialled call's parent_call_sid is "The SID that identifies the call that created
         this leg" (https://www.twilio.com/docs/voice/api/call-resource, as the twilio library

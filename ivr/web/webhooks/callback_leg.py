@@ -1,6 +1,6 @@
 """A callback placed through the helpline (the staff pages' Call back now, `ivr callbacks call`):
-the professional's leg. What each request means is decided in ivr/calls/callback_professional.py; here the
-request is read and the answer rendered."""
+the professional's leg. What each request means is decided in ivr/calls/callback_professional.py;
+here the request is read and the answer rendered."""
 from __future__ import annotations
 
 import logging
@@ -58,7 +58,7 @@ def callback_dialed():
     ivr, call = services(), event()
     flows = ivr.flows.current()
     return _answer(flows, ivr.callback_professional.dial_ended(flows, _id(), call.call_sid, call.dial_status,
-                                                      call.dial_seconds, call.call_status))
+                                                               call.dial_seconds, call.call_status))
 
 
 @blueprint.post("/callback-result")
