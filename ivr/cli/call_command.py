@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from .environment import command_environment
+
 from ..sim.professionals import PHONES
 
 
@@ -41,7 +43,7 @@ def call(script, url, flows_dir, phones, nobody_answers, from_number, to_number,
 
     logging.getLogger().setLevel(logging.WARNING)
     logging.getLogger("werkzeug").disabled = True
-    settings = from_environment().with_overrides({"flows_dir": flows_dir} if flows_dir else {})
+    settings = from_environment(command_environment()).with_overrides({"flows_dir": flows_dir} if flows_dir else {})
     professionals = "no-answer" if nobody_answers else phones
     numbers = {"from_number": from_number, "to_number": to_number}
     if url:

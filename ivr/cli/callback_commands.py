@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import click
 
+from .environment import command_environment
+
 
 @click.group()
 def callbacks():
@@ -14,7 +16,7 @@ def _call_records():
     from ..store.calls import CallRecords
     from ..store.database import ensure_schema, open_database
 
-    settings = finish(from_environment())
+    settings = finish(from_environment(command_environment()))
     engine = open_database(settings.database_url)
     ensure_schema(engine)
     return CallRecords(engine)
@@ -46,7 +48,7 @@ def callbacks_call(callback_id, who):
     from ..twilio.rest import TwilioUnavailable
     from ..services import make_services
 
-    settings = finish(from_environment())
+    settings = finish(from_environment(command_environment()))
     if not settings.public_url:
         raise click.ClickException("set IVR_PUBLIC_URL (how Twilio reaches this helpline) to place a callback")
     helpline = make_services(settings)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import click
 
+from .environment import command_environment
+
 
 @click.group()
 def db():
@@ -22,7 +24,7 @@ def upgrade():
     from ..store.database import ensure_schema, head_revision, open_database, schema_revision
 
     try:
-        settings = finish(from_environment())
+        settings = finish(from_environment(command_environment()))
     except ConfigError as error:
         raise click.ClickException(str(error))
     engine = open_database(settings.database_url)

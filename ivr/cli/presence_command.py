@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from .environment import command_environment
+
 
 @click.command()
 @click.argument("who")
@@ -26,7 +28,7 @@ def presence(who, action, flows_dir):
     from ..twilio.rest import TwilioUnavailable
     from ..services import make_services
 
-    settings = finish(from_environment().with_overrides({"flows_dir": flows_dir} if flows_dir else {}))
+    settings = finish(from_environment(command_environment()).with_overrides({"flows_dir": flows_dir} if flows_dir else {}))
     helpline = make_services(settings)
     roster = helpline.roster.current()
     if roster is None:

@@ -8,6 +8,8 @@ import datetime
 
 import click
 
+from .environment import command_environment
+
 #: Where the link points when IVR_PUBLIC_URL is not set: the helpline `make run` starts.
 LOCAL_URL = "http://127.0.0.1:5000"
 
@@ -17,7 +19,7 @@ def _accounts():
     from ..store.database import ensure_schema, open_database
     from ..store.staff import StaffAccounts
 
-    settings = finish(from_environment())
+    settings = finish(from_environment(command_environment()))
     engine = open_database(settings.database_url)
     ensure_schema(engine)
     return settings, StaffAccounts(engine, lambda: datetime.datetime.now(datetime.timezone.utc))

@@ -8,6 +8,8 @@ import sys
 
 import click
 
+from .environment import command_environment
+
 
 @click.group()
 @click.pass_context
@@ -43,7 +45,7 @@ def _twilio_number(ctx, number, base_url, fallback_url):
     except setup.SetupRefused as refused:
         raise click.UsageError(str(refused))
     try:
-        settings = from_environment()          # not finish(): no made-up development token here
+        settings = from_environment(command_environment())          # not finish(): no made-up development token here
     except ConfigError as error:
         raise TwilioOutOfReach(str(error))
     if not settings.twilio_account_sid or not settings.twilio_auth_token:
@@ -228,7 +230,7 @@ def rehearse(ctx, number, from_number, base_url):
     except setup.SetupRefused as refused:
         raise click.UsageError(str(refused))
     try:
-        settings = from_environment()
+        settings = from_environment(command_environment())
     except ConfigError as error:
         raise TwilioOutOfReach(str(error))
     if not settings.twilio_account_sid or not settings.twilio_auth_token:
@@ -308,7 +310,7 @@ def backup_twiml(output):
     from ..numbers import e164
 
     try:
-        settings = from_environment()
+        settings = from_environment(command_environment())
     except ConfigError as error:
         raise click.ClickException(str(error))
     if e164(settings.backup_line) is None:

@@ -47,13 +47,12 @@ def ivr_presence(tmp_path, database_url, flows):
     """`ivr presence ...` on the test's database and roster: the command itself, in this process
     (click's runner: a new Python a run cost more than the run). The last test here runs it as a
     process of its own, as staff do."""
-    env = {key: None for key in os.environ if key.startswith(("IVR_", "TWILIO_", "DATABASE_URL"))}
-    env.update(IVR_INSTANCE_DIR=str(tmp_path / "instance"), DATABASE_URL=database_url)
+    env = {"IVR_INSTANCE_DIR": str(tmp_path / "instance"), "DATABASE_URL": database_url}
 
     def run(*arguments, roster=flows) -> Ran:
         where = ["--flows", str(roster)] if roster is not None else []
         with contextlib.chdir(tmp_path):
-            result = CliRunner(env=env).invoke(main, ["presence", *arguments, *where])
+            result = CliRunner().invoke(main, ["presence", *arguments, *where], obj=env)
         return Ran(result.exit_code, result.stdout, result.stderr)
     return run
 

@@ -62,17 +62,19 @@ def call_back(app, server, twilio, callback_id: int, who: str = "Ana Rivera", pr
     """`ivr callbacks call ID --by WHO` on the running helpline's database and Twilio: in this process
     (click's runner), or with `process` as a process of its own, as staff run it."""
     settings = app.extensions["ivr"].settings
-    env = {key: None for key in os.environ if key.startswith(("IVR_", "TWILIO_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=settings.database_url, IVR_INSTANCE_DIR=str(settings.instance_dir),
+    env = dict(DATABASE_URL=settings.database_url, IVR_INSTANCE_DIR=str(settings.instance_dir),
                IVR_FLOWS_DIR=str(settings.flows_dir), IVR_PUBLIC_URL=server.url, TWILIO_ACCOUNT_SID=ACCOUNT_SID,
                TWILIO_AUTH_TOKEN=AUTH_TOKEN, IVR_TWILIO_API_URL=twilio.api_url)
     arguments = ["callbacks", "call", str(callback_id), "--by", who]
     if process:
         ran = subprocess.run([sys.executable, "-c", "from ivr.cli import main; main()", *arguments],
-                             env={key: value for key, value in {**os.environ, **env}.items() if value is not None},
+                             env={**{key: value for key, value in os.environ.items()
+                                     if not key.startswith(("IVR_", "TWILIO_", "DATABASE_URL"))}, **env},
                              capture_output=True, text=True, timeout=60)
         return Ran(ran.returncode, ran.stdout, ran.stderr)
-    result = CliRunner(env=env).invoke(main, arguments)
+    # The settings go in as click's context object: changing os.environ here would race the
+    # simulator's threads, which read it.
+    result = CliRunner().invoke(main, arguments, obj=env)
     return Ran(result.exit_code, result.stdout, result.stderr)
 
 
