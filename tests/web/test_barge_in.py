@@ -38,6 +38,7 @@ from ivr.sim.twilio import SimTwilio
 from ivr.sim.webhooks import Helpline
 from caller_clock import ListeningClock, Listener
 from callers import HELPLINE
+from template_databases import sqlite_copy
 from like_twilio import AUTH_TOKEN, BACKUP_LINE, CALLER, wait_for
 
 #: Wednesday 10:00 in New York: Ana Rivera, Marisol Peña and Ben Carter are on shift on the demo
@@ -74,7 +75,7 @@ def databases(tmp_path):
 
 
 @pytest.fixture
-def helpline(make_app, twilio, databases):
+def helpline(make_app, twilio, databases, sqlite_template):
     """`with helpline() as dial:` a helpline of its own for one call, served over real HTTP (or, with
     `over_http=False`, answering in-process): its own database, so nothing an earlier call left (a
     professional resting after a missed call, a place in line) changes what this caller hears.
@@ -83,7 +84,9 @@ def helpline(make_app, twilio, databases):
 
     @contextlib.contextmanager
     def serve(over_http: bool = True):
-        app = make_app(flows_check_seconds=0, database_url=f"sqlite:///{databases / f'helpline-{next(made)}.db'}")
+        folder = databases / f"call-{next(made)}"
+        folder.mkdir()
+        app = make_app(flows_check_seconds=0, database_url=sqlite_copy(sqlite_template, folder))
         app.extensions["ivr"].clock = twilio.clock
         server = thread = None
         if over_http:
