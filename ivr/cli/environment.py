@@ -1,6 +1,7 @@
-"""Where a command reads its settings: the process's environment, or a mapping handed in as
-click's context object by a program that runs `ivr` inside itself, so that program never changes
-os.environ while its other threads read it."""
+"""Where a command reads its settings: the process's environment, or the mapping a program that
+runs `ivr` inside itself hands in as `environ` in click's context object (beside the clock the
+twilio commands take there), so that program never changes os.environ while its other threads
+read it."""
 from __future__ import annotations
 
 import os
@@ -11,5 +12,6 @@ import click
 
 def command_environment() -> Mapping[str, str]:
     context = click.get_current_context(silent=True)
-    given = context.find_root().obj if context is not None else None
-    return given if isinstance(given, Mapping) else os.environ
+    handed_in = context.find_root().obj if context is not None else None
+    given = handed_in.get("environ") if isinstance(handed_in, Mapping) else None
+    return given if given is not None else os.environ

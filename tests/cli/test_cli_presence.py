@@ -52,7 +52,7 @@ def ivr_presence(tmp_path, database_url, flows):
     def run(*arguments, roster=flows) -> Ran:
         where = ["--flows", str(roster)] if roster is not None else []
         with contextlib.chdir(tmp_path):
-            result = CliRunner().invoke(main, ["presence", *arguments, *where], obj=env)
+            result = CliRunner().invoke(main, ["presence", *arguments, *where], obj={"environ": env})
         return Ran(result.exit_code, result.stdout, result.stderr)
     return run
 

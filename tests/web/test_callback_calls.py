@@ -74,7 +74,7 @@ def call_back(app, server, twilio, callback_id: int, who: str = "Ana Rivera", pr
         return Ran(ran.returncode, ran.stdout, ran.stderr)
     # The settings go in as click's context object: changing os.environ here would race the
     # simulator's threads, which read it.
-    result = CliRunner().invoke(main, arguments, obj=env)
+    result = CliRunner().invoke(main, arguments, obj={"environ": env})
     return Ran(result.exit_code, result.stdout, result.stderr)
 
 

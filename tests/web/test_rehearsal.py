@@ -45,14 +45,14 @@ def rehearsal(twilio, make_app, serve, database_url, flows_dir):
     twilio.account.numbers[HELPLINE]["voice_url"] = live.url + "/voice/incoming"
     twilio.account.add_number(STAND_IN)["voice_url"] = BEFORE
     env = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "IVR_TWILIO_API_URL": twilio.api_url,
-           "DATABASE_URL": database_url, "IVR_FLOWS_DIR": str(flows_dir), "IVR_ENV": None, "TWILIO_EDGE": None,
-           "TWILIO_REGION": None, "IVR_AUDIO_DIR": None}
+           "DATABASE_URL": database_url, "IVR_FLOWS_DIR": str(flows_dir)}
 
     def run():
         began = twilio.clock.seconds()
         result = CliRunner().invoke(main, ["twilio", "rehearse", "--number", HELPLINE, "--from", STAND_IN,
-                                           "--base-url", live.url], env=env,
-                                    obj={"clock": twilio.clock, "sleep": lambda seconds: twilio.clock.sleep(seconds)})
+                                           "--base-url", live.url],
+                                    obj={"environ": env, "clock": twilio.clock,
+                                         "sleep": lambda seconds: twilio.clock.sleep(seconds)})
         return result, twilio.clock.seconds() - began
     run.app, run.live = app, live
     return run
