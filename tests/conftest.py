@@ -1,6 +1,7 @@
 """Shared fixtures: the shipped call flows, loaded once and checked, and a fixed clock."""
 import datetime
 import functools
+import logging
 import os
 from pathlib import Path
 
@@ -10,6 +11,11 @@ from ivr.calls import engine as menus
 from ivr.flow import model
 from ivr.flow.loader import load_flows
 from template_databases import ReusedPostgres, sqlite_copy
+
+#: The development server's line per request (werkzeug's INFO) is read by no test but the privacy
+#: ones, which ask for it (caplog.set_level(..., logger="werkzeug")); formatting it into every
+#: test's captured log cost about a tenth of an HTTP test's CPU.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 SHIPPED_FLOWS = Path(__file__).resolve().parents[1] / "flows"
 #: A Wednesday afternoon in New York; the shipped flows have no hours step, so any instant would do.

@@ -15,6 +15,7 @@ TYPED_CALLBACK_NUMBER = "5017129934"
 
 def test_the_caller_number_never_appears_in_clear_in_the_logs_of_a_whole_call(live_server, twilio, caplog):
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="werkzeug")      # the development server's request lines too
     twilio.default_phone = "no-answer"
     phone = Phone(HttpTransport(), AUTH_TOKEN, base_url=live_server.url, from_number=CALLER, twilio=twilio)
 
@@ -29,6 +30,7 @@ def test_the_caller_number_never_appears_in_clear_in_the_logs_of_a_whole_call(li
     digits = re.sub(r"\D", "", CALLER)
     kinds = [h.kind for h in phone.heard]
     assert "hold" in kinds and kinds[-1] == "hangup"      # the whole call, to the goodbye
+    assert '"POST /voice/incoming' in logged             # the server's request lines are among what is read
     assert CALLER not in logged
     assert digits not in logged
     assert digits[:7] not in logged                 # not even the first digits (+1 501 712…)

@@ -24,6 +24,7 @@ def forms_of(number: str) -> list:
 
 def test_no_staff_page_download_or_log_line_shows_a_caller_number(app, live_server, twilio, caplog):
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="werkzeug")      # the development server's request lines too
     twilio.default_phone = "no-answer"
     for script in (["1", "0", "hold:1"],                         # a voicemail
                    ["2", "3", "0", "hold:2", TYPED_CALLBACK_NUMBER, "1"]):  # Spanish, a callback to a typed number
