@@ -135,3 +135,25 @@ def test_a_second_number_that_is_not_on_the_account_is_a_usage_error(twilio, reh
     result, _ = rehearsal()
     assert result.exit_code == 2
     assert f"{STAND_IN} is not a number of account" in result.output
+
+
+def test_status_callbacks_the_helpline_refuses_fail_the_rehearsal_and_are_listed_with_their_status(rehearsal, twilio):
+    """Professionals are freed and rounds end by status callbacks: a line that puts the call through
+    while refusing them (an Auth Token changed on one side, a proxy rewriting the URL) must not pass."""
+    transport = twilio.helpline.transport
+    post = transport.post
+
+    def post_with_status_callbacks_forged(url, params, headers):
+        if url.split("?")[0].endswith("status"):
+            headers = {**headers, "X-Twilio-Signature": "not-what-twilio-signs"}
+        return post(url, params, headers)
+    transport.post = post_with_status_callbacks_forged
+
+    result, _ = rehearsal()
+
+    assert result.exit_code == 1, result.output
+    assert "not seen: callbacks: " in result.stderr
+    assert "/voice/offer-status 403 signature none" in result.stderr
+    assert "/voice/rehearsal-professional 200 signature plain" in result.stderr     # the rest listed as it was
+    assert "bridge: caller and stand-in in one conference" in result.stdout        # the call itself went through
+    assert twilio.account.numbers[STAND_IN]["voice_url"] == BEFORE
