@@ -6,9 +6,8 @@ import sys
 
 import click
 
-from .environment import command_environment
-
 from ..sim.professionals import PHONES
+from .environment import command_settings
 
 
 @click.command()
@@ -39,11 +38,10 @@ def call(script, url, flows_dir, phones, nobody_answers, from_number, to_number,
     """
     import logging
 
-    from ..config import from_environment
 
     logging.getLogger().setLevel(logging.WARNING)
     logging.getLogger("werkzeug").disabled = True
-    settings = from_environment(command_environment()).with_overrides({"flows_dir": flows_dir} if flows_dir else {})
+    settings = command_settings().with_overrides({"flows_dir": flows_dir} if flows_dir else {})
     professionals = "no-answer" if nobody_answers else phones
     numbers = {"from_number": from_number, "to_number": to_number}
     if url:

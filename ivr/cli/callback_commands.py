@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .environment import command_environment
+from .environment import command_settings
 
 
 @click.group()
@@ -12,11 +12,11 @@ def callbacks():
 
 
 def _call_records():
-    from ..config import finish, from_environment
+    from ..config import finish
     from ..store.calls import CallRecords
     from ..store.database import ensure_schema, open_database
 
-    settings = finish(from_environment(command_environment()))
+    settings = finish(command_settings())
     engine = open_database(settings.database_url)
     ensure_schema(engine)
     return CallRecords(engine)
@@ -42,13 +42,13 @@ def callbacks_call(callback_id, who):
     how it went is kept, and the number is erased once the caller is reached."""
     from ..calls.calling_back import CallbackLinks, CallbackUnavailable
     from ..calls.follow_up import CLAIMED
-    from ..config import finish, from_environment
+    from ..config import finish
     from ..calls.routing.roster import slug
     from ..store.database import ensure_schema
     from ..twilio.rest import TwilioUnavailable
     from ..services import make_services
 
-    settings = finish(from_environment(command_environment()))
+    settings = finish(command_settings())
     if not settings.public_url:
         raise click.ClickException("set IVR_PUBLIC_URL (how Twilio reaches this helpline) to place a callback")
     helpline = make_services(settings)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .environment import command_environment
+from .environment import command_settings
 
 
 @click.group()
@@ -20,11 +20,11 @@ def upgrade():
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..config import ConfigError, finish, from_environment
+    from ..config import ConfigError, finish
     from ..store.database import ensure_schema, head_revision, open_database, schema_revision
 
     try:
-        settings = finish(from_environment(command_environment()))
+        settings = finish(command_settings())
     except ConfigError as error:
         raise click.ClickException(str(error))
     engine = open_database(settings.database_url)

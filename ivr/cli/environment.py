@@ -10,8 +10,11 @@ from collections.abc import Mapping
 import click
 
 
-def command_environment() -> Mapping[str, str]:
+def command_settings():
+    """The helpline's Settings, read from the command's environment (config.from_environment)."""
+    from ..config import from_environment
+
     context = click.get_current_context(silent=True)
     handed_in = context.find_root().obj if context is not None else None
     given = handed_in.get("environ") if isinstance(handed_in, Mapping) else None
-    return given if given is not None else os.environ
+    return from_environment(given if given is not None else os.environ)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .environment import command_environment
+from .environment import command_settings
 
 
 @click.command()
@@ -21,14 +21,14 @@ def presence(who, action, flows_dir):
     from sqlalchemy.exc import SQLAlchemyError
 
     from ..calls.links import Links
-    from ..config import finish, from_environment
+    from ..config import finish
     from ..calls.routing.presence_words import describe
     from ..calls.routing.roster import slug
     from ..store.database import ensure_schema
     from ..twilio.rest import TwilioUnavailable
     from ..services import make_services
 
-    settings = finish(from_environment(command_environment()).with_overrides({"flows_dir": flows_dir} if flows_dir else {}))
+    settings = finish(command_settings().with_overrides({"flows_dir": flows_dir} if flows_dir else {}))
     helpline = make_services(settings)
     roster = helpline.roster.current()
     if roster is None:

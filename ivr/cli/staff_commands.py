@@ -8,18 +8,18 @@ import datetime
 
 import click
 
-from .environment import command_environment
+from .environment import command_settings
 
 #: Where the link points when IVR_PUBLIC_URL is not set: the helpline `make run` starts.
 LOCAL_URL = "http://127.0.0.1:5000"
 
 
 def _accounts():
-    from ..config import finish, from_environment
+    from ..config import finish
     from ..store.database import ensure_schema, open_database
     from ..store.staff import StaffAccounts
 
-    settings = finish(from_environment(command_environment()))
+    settings = finish(command_settings())
     engine = open_database(settings.database_url)
     ensure_schema(engine)
     return settings, StaffAccounts(engine, lambda: datetime.datetime.now(datetime.timezone.utc))

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .environment import command_environment
+from .environment import command_settings
 
 
 @click.group()
@@ -33,7 +33,7 @@ def _number_options(command):
 def _twilio_number(ctx, number, base_url, fallback_url):
     """The adapter, and the number as Twilio has it (with the URLs given, checked)."""
     from ..twilio import number_setup as setup
-    from ..config import ConfigError, from_environment
+    from ..config import ConfigError
     from ..numbers import e164
     from ..twilio.rest import TwilioApi
 
@@ -45,7 +45,7 @@ def _twilio_number(ctx, number, base_url, fallback_url):
     except setup.SetupRefused as refused:
         raise click.UsageError(str(refused))
     try:
-        settings = from_environment(command_environment())          # not finish(): no made-up development token here
+        settings = command_settings()          # not finish(): no made-up development token here
     except ConfigError as error:
         raise TwilioOutOfReach(str(error))
     if not settings.twilio_account_sid or not settings.twilio_auth_token:
@@ -211,7 +211,7 @@ def rehearse(ctx, number, from_number, base_url):
     """
     from ..calls import rehearsal as rehearsing
     from ..twilio import twiml, number_setup as setup
-    from ..config import ConfigError, from_environment
+    from ..config import ConfigError
     from ..flow.loader import load_flows
     from ..numbers import e164
     from ..store.database import ensure_schema, open_database
@@ -230,7 +230,7 @@ def rehearse(ctx, number, from_number, base_url):
     except setup.SetupRefused as refused:
         raise click.UsageError(str(refused))
     try:
-        settings = from_environment(command_environment())
+        settings = command_settings()
     except ConfigError as error:
         raise TwilioOutOfReach(str(error))
     if not settings.twilio_account_sid or not settings.twilio_auth_token:
@@ -305,12 +305,12 @@ def backup_twiml(output):
     fetches it (with GET) and callers still reach a person.
     """
     from ..twilio import number_setup as setup
-    from ..config import ConfigError, from_environment
+    from ..config import ConfigError
     from ..flow.loader import load_flows
     from ..numbers import e164
 
     try:
-        settings = from_environment(command_environment())
+        settings = command_settings()
     except ConfigError as error:
         raise click.ClickException(str(error))
     if e164(settings.backup_line) is None:
