@@ -29,26 +29,41 @@ class Helpline:
 
         A URL's connection overrides (its #fragment) are honoured as Twilio documents them
         (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides): the fragment is
-        never sent; `rc` more tries (default 1) on the failures `rp` names (default `ct`, a
-        connection that could not be made), each carrying the same I-Twilio-Idempotency-Token,
-        and no try begins once `tt` ("the total time allowed for all timeouts including
-        retries", default and most 15000 ms) has been spent.
+        never sent; a try is cut off with no connection after `ct` ms or no answer `rt` ms after
+        it; `rc` more tries (default 1) on the failures `rp` names (default `ct`), each carrying
+        the same I-Twilio-Idempotency-Token; and no try runs past `tt` ("the total time allowed
+        for all timeouts including retries", default and most 15000 ms).
+
+        These are times of the wall's clock (`clock`), whatever the simulator's speed: the
+        helpline's work to answer is not sped up. A transport that cannot cut a request off (one
+        into the app in this process) is waited for.
         """
         given = url
         url, retries, policy, total = connection_overrides(url)
+        connect, read = try_timeouts(given)
         signed = given if given != url and self._signs_fragment() else url
         signature = self.validator.compute_signature(signed, params)
         headers = {"X-Twilio-Signature": signature, "I-Twilio-Idempotency-Token": uuid.uuid4().hex}
         began = self.clock()
         for attempt in range(1 + retries):
+            left = total / 1000 - (self.clock() - began)
+            failure = None
             try:
-                status, body = self.transport.post(url, params, headers)
-            except OSError:                # requests' ConnectionError is an OSError too
-                status, body = 0, ""
+                status, body = self._try(url, params, headers, min(connect, left), min(read, left))
+            except TimeoutError:
+                status, body, failure = 0, "", "rt"
+            except OSError:                # refused, or no connection in time
+                status, body, failure = 0, "", "ct"
             self.log.append((url, params, status))
-            if not _retried_on(status, policy) or (self.clock() - began) * 1000 >= total:
+            if not _retried_on(status, failure, policy) or (self.clock() - began) * 1000 >= total:
                 break
         return status, body
+
+    def _try(self, url: str, params: dict, headers: dict, connect: float, read: float) -> tuple:
+        within = getattr(self.transport, "post_within", None)
+        if within is None:
+            return self.transport.post(url, params, headers)
+        return within(url, params, headers, connect, read)
 
     def _signs_fragment(self) -> bool:
         if self.signs_fragment == "alternate":
@@ -69,6 +84,14 @@ def connection_overrides(url: str) -> tuple:
     return url, retries, policy, total
 
 
+def try_timeouts(url: str) -> tuple:
+    """(seconds to connect, seconds to answer) allowed each try of a webhook, from its URL's `ct`
+    (default 5000 ms, 100-10000) and `rt` (default 15000 ms, 100-15000): the overrides page's
+    bounds, and error 11205's "5-second attempts" to connect and 15 seconds to answer."""
+    settings = dict(pair.partition("=")[::2] for pair in url.partition("#")[2].split("&") if pair)
+    return _bounded(settings.get("ct"), 5000, 100, 10000) / 1000, _bounded(settings.get("rt"), 15000, 100, 15000) / 1000
+
+
 def _bounded(value, default: int, least: int, most: int) -> int:
     try:
         return max(least, min(int(value), most)) if value is not None else default
@@ -76,7 +99,9 @@ def _bounded(value, default: int, least: int, most: int) -> int:
         return default
 
 
-def _retried_on(status: int, policy: set) -> bool:
-    if status == 0:                  # not reached: refused, or no answer in time
-        return bool({"ct", "rt"} & policy)
+def _retried_on(status: int, failure: str | None, policy: set) -> bool:
+    """Whether a try that ended so is tried again: `failure` is 'ct' (no connection) or 'rt' (no
+    answer in time) when there was no status."""
+    if status == 0:
+        return failure in policy
     return (f"{status // 100}xx" in policy) and status >= 400
