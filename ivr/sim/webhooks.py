@@ -17,9 +17,9 @@ class Helpline:
     webhooks security page speaks of fragments), so the simulator plays both.
     """
 
-    def __init__(self, transport, auth_token: str, signs_fragment: str = "alternate", clock=time.monotonic):
+    def __init__(self, transport, auth_token: str, signs_fragment: str = "alternate", wall_seconds=time.monotonic):
         self.transport, self.validator = transport, RequestValidator(auth_token)
-        self.signs_fragment, self.clock = signs_fragment, clock
+        self.signs_fragment, self.wall_seconds = signs_fragment, wall_seconds
         self.log: list = []          # (url, params, status) of every webhook request
         self._signed = itertools.count()
 
@@ -34,7 +34,7 @@ class Helpline:
         the same I-Twilio-Idempotency-Token; and no try runs past `tt` ("the total time allowed
         for all timeouts including retries", default and most 15000 ms).
 
-        These are times of the wall's clock (`clock`), whatever the simulator's speed: the
+        These are times of the wall's clock (`wall_seconds`), whatever the simulator's speed: the
         helpline's work to answer is not sped up. A transport that cannot cut a request off (one
         into the app in this process) is waited for.
         """
@@ -44,9 +44,9 @@ class Helpline:
         signed = given if given != url and self._signs_fragment() else url
         signature = self.validator.compute_signature(signed, params)
         headers = {"X-Twilio-Signature": signature, "I-Twilio-Idempotency-Token": uuid.uuid4().hex}
-        began = self.clock()
+        began = self.wall_seconds()
         for attempt in range(1 + retries):
-            left = total / 1000 - (self.clock() - began)
+            left = total / 1000 - (self.wall_seconds() - began)
             failure = None
             try:
                 status, body = self._try(url, params, headers, min(connect, left), min(read, left))
@@ -55,7 +55,7 @@ class Helpline:
             except OSError:                # refused, or no connection in time
                 status, body, failure = 0, "", "ct"
             self.log.append((url, params, status))
-            if not _retried_on(status, failure, policy) or (self.clock() - began) * 1000 >= total:
+            if not _retried_on(status, failure, policy) or (self.wall_seconds() - began) * 1000 >= total:
                 break
         return status, body
 
