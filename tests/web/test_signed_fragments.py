@@ -149,7 +149,7 @@ class Slow:
 ])
 def test_simulated_twilio_starts_no_try_once_the_total_time_is_spent(fragment, seconds, tries):
     helpline_side = Slow(seconds)
-    Helpline(helpline_side, AUTH_TOKEN, clock=helpline_side.clock).post("https://line/voice/status" + fragment, {})
+    Helpline(helpline_side, AUTH_TOKEN, wall_seconds=helpline_side.clock).post("https://line/voice/status" + fragment, {})
 
     assert helpline_side.tries == tries
 
