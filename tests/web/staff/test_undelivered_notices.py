@@ -199,7 +199,7 @@ def test_a_status_callback_not_signed_by_twilio_changes_nothing(line):
 def test_a_call_instead_that_twilio_refuses_is_shown_to_leads_and_not_placed_again(line):
     from ivr.sim.state import ACCOUNT_SID
     from ivr.twilio.rest import TwilioApi
-    from test_twilio_api import Recorder, twilio_error
+    from rest_fakes import Recorder, twilio_error
 
     from ivr.store.calls import CallRecords
 

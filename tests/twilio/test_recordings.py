@@ -28,7 +28,7 @@ from ivr.web import create_app
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 CALL = "CA" + "c" * 32
-SHIPPED_FLOWS = Path(__file__).resolve().parents[1] / "flows"
+SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
 
 
 class Nowhere:

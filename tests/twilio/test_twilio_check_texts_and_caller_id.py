@@ -17,11 +17,11 @@ from ivr.sim.account import HELPLINE as SIM_HELPLINE
 from ivr.sim.clock import SimClock
 from ivr.sim.state import ACCOUNT_SID as SIM_ACCOUNT
 from ivr.sim.twilio import SimTwilio
-from test_twilio_api import Sent, twilio_error
+from rest_fakes import Sent, twilio_error
 from test_twilio_setup import (ACCOUNT, ACCOUNT_SID, APPROVED, AUTH, BASE, ENV, HELPLINE, LIST, STATIC,
                                VERIFICATIONS, account, configured, ivr_twilio, listed, number_resource, verifications)
 
-FLOWS = Path(__file__).resolve().parents[1] / "flows"
+FLOWS = Path(__file__).resolve().parents[2] / "flows"
 CALLER_ID = "+12025550199"
 CHECK = ("check", "--number", HELPLINE, "--base-url", BASE, "--fallback-url", STATIC)
 

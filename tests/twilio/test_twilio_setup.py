@@ -18,7 +18,7 @@ from werkzeug.wrappers import Request, Response
 
 from ivr.calls import engine
 from ivr.cli import main
-from test_twilio_api import Recorder, Sent, twilio_error
+from rest_fakes import Recorder, Sent, twilio_error
 
 ACCOUNT_SID, AUTH_TOKEN = "AC" + "5" * 32, "setup-auth-token-0123456789abcdef"
 ACCOUNT = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}"

@@ -9,7 +9,7 @@ import pytest
 from ivr.sim.clock import SimClock
 from ivr.sim.twilio import SimTwilio
 from ivr.twilio.rest import BaseUrlHttpClient, TwilioApi, TwilioUnavailable
-from test_twilio_api import ACCOUNT_SID, ACCOUNTS, AUTH_TOKEN, HELPLINE, PROFESSIONAL, Sent, api_with, twilio_error
+from rest_fakes import ACCOUNT_SID, ACCOUNTS, AUTH_TOKEN, HELPLINE, PROFESSIONAL, Sent, api_with, twilio_error
 
 AUTH = (ACCOUNT_SID, AUTH_TOKEN)
 MESSAGE = "SM" + "5" * 32

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ivr.store.database import open_database
 from ivr.store.schema import rehearsals
-from test_twilio_api import twilio_error
+from rest_fakes import twilio_error
 from test_twilio_setup import ACCOUNT, AUTH, BASE, HELPLINE, ivr_twilio, listed, number_resource
 
 STAND_IN, STAND_IN_SID = "+18005550177", "PN" + "7" * 32
