@@ -67,12 +67,12 @@ def leg_refusals_counted(client) -> float:
 
 def test_the_log_names_twilios_error_code_for_each_leg_it_refused(app, twilio, caplog):
     """The operator on call searches the log for the code Twilio's error pages are filed under."""
-    caplog.set_level(logging.ERROR, logger="ivr.calls.control")
+    caplog.set_level(logging.ERROR, logger="ivr.calls.offering")
 
     refused = a_caller_presses_0_and_every_leg_is_refused(app, twilio)
 
     lines = [record.getMessage() for record in caplog.records
-             if record.name == "ivr.calls.control" and record.levelno == logging.ERROR]
+             if record.name == "ivr.calls.offering" and record.levelno == logging.ERROR]
     for number in refused:
         said = [line for line in lines if line.startswith(f"could not ring {IDS[number]} for call {CALLER_SID}")]
         assert len(said) == 1 and "(error 21210)" in said[0], lines
