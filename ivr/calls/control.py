@@ -318,7 +318,6 @@ class CallControl(OfferingPass):
         if self.offers.leg_over(offer_id, "completed", self.clock()) is not None:
             self.offer_soon(links)
 
-    # -- offering waiting callers ----------------------------------------------------------------
     # -- a professional says they are available or away ----------------------------------------
     def presence_changed(self, professional_id: str, away: bool, links: Links | None, *,
                          wait: bool = False) -> int | None:
@@ -335,6 +334,7 @@ class CallControl(OfferingPass):
         self.offer_soon(links)
         return None
 
+    # -- legs with no news (offering.py offers the callers) -----------------------------------
     def reconcile(self, now: datetime.datetime, callers_waiting: bool | None = None) -> None:
         """Legs with no news for too long: ask Twilio how they are, rather than wait for a callback
         that may never come (lost, refused, or late). A leg past its ring time that Twilio still

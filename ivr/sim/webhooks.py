@@ -74,8 +74,7 @@ class Helpline:
 def connection_overrides(url: str) -> tuple:
     """(the URL Twilio requests, retries, the failures retried, the total time in ms) from a
     webhook URL's fragment; values out of the page's bounds are brought inside them."""
-    url, _, fragment = url.partition("#")
-    settings = dict(pair.partition("=")[::2] for pair in fragment.split("&") if pair)
+    url, settings = url.partition("#")[0], _fragment_settings(url)
     retries = _bounded(settings.get("rc"), 1, 0, 5)
     total = _bounded(settings.get("tt"), 15000, 100, 15000)
     policy = set(settings.get("rp", "ct").split(","))
@@ -88,8 +87,14 @@ def try_timeouts(url: str) -> tuple:
     """(seconds to connect, seconds to answer) allowed each try of a webhook, from its URL's `ct`
     (default 5000 ms, 100-10000) and `rt` (default 15000 ms, 100-15000): the overrides page's
     bounds, and error 11205's "5-second attempts" to connect and 15 seconds to answer."""
-    settings = dict(pair.partition("=")[::2] for pair in url.partition("#")[2].split("&") if pair)
-    return _bounded(settings.get("ct"), 5000, 100, 10000) / 1000, _bounded(settings.get("rt"), 15000, 100, 15000) / 1000
+    settings = _fragment_settings(url)
+    return (_bounded(settings.get("ct"), 5000, 100, 10000) / 1000,
+            _bounded(settings.get("rt"), 15000, 100, 15000) / 1000)
+
+
+def _fragment_settings(url: str) -> dict:
+    """name -> value of a URL's #fragment (`ct=1000&rt=6000&...`)."""
+    return dict(pair.partition("=")[::2] for pair in url.partition("#")[2].split("&") if pair)
 
 
 def _bounded(value, default: int, least: int, most: int) -> int:

@@ -133,8 +133,9 @@ def test_no_try_runs_past_tt_however_many_retries_are_asked_for(slow_helpline):
     status, _ = Helpline(HttpTransport(), AUTH_TOKEN).post(helpline.url + "#rt=400&rc=5&rp=rt&tt=1000", {})
 
     assert status == 0                                    # never answered in time: Twilio's 11205
-    assert time.monotonic() - began < 1.8
-    assert len(helpline.tokens) == 3                      # at 0, 0.4 and 0.8 s; the third cut at 1.0 s
+    assert time.monotonic() - began < 1.8                 # not 6 tries of 0.4 s, nor one of 3 s
+    # At 0, 0.4 and 0.8 s, the third cut at 1.0 s; on a busy machine the third may not begin in time.
+    assert len(helpline.tokens) in (2, 3)
 
 
 def test_the_retry_fragment_the_helpline_adds_gives_each_try_6_s_to_answer_and_1_s_to_connect():
